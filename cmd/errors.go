@@ -1,0 +1,31 @@
+package cmd
+
+import (
+	"fmt"
+	"os"
+	"syscall"
+)
+
+// UsageError is a mistake in the command line: exit code 2, nothing was sent.
+type UsageError struct{ Err error }
+
+func (e *UsageError) Error() string { return e.Err.Error() }
+func (e *UsageError) Unwrap() error { return e.Err }
+
+func usageErrorf(format string, args ...any) error {
+	return &UsageError{Err: fmt.Errorf(format, args...)}
+}
+
+// InterruptedError is the cause of a run stopped by a signal: exit 130 for
+// SIGINT, 143 for SIGTERM.
+type InterruptedError struct{ Signal os.Signal }
+
+func (e *InterruptedError) Error() string { return "interrupted by " + e.Signal.String() }
+
+// ExitCode is 128 plus the signal number.
+func (e *InterruptedError) ExitCode() int {
+	if s, ok := e.Signal.(syscall.Signal); ok {
+		return 128 + int(s)
+	}
+	return 130
+}

@@ -1,0 +1,137 @@
+package cmd
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/atlas-backup/atlas-backup/internal/output"
+	"github.com/atlas-backup/atlas-backup/internal/sandbox"
+)
+
+// SandboxOptions are the sandbox command's flags, and what it was given.
+type SandboxOptions struct {
+	IO    output.Streams
+	Quiet bool
+
+	Addr           string
+	JobDuration    time.Duration
+	ExportOutcome  string
+	RestoreOutcome string
+	Faults         []string
+
+	// Filled in by validate.
+	exportOutcome  sandbox.Outcome
+	restoreOutcome sandbox.Outcome
+	faults         []sandbox.Fault
+}
+
+// DefaultSandboxAddr is where `atlas-backup sandbox` listens unless told otherwise.
+const DefaultSandboxAddr = "127.0.0.1:8484"
+
+func newSandboxCmd(f *Factory, runF func(context.Context, *SandboxOptions) error) *cobra.Command {
+	opts := &SandboxOptions{IO: f.IO}
+	c := &cobra.Command{
+		Use:   "sandbox",
+		Short: "Run the built-in Atlas API simulator on loopback, in the foreground",
+		Long: `Run a local simulator of the Atlas Admin API v2 operations atlas-backup uses:
+export buckets, snapshots, export jobs and restore jobs, with HTTP Digest,
+OAuth service-account and Bearer-token authentication, Atlas's versioned media
+types, validation and error bodies.
+
+It starts with demo data (projects, clusters with completed snapshots of
+different ages, export buckets) and prints it, with the environment variables
+that point atlas-backup at it. Jobs move through their real states over
+--job-duration. --export-outcome and --restore-outcome make jobs end badly;
+--fault injects errors so scripts can rehearse their error paths. Each request
+is logged on stderr (not with --quiet). Ctrl-C stops it.
+
+A fault is OPERATION:KIND[:TIMES]. OPERATION is an operation name from the
+Atlas API spec (getBackupExport, createBackupRestoreJob, listBackupSnapshots,
+...), createToken or revokeToken for the OAuth endpoints, or * for all. KIND
+is an HTTP status from 400 to 599 (in Atlas's error shape; 429 and 503 carry
+Retry-After), drop (close the connection without an answer) or slow=DURATION
+(answer late). TIMES limits it to the first TIMES matching requests.`,
+		Example: `  atlas-backup sandbox
+  atlas-backup sandbox --addr 127.0.0.1:9000 --job-duration 5s
+  atlas-backup sandbox --export-outcome failed --fault getBackupExport:503:2`,
+		Args: exactArgs(0, "none"),
+		RunE: func(c *cobra.Command, args []string) error {
+			opts.Quiet, _ = c.Flags().GetBool("quiet")
+			if err := opts.validate(); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(c.Context(), opts)
+			}
+			return sandboxRun(c.Context(), opts)
+		},
+	}
+	fl := c.Flags()
+	fl.StringVar(&opts.Addr, "addr", DefaultSandboxAddr, "address to listen on (HOST:PORT; port 0 picks a free one)")
+	fl.DurationVar(&opts.JobDuration, "job-duration", sandbox.DefaultJobDuration, "how long a job takes to reach its end state")
+	fl.StringVar(&opts.ExportOutcome, "export-outcome", "success", "how export jobs end: success, failed or cancelled")
+	fl.StringVar(&opts.RestoreOutcome, "restore-outcome", "success", "how restore jobs end: success, failed, cancelled or expired")
+	fl.StringArrayVar(&opts.Faults, "fault", nil, "inject a fault, OPERATION:KIND[:TIMES] (repeatable)")
+	return c
+}
+
+func (o *SandboxOptions) validate() error {
+	if _, _, err := net.SplitHostPort(o.Addr); err != nil {
+		return usageErrorf("--addr %q: must be HOST:PORT, e.g. 127.0.0.1:8484", o.Addr)
+	}
+	if o.JobDuration < 0 {
+		return usageErrorf("--job-duration %s: must not be negative", o.JobDuration)
+	}
+	var err error
+	if o.exportOutcome, err = sandbox.ParseOutcome(o.ExportOutcome, false); err != nil {
+		return usageErrorf("--export-outcome %v", err)
+	}
+	if o.restoreOutcome, err = sandbox.ParseOutcome(o.RestoreOutcome, true); err != nil {
+		return usageErrorf("--restore-outcome %v", err)
+	}
+	o.faults = nil
+	for _, spec := range o.Faults {
+		fault, err := sandbox.ParseFault(spec)
+		if err != nil {
+			return usageErrorf("--fault %v", err)
+		}
+		o.faults = append(o.faults, fault)
+	}
+	return nil
+}
+
+func sandboxRun(ctx context.Context, opts *SandboxOptions) error {
+	ln, err := net.Listen("tcp", opts.Addr)
+	if err != nil {
+		return fmt.Errorf("sandbox: %w", err)
+	}
+	defer ln.Close()
+	if ip := ln.Addr().(*net.TCPAddr).IP; !ip.IsLoopback() {
+		fmt.Fprintf(opts.IO.ErrOut, "Warning: the sandbox listens on %s, beyond this machine; anyone who reaches it can use its demo credentials.\n", ln.Addr())
+	}
+	sandboxOpts := []sandbox.Option{
+		sandbox.WithJobDuration(opts.JobDuration),
+		sandbox.WithExportOutcome(opts.exportOutcome),
+		sandbox.WithRestoreOutcome(opts.restoreOutcome),
+		sandbox.WithFaults(opts.faults...),
+	}
+	if !opts.Quiet {
+		sandboxOpts = append(sandboxOpts, sandbox.WithLog(func(format string, args ...any) {
+			fmt.Fprintf(opts.IO.ErrOut, time.Now().Format("15:04:05 ")+format+"\n", args...)
+		}))
+	}
+	sb := sandbox.New(sandboxOpts...)
+	sb.WriteBanner(opts.IO.Out, "http://"+ln.Addr().String())
+	for _, fault := range opts.faults {
+		fmt.Fprintf(opts.IO.Out, "Injecting fault %s\n", fault)
+	}
+	if err := sandbox.Serve(ctx, ln, sb); err != nil {
+		return fmt.Errorf("sandbox: %w", err)
+	}
+	fmt.Fprintln(opts.IO.ErrOut, "Sandbox stopped.")
+	return nil
+}

@@ -1,0 +1,153 @@
+package sandbox_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/atlas-backup/atlas-backup/internal/api"
+	"github.com/atlas-backup/atlas-backup/internal/sandbox"
+	"github.com/atlas-backup/atlas-backup/internal/spectest"
+)
+
+const (
+	v1     = "application/vnd.atlas.2023-01-01+json"
+	groups = "/api/atlas/v2/groups/"
+	demo   = groups + sandbox.DemoProjectID + "/clusters/demo/backup"
+)
+
+// fakeClock is a clock the test moves by hand.
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// env is a sandbox on a real loopback HTTP server whose every answer is
+// checked against the OpenAPI contract.
+type env struct {
+	t      *testing.T
+	sb     *sandbox.Server
+	srv    *httptest.Server
+	clock  *fakeClock
+	digest *http.Client
+}
+
+func start(t *testing.T, opts ...sandbox.Option) *env {
+	t.Helper()
+	clock := &fakeClock{t: time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)}
+	sb := sandbox.New(append([]sandbox.Option{sandbox.WithClock(clock.Now), sandbox.WithJobDuration(10 * time.Second)}, opts...)...)
+	srv := httptest.NewServer(spectest.Load(t).Middleware(t, sb))
+	t.Cleanup(srv.Close)
+	creds := sb.Credentials()
+	return &env{t: t, sb: sb, srv: srv, clock: clock, digest: &http.Client{
+		Transport: &api.DigestTransport{Username: creds.PublicKey, Password: creds.PrivateKey, Base: http.DefaultTransport},
+	}}
+}
+
+// response is what came back, with the JSON body decoded.
+type response struct {
+	status int
+	header http.Header
+	raw    []byte
+	body   map[string]any
+}
+
+func (r response) str(key string) string { s, _ := r.body[key].(string); return s }
+
+func (r response) results() []any { l, _ := r.body["results"].([]any); return l }
+
+// req is a request to send; by default it carries the 2023-01-01 Accept
+// header and goes through the Digest client.
+type req struct {
+	method, path string
+	body         string
+	accept       string
+	header       map[string]string
+	client       *http.Client
+}
+
+func (e *env) send(r req) response {
+	e.t.Helper()
+	if r.method == "" {
+		r.method = http.MethodGet
+	}
+	var body io.Reader
+	if r.body != "" {
+		body = strings.NewReader(r.body)
+	}
+	hr, err := http.NewRequest(r.method, e.srv.URL+r.path, body)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	switch r.accept {
+	case "":
+		hr.Header.Set("Accept", v1)
+	case "none":
+	default:
+		hr.Header.Set("Accept", r.accept)
+	}
+	if r.body != "" {
+		hr.Header.Set("Content-Type", v1)
+	}
+	for k, v := range r.header {
+		hr.Header.Set(k, v)
+	}
+	c := r.client
+	if c == nil {
+		c = e.digest
+	}
+	resp, err := c.Do(hr)
+	if err != nil {
+		e.t.Fatalf("%s %s: %v", r.method, r.path, err)
+	}
+	defer resp.Body.Close()
+	out := response{status: resp.StatusCode, header: resp.Header}
+	out.raw, _ = io.ReadAll(resp.Body)
+	if len(bytes.TrimSpace(out.raw)) > 0 {
+		if err := json.Unmarshal(out.raw, &out.body); err != nil {
+			e.t.Fatalf("%s %s: body is not a JSON object: %v\n%s", r.method, r.path, err, out.raw)
+		}
+	}
+	return out
+}
+
+func (e *env) get(path string) response { return e.send(req{path: path}) }
+
+func (e *env) post(path, body string) response {
+	return e.send(req{method: http.MethodPost, path: path, body: body})
+}
+
+// wantStatus fails the test unless the answer has the status (and, for
+// errors, the errorCode).
+func wantStatus(t *testing.T, r response, status int, code string) {
+	t.Helper()
+	if r.status != status {
+		t.Fatalf("status %d, want %d; body %s", r.status, status, r.raw)
+	}
+	if code != "" && r.str("errorCode") != code {
+		t.Fatalf("errorCode %q, want %q; body %s", r.str("errorCode"), code, r.raw)
+	}
+}
+
+// exportBody is a valid export create body for the demo cluster's newest snapshot.
+func exportBody() string {
+	return `{"snapshotId":"` + sandbox.SeedSnapshotIDs("demo")[0] + `","exportBucketId":"` + sandbox.DemoBucketID + `"}`
+}

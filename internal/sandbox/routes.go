@@ -1,0 +1,123 @@
+package sandbox
+
+import (
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+)
+
+const apiPrefix = "/api/atlas/v2"
+
+// Path patterns from the spec.
+var (
+	idPattern      = regexp.MustCompile(`^([a-f0-9]{24})$`)
+	clusterPattern = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9-]*$`)
+)
+
+// Query parameters an operation takes, beyond envelope (which all take).
+var (
+	listQuery     = []string{"pretty", "includeCount", "itemsPerPage", "pageNum"}
+	snapshotQuery = append(slices.Clone(listQuery), "pointInTimeUtcSeconds", "oplogTs", "oplogInc")
+	prettyQuery   = []string{"pretty"}
+)
+
+// route is one operation of the spec subset.
+type route struct {
+	method   string
+	path     string // below apiPrefix, with {param} segments
+	op       string // the spec's short name (x-xgen-operation-id-override)
+	opID     string // the spec's operationId
+	versions []string
+	query    []string
+	handle   func(s *Server, x *exchange) (status int, body any, err *apiError)
+}
+
+var v20230101 = []string{"2023-01-01"}
+
+var routes = []route{
+	{"GET", "/groups/{groupId}/backup/exportBuckets", "listExportBuckets", "listGroupBackupExportBuckets",
+		[]string{"2023-01-01", "2024-05-30"}, listQuery, (*Server).listBuckets},
+	{"GET", "/groups/{groupId}/backup/exportBuckets/{exportBucketId}", "getExportBucket", "getGroupBackupExportBucket",
+		[]string{"2023-01-01", "2024-05-30"}, nil, (*Server).getBucket},
+	{"GET", "/groups/{groupId}/clusters/{clusterName}/backup/exports", "listBackupExports", "listGroupClusterBackupExports",
+		v20230101, listQuery, (*Server).listExports},
+	{"POST", "/groups/{groupId}/clusters/{clusterName}/backup/exports", "createBackupExport", "createGroupClusterBackupExport",
+		v20230101, nil, (*Server).createExport},
+	{"GET", "/groups/{groupId}/clusters/{clusterName}/backup/exports/{exportId}", "getBackupExport", "getGroupClusterBackupExport",
+		v20230101, nil, (*Server).getExport},
+	{"GET", "/groups/{groupId}/clusters/{clusterName}/backup/restoreJobs", "listBackupRestoreJobs", "listGroupClusterBackupRestoreJobs",
+		v20230101, listQuery, (*Server).listRestores},
+	{"POST", "/groups/{groupId}/clusters/{clusterName}/backup/restoreJobs", "createBackupRestoreJob", "createGroupClusterBackupRestoreJob",
+		v20230101, prettyQuery, (*Server).createRestore},
+	{"GET", "/groups/{groupId}/clusters/{clusterName}/backup/restoreJobs/{restoreJobId}", "getBackupRestoreJob", "getGroupClusterBackupRestoreJob",
+		v20230101, prettyQuery, (*Server).getRestore},
+	{"DELETE", "/groups/{groupId}/clusters/{clusterName}/backup/restoreJobs/{restoreJobId}", "cancelBackupRestoreJob", "cancelGroupClusterBackupRestoreJob",
+		v20230101, prettyQuery, (*Server).cancelRestore},
+	{"GET", "/groups/{groupId}/clusters/{clusterName}/backup/snapshots", "listBackupSnapshots", "listGroupClusterBackupSnapshots",
+		v20230101, snapshotQuery, (*Server).listSnapshots},
+	{"GET", "/groups/{groupId}/clusters/{clusterName}/backup/snapshots/{snapshotId}", "getClusterBackupSnapshot", "getGroupClusterBackupSnapshot",
+		v20230101, prettyQuery, (*Server).getSnapshot},
+}
+
+// The OAuth endpoints' names, for faults and the request log.
+const (
+	opCreateToken = "createToken"
+	opRevokeToken = "revokeToken"
+)
+
+// matchRoute finds the operation for a request path below apiPrefix. When the
+// path exists but not for this method, allowed lists the methods it takes.
+func matchRoute(method, path string) (r *route, params map[string]string, allowed []string) {
+	segs := strings.Split(strings.Trim(path, "/"), "/")
+	for i := range routes {
+		p, ok := matchPath(routes[i].path, segs)
+		if !ok {
+			continue
+		}
+		if routes[i].method == method {
+			return &routes[i], p, nil
+		}
+		allowed = append(allowed, routes[i].method)
+	}
+	return nil, nil, allowed
+}
+
+func matchPath(pattern string, segs []string) (map[string]string, bool) {
+	want := strings.Split(strings.Trim(pattern, "/"), "/")
+	if len(want) != len(segs) {
+		return nil, false
+	}
+	params := map[string]string{}
+	for i, w := range want {
+		if strings.HasPrefix(w, "{") {
+			params[strings.Trim(w, "{}")] = segs[i]
+		} else if w != segs[i] {
+			return nil, false
+		}
+	}
+	return params, true
+}
+
+// operationByName returns the short name of an operation given its short or
+// long name, or "" when there is none.
+func operationByName(name string) string {
+	if name == opCreateToken || name == opRevokeToken {
+		return name
+	}
+	for _, r := range routes {
+		if name == r.op || name == r.opID {
+			return r.op
+		}
+	}
+	return ""
+}
+
+func operationNames() []string {
+	names := []string{opCreateToken, opRevokeToken}
+	for _, r := range routes {
+		names = append(names, r.op)
+	}
+	sort.Strings(names)
+	return names
+}

@@ -1,0 +1,324 @@
+// Package sandbox simulates the Atlas Admin API v2 operations that
+// atlas-backup uses: export buckets, snapshots, export jobs and restore jobs,
+// with Digest, OAuth and Bearer authentication, Atlas's versioning,
+// validation and error shapes, jobs that move through their states over
+// time, and injected faults. The same handler serves the `sandbox` command,
+// the --sandbox flag and the tests.
+package sandbox
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Server is the simulator. It is an http.Handler; use New to make one.
+type Server struct {
+	now            func() time.Time
+	jobDuration    time.Duration
+	exportOutcome  Outcome
+	restoreOutcome Outcome
+	creds          Credentials
+	tokenTTL       time.Duration
+	logf           func(format string, args ...any)
+	nonceKey       []byte
+
+	mu       sync.Mutex
+	store    *store
+	tokens   map[string]time.Time // OAuth access token → expiry
+	faults   []*activeFault
+	requests []Request
+	nextID   uint64
+}
+
+// Option configures a Server.
+type Option func(*Server)
+
+// WithClock makes the sandbox read time from now instead of the wall clock.
+func WithClock(now func() time.Time) Option { return func(s *Server) { s.now = now } }
+
+// WithJobDuration sets how long a new job takes to reach its end state.
+func WithJobDuration(d time.Duration) Option { return func(s *Server) { s.jobDuration = d } }
+
+// WithExportOutcome sets how new export jobs end.
+func WithExportOutcome(o Outcome) Option { return func(s *Server) { s.exportOutcome = o } }
+
+// WithRestoreOutcome sets how new restore jobs end.
+func WithRestoreOutcome(o Outcome) Option { return func(s *Server) { s.restoreOutcome = o } }
+
+// WithCredentials replaces the accepted credentials.
+func WithCredentials(c Credentials) Option { return func(s *Server) { s.creds = c } }
+
+// WithTokenTTL sets the lifetime of OAuth access tokens (default one hour).
+func WithTokenTTL(d time.Duration) Option { return func(s *Server) { s.tokenTTL = d } }
+
+// WithFaults injects faults, checked in order for each request.
+func WithFaults(fs ...Fault) Option {
+	return func(s *Server) {
+		for _, f := range fs {
+			s.faults = append(s.faults, &activeFault{Fault: f})
+		}
+	}
+}
+
+// WithLog receives one line per request: method, URI, status and operation.
+// Credentials never appear in it.
+func WithLog(logf func(format string, args ...any)) Option { return func(s *Server) { s.logf = logf } }
+
+// DefaultJobDuration is how long jobs take unless WithJobDuration says otherwise.
+const DefaultJobDuration = 20 * time.Second
+
+// New returns a sandbox seeded with the demo project, clusters, snapshots and
+// export buckets.
+func New(opts ...Option) *Server {
+	s := &Server{
+		now:            time.Now,
+		jobDuration:    DefaultJobDuration,
+		exportOutcome:  OutcomeSuccess,
+		restoreOutcome: OutcomeSuccess,
+		creds:          DefaultCredentials(),
+		tokenTTL:       time.Hour,
+		logf:           func(string, ...any) {},
+		nonceKey:       []byte(rand.Text()),
+		tokens:         map[string]time.Time{},
+	}
+	for _, o := range opts {
+		o(s)
+	}
+	s.store = newStore(s.now())
+	return s
+}
+
+// Credentials returns the credentials the sandbox accepts.
+func (s *Server) Credentials() Credentials { return s.creds }
+
+// Request is one request the sandbox received, as it received it.
+type Request struct {
+	Operation string // short operation name, createToken, revokeToken, or ""
+	Method    string
+	Path      string
+	RawQuery  string
+	Header    http.Header
+	Body      []byte
+	Status    int // 0 when the connection was dropped
+}
+
+// Requests returns the requests received so far, oldest first.
+func (s *Server) Requests() []Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Request(nil), s.requests...)
+}
+
+// statusWriter remembers the status written through it.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// ServeHTTP answers one request: authentication, injected faults,
+// versioning, validation, then the operation.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	sw := &statusWriter{ResponseWriter: w}
+	op := ""
+	defer func() {
+		s.mu.Lock()
+		s.requests = append(s.requests, Request{
+			Operation: op, Method: r.Method, Path: r.URL.Path, RawQuery: r.URL.RawQuery,
+			Header: r.Header.Clone(), Body: body, Status: sw.status,
+		})
+		s.mu.Unlock()
+		status := "dropped"
+		if sw.status != 0 {
+			status = strconv.Itoa(sw.status)
+		}
+		s.logf("%s %s %s %s", r.Method, r.URL.RequestURI(), status, op)
+	}()
+
+	switch r.URL.Path {
+	case tokenPath, revokePath:
+		op = opCreateToken
+		if r.URL.Path == revokePath {
+			op = opRevokeToken
+		}
+		if !s.inject(sw, r, op) {
+			s.serveOAuth(sw, r, body)
+		}
+		return
+	}
+
+	var rt *route
+	var params map[string]string
+	var allowed []string
+	if rest, ok := strings.CutPrefix(r.URL.Path, apiPrefix+"/"); ok {
+		rt, params, allowed = matchRoute(r.Method, rest)
+	}
+	if rt != nil {
+		op = rt.op
+	}
+	if !s.authenticate(sw, r) {
+		return
+	}
+	if s.inject(sw, r, op) {
+		return
+	}
+	x := &exchange{w: sw, r: r, body: body, query: r.URL.Query(), params: params}
+	x.pretty, _ = strconv.ParseBool(x.query.Get("pretty"))
+	x.envelope, _ = strconv.ParseBool(x.query.Get("envelope"))
+	switch {
+	case rt == nil && len(allowed) > 0:
+		w.Header().Set("Allow", strings.Join(allowed, ", "))
+		x.fail(newError(http.StatusMethodNotAllowed, codeMethodNotAllowed,
+			fmt.Sprintf("%s is not allowed on %s.", r.Method, r.URL.Path)))
+		return
+	case rt == nil:
+		x.fail(newError(http.StatusNotFound, codeNotFound,
+			fmt.Sprintf("Cannot find resource %s (the sandbox serves the backup export, restore, snapshot and export bucket operations).", r.URL.Path)))
+		return
+	}
+	version, err := negotiate(r.Header.Get("Accept"), rt.versions, s.now())
+	if err != nil {
+		x.fail(err)
+		return
+	}
+	x.version = version
+	if err := x.validateRequest(rt); err != nil {
+		x.fail(err)
+		return
+	}
+	s.mu.Lock()
+	status, out, apiErr := rt.handle(s, x)
+	s.mu.Unlock()
+	if apiErr != nil {
+		x.fail(apiErr)
+		return
+	}
+	if sunset, ok := sunsets[rt.op+" "+version]; ok {
+		w.Header().Set("Sunset", sunset)
+	}
+	x.reply(status, out)
+}
+
+// sunsets are the x-sunset dates of the spec's versions, as HTTP dates.
+var sunsets = map[string]string{
+	"listExportBuckets 2023-01-01": "Thu, 01 Jul 2027 00:00:00 GMT",
+	"getExportBucket 2023-01-01":   "Thu, 01 Jul 2027 00:00:00 GMT",
+}
+
+// exchange is one request being answered.
+type exchange struct {
+	w                http.ResponseWriter
+	r                *http.Request
+	body             []byte
+	query            url.Values
+	params           map[string]string
+	version          string
+	pretty, envelope bool
+}
+
+// baseURL is the scheme and host the client used, for links.
+func (x *exchange) baseURL() string { return "http://" + x.r.Host }
+
+// self is the absolute URL of the request's path.
+func (x *exchange) self() string { return x.baseURL() + x.r.URL.Path }
+
+// reply writes a success answer in the served version's media type.
+func (x *exchange) reply(status int, v any) {
+	ct := MediaType(x.version) + ";charset=utf-8"
+	if !x.envelope {
+		if status == http.StatusNoContent {
+			setRateLimit(x.w.Header())
+			x.w.Header().Set("Content-Type", ct)
+			x.w.WriteHeader(status)
+			return
+		}
+		writeJSON(x.w, status, ct, v, x.pretty)
+		return
+	}
+	writeJSON(x.w, http.StatusOK, ct, envelop(status, v), x.pretty)
+}
+
+// fail writes an Atlas error.
+func (x *exchange) fail(e *apiError) {
+	if x.envelope {
+		writeJSON(x.w, http.StatusOK, "application/json", envelop(e.Status, e), x.pretty)
+		return
+	}
+	writeJSON(x.w, e.Status, "application/json", e, x.pretty)
+}
+
+// envelop wraps a body as Atlas does for envelope=true: lists gain a status
+// field beside their results; other bodies go under content.
+func envelop(status int, v any) any {
+	if status == http.StatusNoContent {
+		return map[string]any{"status": status}
+	}
+	if l, ok := v.(listBody); ok {
+		return envelopedList{Status: status, listBody: l}
+	}
+	return map[string]any{"status": status, "content": v}
+}
+
+type envelopedList struct {
+	Status int `json:"status"`
+	listBody
+}
+
+// writeJSON writes v as JSON with the given status and Content-Type.
+func writeJSON(w http.ResponseWriter, status int, contentType string, v any, pretty bool) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if pretty {
+		enc.SetIndent("", "  ")
+	}
+	if err := enc.Encode(v); err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", contentType)
+	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
+	if status < 300 || status == http.StatusTooManyRequests {
+		setRateLimit(w.Header())
+	}
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+// newID returns a fresh 24-hex ID, ObjectId-like: the time, then a counter.
+// Called with s.mu held.
+func (s *Server) newID() string {
+	s.nextID++
+	return fmt.Sprintf("%08x%016x", uint32(s.now().Unix()), s.nextID)
+}
+
+// setRateLimit adds the rate-limit headers Atlas sends on 2xx and 429 answers.
+func setRateLimit(h http.Header) {
+	h.Set("RateLimit-Limit", "100")
+	h.Set("RateLimit-Remaining", "99")
+}

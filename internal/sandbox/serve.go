@@ -1,0 +1,73 @@
+package sandbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"time"
+)
+
+// shutdownGrace is how long Serve lets requests in flight finish.
+const shutdownGrace = 5 * time.Second
+
+// Serve answers on ln until ctx is done, then stops accepting connections
+// and lets the requests in flight finish, for up to five seconds.
+func Serve(ctx context.Context, ln net.Listener, h http.Handler) error {
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	// A fresh context: the one we were given is already done.
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	err := srv.Shutdown(sctx)
+	if serr := <-errc; !errors.Is(serr, http.ErrServerClosed) && err == nil {
+		err = serr
+	}
+	return err
+}
+
+// WriteBanner describes the seeded data and prints the environment a client
+// needs to reach the sandbox at baseURL.
+func (s *Server) WriteBanner(w io.Writer, baseURL string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.now()
+	fmt.Fprintf(w, "Atlas API sandbox listening on %s (jobs take %s)\n\n", baseURL, s.jobDuration)
+	for _, id := range []string{DemoProjectID, DemoStagingID} {
+		p := s.store.projects[id]
+		fmt.Fprintf(w, "Project %s (%s)\n", p.id, p.name)
+		for _, name := range p.clusterNames() {
+			c := p.clusters[name]
+			fmt.Fprintf(w, "  cluster %-10s snapshots:", name)
+			for _, sn := range c.snapshots {
+				fmt.Fprintf(w, " %s (%s old)", sn.id, now.Sub(sn.createdAt).Round(time.Minute))
+			}
+			fmt.Fprintln(w)
+		}
+		for _, b := range p.buckets {
+			fmt.Fprintf(w, "  export bucket %s  %s (%s)\n", b.id, b.name, b.provider)
+		}
+	}
+	c := s.creds
+	fmt.Fprintf(w, `
+Point atlas-backup (or curl) at it from another shell:
+  export MONGODB_ATLAS_BASE_URL=%s
+  export MONGODB_ATLAS_PROJECT_ID=%s
+  export MONGODB_ATLAS_PUBLIC_API_KEY=%s
+  export MONGODB_ATLAS_PRIVATE_API_KEY=%s
+or, instead of the API keys, a service account:
+  export MONGODB_ATLAS_CLIENT_ID=%s
+  export MONGODB_ATLAS_CLIENT_SECRET=%s
+or a fixed access token:
+  export MONGODB_ATLAS_ACCESS_TOKEN=%s
+These are demo credentials that only this sandbox accepts. Press Ctrl-C to stop.
+`, baseURL, DemoProjectID, c.PublicKey, c.PrivateKey, c.ClientID, c.ClientSecret, c.AccessToken)
+}
