@@ -1,17 +1,26 @@
 package main
 
 import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
 	"net"
+	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/atlas-backup/atlas-backup/cmd"
+	"github.com/atlas-backup/atlas-backup/internal/api"
 	"github.com/atlas-backup/atlas-backup/internal/output"
 	"github.com/atlas-backup/atlas-backup/internal/sandbox"
 	"github.com/atlas-backup/atlas-backup/internal/spectest"
@@ -40,9 +49,11 @@ func TestScript(t *testing.T) {
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"sandbox-start": func(ts *testscript.TestScript, neg bool, args []string) { sandboxStart(t, spec, ts, neg, args) },
-			"freeport":      freeport,
-			"waitport":      waitport,
+			"sandbox-start":    func(ts *testscript.TestScript, neg bool, args []string) { sandboxStart(t, spec, ts, neg, args) },
+			"sandbox-requests": sandboxRequests,
+			"exits":            exits,
+			"freeport":         freeport,
+			"waitport":         waitport,
 		},
 	})
 }
@@ -83,14 +94,89 @@ func sandboxStart(t *testing.T, spec *spectest.Validator, ts *testscript.TestScr
 		}
 	}
 	sb := sandbox.New(opts...)
-	srv := httptest.NewServer(spec.Middleware(t, sb))
+	sandboxes.Store(ts, sb)
+	ts.Defer(func() { sandboxes.Delete(ts) })
+	srv := httptest.NewServer(contractCheck(t, spec, spec.Middleware(t, sb)))
 	ts.Defer(srv.Close)
 	c := sb.Credentials()
 	ts.Setenv("SANDBOX_URL", srv.URL)
+	// A point in time an hour ago: after every cluster's oldest snapshot.
+	pit := time.Now().Add(-time.Hour).Truncate(time.Second)
+	ts.Setenv("SANDBOX_PIT", strconv.FormatInt(pit.Unix(), 10))
+	ts.Setenv("SANDBOX_PIT_RFC3339", pit.UTC().Format(time.RFC3339))
 	ts.Setenv("MONGODB_ATLAS_BASE_URL", srv.URL)
 	ts.Setenv("MONGODB_ATLAS_PROJECT_ID", sandbox.DemoProjectID)
 	ts.Setenv("MONGODB_ATLAS_PUBLIC_API_KEY", c.PublicKey)
 	ts.Setenv("MONGODB_ATLAS_PRIVATE_API_KEY", c.PrivateKey)
+}
+
+// sandboxes holds each script's sandbox, for sandbox-requests.
+var sandboxes sync.Map // *testscript.TestScript → *sandbox.Server
+
+// contractCheck validates every API request the CLI sends against the
+// OpenAPI contract; the OAuth endpoints are not part of it.
+func contractCheck(t *testing.T, spec *spectest.Validator, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		if strings.HasPrefix(r.URL.Path, "/api/atlas/v2/") {
+			if err := spec.ValidateRequest(r.Clone(r.Context()), body); err != nil {
+				t.Errorf("the CLI sent a request the contract does not allow: %s %s: %v", r.Method, r.URL.RequestURI(), err)
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// sandboxRequests prints the requests the script's sandbox received, one
+// block each: the request line and status, the headers that matter
+// (credentials reduced to their scheme), and the body.
+func sandboxRequests(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 0 {
+		ts.Fatalf("usage: sandbox-requests")
+	}
+	v, ok := sandboxes.Load(ts)
+	if !ok {
+		ts.Fatalf("sandbox-requests: no sandbox-start in this script")
+	}
+	var b strings.Builder
+	for _, r := range v.(*sandbox.Server).Requests() {
+		uri := r.Path
+		if r.RawQuery != "" {
+			uri += "?" + r.RawQuery
+		}
+		fmt.Fprintf(&b, "%s %s -> %d\n", r.Method, uri, r.Status)
+		for _, h := range []string{"Accept", "Content-Type", "Authorization"} {
+			if val := r.Header.Get(h); val != "" {
+				fmt.Fprintf(&b, "  %s: %s\n", h, api.RedactHeader(h, val))
+			}
+		}
+		if len(r.Body) > 0 {
+			fmt.Fprintf(&b, "  %s\n", r.Body)
+		}
+	}
+	ts.Stdout().Write([]byte(b.String()))
+}
+
+// exits CODE PROGRAM [ARGS...] runs PROGRAM like exec, keeping its stdout and
+// stderr for the assertions that follow, and checks its exit status.
+func exits(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: exits CODE PROGRAM [ARGS...]")
+	}
+	want, err := strconv.Atoi(args[0])
+	ts.Check(err)
+	got := 0
+	if err := ts.Exec(args[1], args[2:]...); err != nil {
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) {
+			ts.Fatalf("%s: %v", args[1], err)
+		}
+		got = ee.ExitCode()
+	}
+	if got != want {
+		ts.Fatalf("%s exited with %d, want %d", args[1], got, want)
+	}
 }
 
 // freeport NAME sets $NAME to a free TCP port on 127.0.0.1.

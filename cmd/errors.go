@@ -16,6 +16,13 @@ func usageErrorf(format string, args ...any) error {
 	return &UsageError{Err: fmt.Errorf(format, args...)}
 }
 
+// NotFoundError is something the user named that does not exist, found out
+// by a lookup rather than a 404: exit code 4.
+type NotFoundError struct{ Err error }
+
+func (e *NotFoundError) Error() string { return e.Err.Error() }
+func (e *NotFoundError) Unwrap() error { return e.Err }
+
 // InterruptedError is the cause of a run stopped by a signal: exit 130 for
 // SIGINT, 143 for SIGTERM.
 type InterruptedError struct{ Signal os.Signal }

@@ -1,10 +1,157 @@
 package cmd
 
-import "github.com/atlas-backup/atlas-backup/internal/output"
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/atlas-backup/atlas-backup/internal/api"
+	"github.com/atlas-backup/atlas-backup/internal/config"
+	"github.com/atlas-backup/atlas-backup/internal/output"
+	"github.com/atlas-backup/atlas-backup/internal/sandbox"
+)
 
 // Factory carries what commands share, built once per invocation. Its
-// dependencies are lazy: help, completion and flag errors touch nothing.
+// dependencies are lazy: help, completion and flag errors read no config and
+// touch no network; only run functions ask for a client.
 type Factory struct {
-	IO    output.Streams
-	Build BuildInfo
+	IO     output.Streams
+	Build  BuildInfo
+	Getenv func(string) string
+	Now    func() time.Time
+
+	global  globalFlags
+	flags   *pflag.FlagSet // the root's persistent flags, once parsed
+	cfgOnce sync.Once
+	cfg     *config.Config
+	cfgErr  error
+
+	// format is the -o format in force, once known: Main prints API errors
+	// as JSON on stdout with -o json.
+	format string
+
+	sandboxStop func()
 }
+
+// globalFlags are the persistent flags that are not config keys.
+type globalFlags struct {
+	profile, configPath string
+	envelope, pretty    bool
+	sandbox, debug      bool
+	noColor, quiet      bool
+}
+
+// sandboxJobDuration is how long jobs take under --sandbox: long enough to
+// watch them move, short enough for a demo.
+const sandboxJobDuration = 3 * time.Second
+
+// Config resolves the settings: flag, then environment, then the profile in
+// the config file, then the default. Under --sandbox it points at the
+// in-process sandbox instead.
+func (f *Factory) Config() (*config.Config, error) {
+	f.cfgOnce.Do(func() {
+		path := f.global.configPath
+		if path == "" {
+			path = config.DefaultPath(f.Getenv)
+		}
+		profile := f.global.profile
+		if profile == "" {
+			profile = f.Getenv("ATLAS_BACKUP_PROFILE")
+		}
+		f.cfg, f.cfgErr = config.Load(config.LoadOptions{
+			Path: path, Profile: profile, Flags: f.flags, Getenv: f.Getenv, Warn: f.IO.ErrOut,
+		})
+		if f.cfgErr != nil {
+			f.cfgErr = &UsageError{Err: f.cfgErr}
+			return
+		}
+		if f.global.sandbox {
+			f.cfgErr = f.startSandbox(f.cfg)
+		}
+	})
+	return f.cfg, f.cfgErr
+}
+
+// startSandbox runs the simulator on a free loopback port for the rest of
+// this invocation, and points the settings at it.
+func (f *Factory) startSandbox(cfg *config.Config) error {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return fmt.Errorf("--sandbox: %w", err)
+	}
+	sb := sandbox.New(sandbox.WithJobDuration(sandboxJobDuration))
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		sandbox.Serve(ctx, ln, sb)
+	}()
+	f.sandboxStop = func() { cancel(); <-done }
+	creds := sb.Credentials()
+	cfg.BaseURL = "http://" + ln.Addr().String()
+	cfg.AccessToken, cfg.ClientID, cfg.ClientSecret = "", "", ""
+	cfg.PublicAPIKey, cfg.PrivateAPIKey = creds.PublicKey, creds.PrivateKey
+	if f.flags == nil || !f.flags.Changed("project-id") {
+		cfg.ProjectID = sandbox.DemoProjectID
+	}
+	return nil
+}
+
+// Close stops what the invocation started.
+func (f *Factory) Close() {
+	if f.sandboxStop != nil {
+		f.sandboxStop()
+	}
+}
+
+// Printer resolves -o into a printer, before anything is sent.
+func (f *Factory) Printer() (output.Printer, error) {
+	cfg, err := f.Config()
+	if err != nil {
+		return nil, err
+	}
+	p, err := output.New(cfg.Output)
+	if err != nil {
+		return nil, usageErrorf("--output: %v", err)
+	}
+	f.format = cfg.Output
+	return p, nil
+}
+
+// Client builds the API client from the settings. Missing credentials are
+// api.ErrNoCredentials (exit 3).
+func (f *Factory) Client() (*api.Client, error) {
+	cfg, err := f.Config()
+	if err != nil {
+		return nil, err
+	}
+	o := api.Options{
+		BaseURL: cfg.BaseURL,
+		Credentials: api.Credentials{
+			AccessToken: cfg.AccessToken,
+			ClientID:    cfg.ClientID, ClientSecret: cfg.ClientSecret,
+			PublicKey: cfg.PublicAPIKey, PrivateKey: cfg.PrivateAPIKey,
+		},
+		Timeout:    cfg.HTTPTimeout,
+		CACertFile: cfg.CACert,
+		APIVersion: cfg.APIVersion,
+		Envelope:   f.global.envelope,
+		Pretty:     f.global.pretty,
+		UserAgent:  "atlas-backup/" + f.Build.Version,
+	}
+	if f.global.debug {
+		o.Debug = f.IO.ErrOut
+	}
+	c, err := api.New(o)
+	if err != nil && err != api.ErrNoCredentials {
+		return nil, usageErrorf("%v", err)
+	}
+	return c, err
+}
+
+func systemGetenv(k string) string { return os.Getenv(k) }

@@ -3,8 +3,11 @@ package cmd
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/atlas-backup/atlas-backup/internal/api"
 )
 
 // newRootCmd builds the command tree for one invocation.
@@ -27,13 +30,46 @@ for a local Atlas API simulator that needs no account.`,
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return &UsageError{Err: fmt.Errorf("%w (see '%s --help')", err, c.CommandPath())}
 	})
-	root.PersistentFlags().BoolP("quiet", "q", false, "no progress output on stderr")
+	addGlobalFlags(root, f)
+	root.SetGlobalNormalizationFunc(normalizeFlagName)
+
+	export := &cobra.Command{Use: "export", Short: "Export snapshots to an export bucket"}
+	groupCommand(export)
+	export.AddCommand(newExportCreateCmd(f, nil))
+	restore := &cobra.Command{Use: "restore", Short: "Restore snapshots: into a cluster, as a download, or to a point in time"}
+	groupCommand(restore)
+	restore.AddCommand(newRestoreCreateCmd(f, nil))
 
 	root.AddCommand(
-		newVersionCmd(f),
+		export,
+		restore,
+		newConfigCmd(f),
 		newSandboxCmd(f, nil),
+		newVersionCmd(f),
 	)
 	return root
+}
+
+// addGlobalFlags declares the persistent flags. Those that are config keys
+// are read through the config (flag > env > profile > default); the others
+// land in f.global.
+func addGlobalFlags(root *cobra.Command, f *Factory) {
+	pf := root.PersistentFlags()
+	pf.String("project-id", "", "project (group) ID [$MONGODB_ATLAS_PROJECT_ID]")
+	pf.StringP("output", "o", "table", "output format: table, json, yaml or go-template=TEMPLATE [$MONGODB_ATLAS_OUTPUT]")
+	pf.StringVar(&f.global.profile, "profile", "", "config profile to use (default \"default\") [$ATLAS_BACKUP_PROFILE]")
+	pf.StringVar(&f.global.configPath, "config", "", "config file (default $XDG_CONFIG_HOME/atlas-backup/config.yaml) [$ATLAS_BACKUP_CONFIG]")
+	pf.String("base-url", api.DefaultBaseURL, "Atlas base URL [$MONGODB_ATLAS_OPS_MANAGER_URL, $MONGODB_ATLAS_BASE_URL]")
+	pf.String("api-version", "", "override the YYYY-MM-DD resource version sent in Accept")
+	pf.BoolVar(&f.global.envelope, "envelope", false, "send envelope=true and read the real status from the body")
+	pf.BoolVar(&f.global.pretty, "pretty", false, "send pretty=true where the operation takes it")
+	pf.BoolVar(&f.global.sandbox, "sandbox", false, "start the built-in Atlas API simulator in-process and talk to it (no account needed)")
+	pf.BoolVar(&f.global.debug, "debug", false, "trace HTTP exchanges on stderr, secrets redacted")
+	pf.Duration("http-timeout", 30*time.Second, "per-request timeout")
+	pf.String("ca-cert", "", "extra CA bundle (PEM) for a private CA")
+	pf.BoolVar(&f.global.noColor, "no-color", false, "no ANSI colour [$NO_COLOR]")
+	pf.BoolVarP(&f.global.quiet, "quiet", "q", false, "no progress output on stderr")
+	f.flags = pf
 }
 
 // groupCommand makes a command that only holds subcommands answer an unknown

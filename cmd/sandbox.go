@@ -60,7 +60,7 @@ Retry-After), drop (close the connection without an answer) or slow=DURATION
   atlas-backup sandbox --export-outcome failed --fault getBackupExport:503:2`,
 		Args: exactArgs(0, "none"),
 		RunE: func(c *cobra.Command, args []string) error {
-			opts.Quiet, _ = c.Flags().GetBool("quiet")
+			opts.Quiet = f.global.quiet
 			if err := opts.validate(); err != nil {
 				return err
 			}

@@ -1,0 +1,183 @@
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/atlas-backup/atlas-backup/internal/api"
+	"github.com/atlas-backup/atlas-backup/internal/output"
+)
+
+// ExportCreateOptions are what `export create` was given, and what it resolved.
+type ExportCreateOptions struct {
+	IO      output.Streams
+	Client  func() (*api.Client, error)
+	Printer output.Printer
+
+	ProjectID  string
+	Cluster    string
+	SnapshotID string
+	BucketID   string // an ID, or a bucket name
+	CustomData []string
+	DryRun     bool
+
+	labels []api.Label
+}
+
+func newExportCreateCmd(f *Factory, runF func(context.Context, *ExportCreateOptions) error) *cobra.Command {
+	opts := &ExportCreateOptions{IO: f.IO, Client: f.Client}
+	c := &cobra.Command{
+		Use:   "create",
+		Short: "Start exporting a snapshot to an export bucket",
+		Long: `Start a Cloud Backup export job: Atlas copies one snapshot of the cluster into
+an export bucket (AWS S3, Azure Blob Storage or Google Cloud Storage).
+
+--snapshot-id latest picks the cluster's newest completed snapshot.
+--bucket-id takes a bucket ID or a bucket name (looked up with bucket list).
+--custom-data KEY=VALUE (repeatable, order kept) goes into the metadata file
+Atlas writes into the bucket when the export finishes.`,
+		Example: `  atlas-backup export create --cluster demo --snapshot-id latest --bucket-id demo-export-bucket
+  atlas-backup export create --cluster demo --snapshot-id 65f0e0e0d0e0000000000001 \
+    --bucket-id 65f0b0c0d0e0f00000000001 --custom-data team=payments --custom-data ticket=OPS-12
+  atlas-backup --sandbox export create --cluster demo --snapshot-id latest --bucket-id demo-export-bucket`,
+		Args: exactArgs(0, "none"),
+		RunE: func(c *cobra.Command, args []string) error {
+			cfg, err := f.Config()
+			if err != nil {
+				return err
+			}
+			opts.ProjectID = cfg.ProjectID
+			if opts.Printer, err = f.Printer(); err != nil {
+				return err
+			}
+			if err := opts.validate(); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(c.Context(), opts)
+			}
+			return exportCreateRun(c.Context(), opts)
+		},
+	}
+	fl := c.Flags()
+	fl.StringVar(&opts.Cluster, "cluster", "", "cluster whose snapshot to export (required)")
+	fl.StringVar(&opts.SnapshotID, "snapshot-id", "", "snapshot ID, or latest for the newest completed snapshot (required)")
+	fl.StringVar(&opts.BucketID, "bucket-id", "", "export bucket ID or name (required)")
+	fl.StringArrayVar(&opts.CustomData, "custom-data", nil, "KEY=VALUE for the export's metadata file (repeatable, order kept)")
+	fl.BoolVar(&opts.DryRun, "dry-run", false, "print the request that would be sent, and send nothing that changes anything")
+	return c
+}
+
+func (o *ExportCreateOptions) validate() error {
+	if err := checkProject("project-id", o.ProjectID); err != nil {
+		return err
+	}
+	if err := checkCluster("cluster", o.Cluster); err != nil {
+		return err
+	}
+	if o.SnapshotID == "" {
+		return usageErrorf("--snapshot-id is required (an ID, or latest)")
+	}
+	if err := checkSnapshot(o.SnapshotID); err != nil {
+		return err
+	}
+	if o.BucketID == "" {
+		return usageErrorf("--bucket-id is required (a bucket ID or name; see atlas-backup bucket list)")
+	}
+	if !idPattern.MatchString(o.BucketID) && (len(o.BucketID) < 3 || len(o.BucketID) > 63) {
+		return usageErrorf("--bucket-id %q: must be a 24-character hexadecimal ID or a bucket name of 3 to 63 characters", o.BucketID)
+	}
+	var err error
+	o.labels, err = parseCustomData(o.CustomData)
+	return err
+}
+
+func exportCreateRun(ctx context.Context, o *ExportCreateOptions) error {
+	client, err := o.Client()
+	if err != nil {
+		return err
+	}
+	snapshotID, err := resolveSnapshot(ctx, client, o.IO, o.ProjectID, o.Cluster, o.SnapshotID)
+	if err != nil {
+		return err
+	}
+	bucketID, err := resolveBucket(ctx, client, o.IO, o.ProjectID, o.BucketID)
+	if err != nil {
+		return err
+	}
+	call := api.CreateExportCall(o.ProjectID, o.Cluster, api.ExportRequest{
+		SnapshotID: snapshotID, ExportBucketID: bucketID, CustomData: o.labels,
+	})
+	if o.DryRun {
+		return printDryRun(ctx, client, o.IO, call)
+	}
+	resp, err := client.Send(ctx, call)
+	if err != nil {
+		return createFailed(err, fmt.Sprintf("atlas-backup export list --cluster %s --project-id %s", o.Cluster, o.ProjectID))
+	}
+	job, err := decode[api.ExportJob](resp.Raw)
+	if err != nil {
+		return err
+	}
+	return o.Printer.Print(o.IO.Out, output.Value{Raw: resp.Raw, Table: output.ExportJobTable(*job)})
+}
+
+// resolveSnapshot turns "latest" into the newest completed snapshot's ID.
+func resolveSnapshot(ctx context.Context, c *api.Client, io output.Streams, projectID, cluster, id string) (string, error) {
+	if id != latest {
+		return id, nil
+	}
+	snaps, err := c.ListSnapshots(ctx, projectID, cluster, api.ListOptions{All: true})
+	if err != nil {
+		return "", err
+	}
+	var newest *api.Snapshot
+	for i, s := range snaps.Items {
+		if s.Status == api.SnapshotCompleted && s.CreatedAt != nil && (newest == nil || s.CreatedAt.After(*newest.CreatedAt)) {
+			newest = &snaps.Items[i]
+		}
+	}
+	if newest == nil {
+		return "", &NotFoundError{Err: fmt.Errorf("--snapshot-id latest: cluster %s has no completed snapshot", cluster)}
+	}
+	fmt.Fprintf(io.ErrOut, "Using the latest completed snapshot of %s: %s (taken %s)\n", cluster, newest.ID, newest.CreatedAt.UTC().Format("2006-01-02 15:04:05 UTC"))
+	return newest.ID, nil
+}
+
+// resolveBucket turns a bucket name into its ID.
+func resolveBucket(ctx context.Context, c *api.Client, io output.Streams, projectID, nameOrID string) (string, error) {
+	if idPattern.MatchString(nameOrID) {
+		return nameOrID, nil
+	}
+	buckets, err := c.ListBuckets(ctx, projectID, api.ListOptions{All: true})
+	if err != nil {
+		return "", err
+	}
+	var names []string
+	for _, b := range buckets.Items {
+		if b.BucketName == nameOrID {
+			fmt.Fprintf(io.ErrOut, "Using export bucket %s: %s (%s)\n", b.BucketName, b.ID, b.CloudProvider)
+			return b.ID, nil
+		}
+		names = append(names, b.BucketName)
+	}
+	known := "the project has no export buckets"
+	if len(names) > 0 {
+		known = "known: " + strings.Join(names, ", ")
+	}
+	return "", &NotFoundError{Err: fmt.Errorf("--bucket-id %q: no export bucket of that name in project %s (%s)", nameOrID, projectID, known)}
+}
+
+// createFailed explains a create whose outcome is unknown: the request may
+// have started a job although no answer came back.
+func createFailed(err error, listCmd string) error {
+	var apiErr *api.Error
+	if errors.As(err, &apiErr) || errors.Is(err, context.Canceled) {
+		return err
+	}
+	return fmt.Errorf("%w\nThe request may or may not have started a job; it was not sent again. Check with: %s", err, listCmd)
+}

@@ -1,0 +1,122 @@
+package cmd
+
+import (
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/atlas-backup/atlas-backup/internal/api"
+)
+
+// Patterns the API states, checked before anything is sent.
+var (
+	idPattern      = regexp.MustCompile(`^[a-f0-9]{24}$`)
+	clusterPattern = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9-]*$`)
+)
+
+// legacyFlagNames maps the official atlas CLI's camelCase spellings to ours,
+// so old scripts keep working. They are accepted but never shown in help.
+var legacyFlagNames = map[string]string{
+	"projectId":             "project-id",
+	"clusterName":           "cluster",
+	"snapshotId":            "snapshot-id",
+	"bucketId":              "bucket-id",
+	"exportBucketId":        "bucket-id",
+	"customData":            "custom-data",
+	"deliveryType":          "delivery-type",
+	"targetClusterName":     "target-cluster",
+	"targetProjectId":       "target-project-id",
+	"pointInTimeUTCSeconds": "point-in-time",
+	"oplogTs":               "oplog-ts",
+	"oplogInc":              "oplog-inc",
+}
+
+// normalizeFlagName applies legacyFlagNames; set on the root, it reaches
+// every command.
+func normalizeFlagName(_ *pflag.FlagSet, name string) pflag.NormalizedName {
+	if n, ok := legacyFlagNames[name]; ok {
+		return pflag.NormalizedName(n)
+	}
+	return pflag.NormalizedName(name)
+}
+
+// checkID checks a 24-hex ID flag value.
+func checkID(flag, value string) error {
+	if !idPattern.MatchString(value) {
+		return usageErrorf("--%s %q: must be a 24-character hexadecimal ID (^[a-f0-9]{24}$)", flag, value)
+	}
+	return nil
+}
+
+// checkCluster checks a cluster name flag value.
+func checkCluster(flag, value string) error {
+	if value == "" {
+		return usageErrorf("--%s is required", flag)
+	}
+	if !clusterPattern.MatchString(value) {
+		return usageErrorf("--%s %q: must match ^[a-zA-Z0-9][a-zA-Z0-9-]*$ (letters, digits and hyphens, not starting with a hyphen)", flag, value)
+	}
+	return nil
+}
+
+// checkProject checks the project ID, which may come from a flag, the
+// environment or the config file.
+func checkProject(flag, value string) error {
+	if value == "" {
+		return usageErrorf("--%s is required (or set MONGODB_ATLAS_PROJECT_ID, or project_id in the config file)", flag)
+	}
+	return checkID(flag, value)
+}
+
+// latest asks for the newest completed snapshot.
+const latest = "latest"
+
+// checkSnapshot checks a --snapshot-id value: an ID or "latest".
+func checkSnapshot(value string) error {
+	if value == latest {
+		return nil
+	}
+	if !idPattern.MatchString(value) {
+		return usageErrorf("--snapshot-id %q: must be a 24-character hexadecimal ID (^[a-f0-9]{24}$) or latest", value)
+	}
+	return nil
+}
+
+// parseCustomData reads repeated KEY=VALUE entries, in order.
+func parseCustomData(entries []string) ([]api.Label, error) {
+	var out []api.Label
+	for _, e := range entries {
+		k, v, ok := strings.Cut(e, "=")
+		if !ok || k == "" {
+			return nil, usageErrorf("--custom-data %q: must be KEY=VALUE with a non-empty KEY", e)
+		}
+		out = append(out, api.Label{Key: k, Value: v})
+	}
+	return out, nil
+}
+
+// minEpoch is the earliest time Atlas accepts: 2008-01-01T00:00:00Z.
+const minEpoch = 1199145600
+
+// parseTime reads a point in time: Unix seconds or an RFC 3339 time. It
+// must be from 2008 on and not in the future.
+func parseTime(flag, value string, now time.Time) (int64, error) {
+	var secs int64
+	if n, err := strconv.ParseInt(value, 10, 64); err == nil {
+		secs = n
+	} else if t, err := time.Parse(time.RFC3339, value); err == nil {
+		secs = t.Unix()
+	} else {
+		return 0, usageErrorf("--%s %q: must be Unix seconds or an RFC 3339 time such as 2026-11-24T10:00:00Z", flag, value)
+	}
+	if secs < minEpoch {
+		return 0, usageErrorf("--%s %q: must be %d (2008-01-01T00:00:00Z) or later", flag, value, minEpoch)
+	}
+	if secs > now.Unix() {
+		return 0, usageErrorf("--%s %q: is in the future (now is %s)", flag, value, now.UTC().Format(time.RFC3339))
+	}
+	return secs, nil
+}

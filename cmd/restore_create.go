@@ -1,0 +1,233 @@
+package cmd
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/atlas-backup/atlas-backup/internal/api"
+	"github.com/atlas-backup/atlas-backup/internal/output"
+)
+
+// RestoreCreateOptions are what `restore create` was given, and what it resolved.
+type RestoreCreateOptions struct {
+	IO      output.Streams
+	Client  func() (*api.Client, error)
+	Printer output.Printer
+	Now     func() time.Time
+
+	ProjectID       string
+	Cluster         string
+	DeliveryType    string
+	SnapshotID      string
+	TargetCluster   string
+	TargetProjectID string
+	PointInTime     string
+	OplogTs         string
+	OplogInc        int64
+	Yes             bool
+	DryRun          bool
+
+	// set tells which flags the user gave (pflag's Changed).
+	set func(name string) bool
+
+	request api.RestoreRequest
+}
+
+func newRestoreCreateCmd(f *Factory, runF func(context.Context, *RestoreCreateOptions) error) *cobra.Command {
+	opts := &RestoreCreateOptions{IO: f.IO, Client: f.Client, Now: f.Now}
+	c := &cobra.Command{
+		Use:   "create",
+		Short: "Start a restore: automated into a cluster, download, or pointInTime",
+		Long: `Start a Cloud Backup restore job. --delivery-type says which kind:
+
+  automated    restore a snapshot into a cluster (--snapshot-id, --target-cluster)
+  download     prepare a snapshot for download (--snapshot-id); the job's
+               deliveryUrl links to the archive
+  pointInTime  restore a cluster to a moment (--target-cluster and either
+               --point-in-time, or --oplog-ts with --oplog-inc); Atlas picks
+               the snapshot
+
+automated and pointInTime restores OVERWRITE EVERY DATABASE on the target
+cluster. On a terminal you are asked to type the target cluster's name;
+--yes skips the question; without a terminal, --yes is required.
+--target-project-id defaults to --project-id.`,
+		Example: `  atlas-backup restore create --delivery-type download --cluster demo --snapshot-id latest
+  atlas-backup restore create --delivery-type automated --cluster demo --snapshot-id latest \
+    --target-cluster staging --target-project-id 65f0a1b2c3d4e5f601234568 --yes
+  atlas-backup restore create --delivery-type pointInTime --cluster demo \
+    --target-cluster demo --point-in-time 2026-11-24T09:30:00Z`,
+		Args: exactArgs(0, "none"),
+		RunE: func(c *cobra.Command, args []string) error {
+			cfg, err := f.Config()
+			if err != nil {
+				return err
+			}
+			opts.ProjectID = cfg.ProjectID
+			opts.set = c.Flags().Changed
+			if opts.Printer, err = f.Printer(); err != nil {
+				return err
+			}
+			if err := opts.validate(); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(c.Context(), opts)
+			}
+			return restoreCreateRun(c.Context(), opts)
+		},
+	}
+	fl := c.Flags()
+	fl.StringVar(&opts.Cluster, "cluster", "", "cluster whose backup to restore from (required)")
+	fl.StringVar(&opts.DeliveryType, "delivery-type", "", "automated, download or pointInTime (required)")
+	fl.StringVar(&opts.SnapshotID, "snapshot-id", "", "snapshot ID, or latest for the newest completed snapshot (automated, download)")
+	fl.StringVar(&opts.TargetCluster, "target-cluster", "", "cluster to restore into (automated, pointInTime)")
+	fl.StringVar(&opts.TargetProjectID, "target-project-id", "", "project of the target cluster (default: --project-id)")
+	fl.StringVar(&opts.PointInTime, "point-in-time", "", "moment to restore to: Unix seconds or RFC 3339 (pointInTime)")
+	fl.StringVar(&opts.OplogTs, "oplog-ts", "", "oplog timestamp seconds, with --oplog-inc (pointInTime)")
+	fl.Int64Var(&opts.OplogInc, "oplog-inc", 0, "oplog timestamp increment, with --oplog-ts (pointInTime)")
+	fl.BoolVar(&opts.Yes, "yes", false, "do not ask before overwriting the target cluster")
+	fl.BoolVar(&opts.DryRun, "dry-run", false, "print the request that would be sent, and send nothing that changes anything")
+	return c
+}
+
+func (o *RestoreCreateOptions) validate() error {
+	if err := checkProject("project-id", o.ProjectID); err != nil {
+		return err
+	}
+	if err := checkCluster("cluster", o.Cluster); err != nil {
+		return err
+	}
+	r := api.RestoreRequest{DeliveryType: o.DeliveryType}
+	target := []string{"target-cluster", "target-project-id"}
+	pit := []string{"point-in-time", "oplog-ts", "oplog-inc"}
+	refuse := func(names []string) error {
+		for _, n := range names {
+			if o.set(n) {
+				return usageErrorf("--%s: not allowed with --delivery-type %s", n, o.DeliveryType)
+			}
+		}
+		return nil
+	}
+	switch o.DeliveryType {
+	case "":
+		return usageErrorf("--delivery-type is required: automated, download or pointInTime")
+	case api.DeliveryAutomated, api.DeliveryDownload:
+		if o.SnapshotID == "" {
+			return usageErrorf("--snapshot-id is required with --delivery-type %s (an ID, or latest)", o.DeliveryType)
+		}
+		if err := checkSnapshot(o.SnapshotID); err != nil {
+			return err
+		}
+		r.SnapshotID = o.SnapshotID
+		if err := refuse(pit); err != nil {
+			return err
+		}
+		if o.DeliveryType == api.DeliveryDownload {
+			if err := refuse(target); err != nil {
+				return err
+			}
+			break
+		}
+		if err := o.checkTarget(&r); err != nil {
+			return err
+		}
+	case api.DeliveryPointInTime:
+		if o.set("snapshot-id") {
+			return usageErrorf("--snapshot-id: not allowed with --delivery-type pointInTime (Atlas picks the snapshot from --point-in-time or --oplog-ts)")
+		}
+		if err := o.checkTarget(&r); err != nil {
+			return err
+		}
+		oplog := o.set("oplog-ts") || o.set("oplog-inc")
+		switch {
+		case o.set("point-in-time") && oplog:
+			return usageErrorf("--point-in-time and --oplog-ts/--oplog-inc: give one or the other, not both")
+		case oplog && !(o.set("oplog-ts") && o.set("oplog-inc")):
+			return usageErrorf("--oplog-ts and --oplog-inc go together: give both")
+		case !oplog && !o.set("point-in-time"):
+			return usageErrorf("--delivery-type pointInTime needs --point-in-time, or --oplog-ts with --oplog-inc")
+		}
+		var err error
+		if oplog {
+			if r.OplogTs, err = parseTime("oplog-ts", o.OplogTs, o.Now()); err != nil {
+				return err
+			}
+			if o.OplogInc < 1 || o.OplogInc > 1<<31-1 {
+				return usageErrorf("--oplog-inc %d: must be from 1 to 2147483647", o.OplogInc)
+			}
+			r.OplogInc = o.OplogInc
+		} else if r.PointInTimeUTCSeconds, err = parseTime("point-in-time", o.PointInTime, o.Now()); err != nil {
+			return err
+		}
+	default:
+		return usageErrorf("--delivery-type %q: must be automated, download or pointInTime", o.DeliveryType)
+	}
+	o.request = r
+	return nil
+}
+
+// checkTarget requires the target cluster and project (which defaults to
+// the job's own).
+func (o *RestoreCreateOptions) checkTarget(r *api.RestoreRequest) error {
+	if o.TargetCluster == "" {
+		return usageErrorf("--target-cluster is required with --delivery-type %s", o.DeliveryType)
+	}
+	if err := checkCluster("target-cluster", o.TargetCluster); err != nil {
+		return err
+	}
+	if o.TargetProjectID == "" {
+		o.TargetProjectID = o.ProjectID
+	}
+	if err := checkID("target-project-id", o.TargetProjectID); err != nil {
+		return err
+	}
+	r.TargetClusterName, r.TargetGroupID = o.TargetCluster, o.TargetProjectID
+	return nil
+}
+
+func restoreCreateRun(ctx context.Context, o *RestoreCreateOptions) error {
+	if o.request.DeliveryType != api.DeliveryDownload && !o.DryRun && !o.Yes {
+		if err := confirmOverwrite(o.IO, o.describe()); err != nil {
+			return err
+		}
+	}
+	client, err := o.Client()
+	if err != nil {
+		return err
+	}
+	if o.request.SnapshotID != "" {
+		if o.request.SnapshotID, err = resolveSnapshot(ctx, client, o.IO, o.ProjectID, o.Cluster, o.request.SnapshotID); err != nil {
+			return err
+		}
+	}
+	call := api.CreateRestoreCall(o.ProjectID, o.Cluster, o.request)
+	if o.DryRun {
+		return printDryRun(ctx, client, o.IO, call)
+	}
+	resp, err := client.Send(ctx, call)
+	if err != nil {
+		return createFailed(err, fmt.Sprintf("atlas-backup restore list --cluster %s --project-id %s", o.Cluster, o.ProjectID))
+	}
+	job, err := decode[api.RestoreJob](resp.Raw)
+	if err != nil {
+		return err
+	}
+	return o.Printer.Print(o.IO.Out, output.Value{Raw: resp.Raw, Table: output.RestoreJobTable(*job, o.ProjectID)})
+}
+
+// describe says what an overwriting restore will do, for the prompt.
+func (o *RestoreCreateOptions) describe() overwrite {
+	from := "snapshot " + o.SnapshotID
+	switch {
+	case o.SnapshotID == latest:
+		from = "the latest completed snapshot of " + o.Cluster
+	case o.request.PointInTimeUTCSeconds != 0:
+		from = "cluster " + o.Cluster + " as it was at " + time.Unix(o.request.PointInTimeUTCSeconds, 0).UTC().Format(time.RFC3339)
+	case o.request.OplogTs != 0:
+		from = fmt.Sprintf("cluster %s as it was at oplog timestamp %d:%d", o.Cluster, o.request.OplogTs, o.request.OplogInc)
+	}
+	return overwrite{cluster: o.TargetCluster, projectID: o.TargetProjectID, from: from, flagHint: "--yes"}
+}

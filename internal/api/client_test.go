@@ -1,0 +1,211 @@
+package api_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/atlas-backup/atlas-backup/internal/api"
+	"github.com/atlas-backup/atlas-backup/internal/sandbox"
+	"github.com/atlas-backup/atlas-backup/internal/spectest"
+)
+
+// newClient starts a sandbox on loopback (answers checked against the
+// contract) and a client for it; retries do not wait.
+func newClient(t *testing.T, creds func(sandbox.Credentials) api.Credentials, o api.Options, opts ...sandbox.Option) (*api.Client, *sandbox.Server) {
+	t.Helper()
+	sb := sandbox.New(opts...)
+	srv := httptest.NewServer(spectest.Load(t).Middleware(t, sb))
+	t.Cleanup(srv.Close)
+	o.BaseURL = srv.URL
+	o.Credentials = creds(sb.Credentials())
+	if o.RetryWait == nil {
+		o.RetryWait = func(int, *http.Response) time.Duration { return time.Millisecond }
+	}
+	c, err := api.New(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, sb
+}
+
+func apiKeys(c sandbox.Credentials) api.Credentials {
+	return api.Credentials{PublicKey: c.PublicKey, PrivateKey: c.PrivateKey}
+}
+
+func serviceAccount(c sandbox.Credentials) api.Credentials {
+	return api.Credentials{ClientID: c.ClientID, ClientSecret: c.ClientSecret}
+}
+
+func ops(sb *sandbox.Server) []string {
+	var out []string
+	for _, r := range sb.Requests() {
+		out = append(out, r.Operation+":"+http.StatusText(r.Status))
+	}
+	return out
+}
+
+func TestRetriesSafeRequests(t *testing.T) {
+	var waits []time.Duration
+	c, sb := newClient(t, apiKeys, api.Options{RetryWait: func(attempt int, resp *http.Response) time.Duration {
+		if resp != nil && resp.Header.Get("Retry-After") == "1" {
+			waits = append(waits, time.Second)
+		}
+		return time.Millisecond
+	}}, sandbox.WithFaults(
+		sandbox.Fault{Operation: "listBackupSnapshots", Status: 429, Times: 1},
+		sandbox.Fault{Operation: "listBackupSnapshots", Status: 502, Times: 1},
+		sandbox.Fault{Operation: "listBackupSnapshots", Drop: true, Times: 1},
+	))
+	list, err := c.ListSnapshots(context.Background(), sandbox.DemoProjectID, "demo", api.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list.Items) != 4 {
+		t.Errorf("got %d snapshots", len(list.Items))
+	}
+	got := strings.Join(ops(sb), " ")
+	want := "listBackupSnapshots:Unauthorized listBackupSnapshots:Too Many Requests listBackupSnapshots:Bad Gateway listBackupSnapshots: listBackupSnapshots:OK"
+	if got != want {
+		t.Errorf("requests:\n got %s\nwant %s", got, want)
+	}
+	if len(waits) != 1 {
+		t.Errorf("Retry-After seen %d times, want once (the 429)", len(waits))
+	}
+}
+
+func TestNeverRetriesCreates(t *testing.T) {
+	c, sb := newClient(t, apiKeys, api.Options{}, sandbox.WithFaults(
+		sandbox.Fault{Operation: "createBackupExport", Status: 503, Times: 1},
+	))
+	_, _, err := c.CreateExport(context.Background(), sandbox.DemoProjectID, "demo", api.ExportRequest{
+		SnapshotID: sandbox.SeedSnapshotIDs("demo")[0], ExportBucketID: sandbox.DemoBucketID,
+	})
+	var apiErr *api.Error
+	if !errors.As(err, &apiErr) || apiErr.Status != 503 || apiErr.ErrorCode != "SERVICE_UNAVAILABLE" {
+		t.Fatalf("want the 503, got %v", err)
+	}
+	if got := strings.Join(ops(sb), " "); got != "createBackupExport:Unauthorized createBackupExport:Service Unavailable" {
+		t.Errorf("requests: %s", got)
+	}
+}
+
+func TestGivesUpAfterRetries(t *testing.T) {
+	c, sb := newClient(t, apiKeys, api.Options{Retries: 3}, sandbox.WithFaults(
+		sandbox.Fault{Operation: "listExportBuckets", Status: 500},
+	))
+	_, err := c.ListBuckets(context.Background(), sandbox.DemoProjectID, api.ListOptions{})
+	var apiErr *api.Error
+	if !errors.As(err, &apiErr) || apiErr.Status != 500 {
+		t.Fatalf("want the 500, got %v", err)
+	}
+	if n := len(sb.Requests()); n != 1+3 { // the challenge, then three tries
+		t.Errorf("%d requests, want 4", n)
+	}
+}
+
+func TestServiceAccountTokenReused(t *testing.T) {
+	c, sb := newClient(t, serviceAccount, api.Options{})
+	for range 3 {
+		if _, err := c.ListBuckets(context.Background(), sandbox.DemoProjectID, api.ListOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := strings.Join(ops(sb), " "); got != "createToken:OK listExportBuckets:OK listExportBuckets:OK listExportBuckets:OK" {
+		t.Errorf("requests: %s", got)
+	}
+	tok := sb.Requests()[0]
+	if user, _, ok := (&http.Request{Header: tok.Header}).BasicAuth(); !ok || user != "mdb_sa_id_sandbox" ||
+		tok.Header.Get("Content-Type") != "application/x-www-form-urlencoded" || string(tok.Body) != "grant_type=client_credentials" {
+		t.Errorf("token request %+v %s", tok.Header, tok.Body)
+	}
+}
+
+func TestServiceAccountTokenRenewed(t *testing.T) {
+	// Tokens that live less than the refresh margin are fetched each time.
+	c, sb := newClient(t, serviceAccount, api.Options{}, sandbox.WithTokenTTL(30*time.Second))
+	for range 2 {
+		if _, err := c.ListBuckets(context.Background(), sandbox.DemoProjectID, api.ListOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := strings.Join(ops(sb), " "); got != "createToken:OK listExportBuckets:OK createToken:OK listExportBuckets:OK" {
+		t.Errorf("requests: %s", got)
+	}
+}
+
+func TestTokenEndpointRefusal(t *testing.T) {
+	c, _ := newClient(t, func(sandbox.Credentials) api.Credentials {
+		return api.Credentials{ClientID: "mdb_sa_id_sandbox", ClientSecret: "wrong"}
+	}, api.Options{})
+	_, err := c.ListBuckets(context.Background(), sandbox.DemoProjectID, api.ListOptions{})
+	var apiErr *api.Error
+	if !errors.As(err, &apiErr) || !apiErr.TokenEndpoint || !apiErr.IsAuth() || apiErr.Status != 401 {
+		t.Fatalf("want a token endpoint refusal, got %#v", err)
+	}
+}
+
+func TestEnvelopeUnwrapped(t *testing.T) {
+	c, sb := newClient(t, apiKeys, api.Options{Envelope: true, Pretty: true})
+	list, err := c.ListBuckets(context.Background(), sandbox.DemoProjectID, api.ListOptions{Limit: 1, All: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list.Items) != 2 || list.Items[1].BucketName != sandbox.DemoGCPBucketName {
+		t.Errorf("all pages: %+v", list.Items)
+	}
+	var compact bytes.Buffer
+	if err := json.Compact(&compact, list.Raw); err != nil {
+		t.Fatalf("raw results are not JSON: %v", err)
+	}
+	if !bytes.HasPrefix(compact.Bytes(), []byte(`[{"_id":"`)) || bytes.Contains(list.Raw, []byte(`"status"`)) {
+		t.Errorf("raw results %s", list.Raw)
+	}
+	for _, r := range sb.Requests()[1:] {
+		if r.RawQuery != "envelope=true&itemsPerPage=1&pageNum=1&pretty=true" && r.RawQuery != "envelope=true&itemsPerPage=1&pageNum=2&pretty=true" {
+			t.Errorf("query %q", r.RawQuery)
+		}
+	}
+	_, _, err = c.CreateExport(context.Background(), sandbox.DemoProjectID, "nope", api.ExportRequest{
+		SnapshotID: sandbox.SeedSnapshotIDs("demo")[0], ExportBucketID: sandbox.DemoBucketID,
+	})
+	var apiErr *api.Error
+	if !errors.As(err, &apiErr) || apiErr.Status != 404 || apiErr.ErrorCode != "RESOURCE_NOT_FOUND" {
+		t.Fatalf("enveloped 404: %v", err)
+	}
+}
+
+func TestNoCredentials(t *testing.T) {
+	if _, err := api.New(api.Options{Credentials: api.Credentials{PublicKey: "only-half"}}); !errors.Is(err, api.ErrNoCredentials) {
+		t.Errorf("want ErrNoCredentials, got %v", err)
+	}
+	if _, err := api.New(api.Options{BaseURL: "cloud.mongodb.com", Credentials: api.Credentials{AccessToken: "t"}}); err == nil ||
+		!strings.Contains(err.Error(), "must be an absolute http(s) URL") {
+		t.Errorf("want a base URL error, got %v", err)
+	}
+}
+
+func TestDebugTraceRedacts(t *testing.T) {
+	var trace bytes.Buffer
+	c, _ := newClient(t, serviceAccount, api.Options{Debug: &trace})
+	if _, err := c.ListBuckets(context.Background(), sandbox.DemoProjectID, api.ListOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	out := trace.String()
+	for _, want := range []string{"> POST http://", "/api/oauth/token", "> Authorization: Basic REDACTED", `"access_token":"REDACTED"`, "> Authorization: Bearer REDACTED", "< HTTP/1.1 200 OK"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("trace lacks %q", want)
+		}
+	}
+	for _, secret := range []string{"mdb_sa_sk_sandbox", "sbx_"} {
+		if strings.Contains(out, secret) {
+			t.Errorf("trace shows a secret (%s)", secret)
+		}
+	}
+}

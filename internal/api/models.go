@@ -1,0 +1,123 @@
+package api
+
+import "time"
+
+// The typed views of Atlas objects. They feed tables and decisions only;
+// -o json/yaml/go-template render the raw bytes Atlas sent, so fields this
+// package does not model are never lost.
+
+// ExportJob is a snapshot export job (DiskBackupExportJob).
+type ExportJob struct {
+	ID             string        `json:"id"`
+	SnapshotID     string        `json:"snapshotId"`
+	ExportBucketID string        `json:"exportBucketId"`
+	State          string        `json:"state"`
+	StateReason    *StateReason  `json:"stateReason,omitempty"`
+	ExportStatus   *ExportStatus `json:"exportStatus,omitempty"`
+	CreatedAt      *time.Time    `json:"createdAt,omitempty"`
+	FinishedAt     *time.Time    `json:"finishedAt,omitempty"`
+	CustomData     []Label       `json:"customData,omitempty"`
+}
+
+// StateReason says why an export job failed.
+type StateReason struct {
+	ErrorCode string `json:"errorCode"`
+	Message   string `json:"message"`
+}
+
+// ExportStatus counts an export's collections.
+type ExportStatus struct {
+	ExportedCollections int `json:"exportedCollections"`
+	TotalCollections    int `json:"totalCollections"`
+}
+
+// Label is one customData entry.
+type Label struct {
+	Key   string `json:"key"`
+	Value string `json:"value"`
+}
+
+// Export job states.
+const (
+	ExportQueued     = "Queued"
+	ExportInProgress = "InProgress"
+	ExportSuccessful = "Successful"
+	ExportFailed     = "Failed"
+	ExportCancelled  = "Cancelled"
+)
+
+// RestoreJob is a restore job (DiskBackupSnapshotRestoreJob).
+type RestoreJob struct {
+	ID                    string     `json:"id"`
+	DeliveryType          string     `json:"deliveryType"`
+	SnapshotID            string     `json:"snapshotId,omitempty"`
+	TargetClusterName     string     `json:"targetClusterName,omitempty"`
+	TargetGroupID         string     `json:"targetGroupId,omitempty"`
+	PointInTimeUTCSeconds int64      `json:"pointInTimeUTCSeconds,omitempty"`
+	OplogTs               int64      `json:"oplogTs,omitempty"`
+	OplogInc              int64      `json:"oplogInc,omitempty"`
+	Cancelled             bool       `json:"cancelled"`
+	Failed                bool       `json:"failed"`
+	Expired               bool       `json:"expired"`
+	Timestamp             *time.Time `json:"timestamp,omitempty"`
+	FinishedAt            *time.Time `json:"finishedAt,omitempty"`
+	ExpiresAt             *time.Time `json:"expiresAt,omitempty"`
+	DeliveryURL           []string   `json:"deliveryUrl,omitempty"`
+}
+
+// Restore delivery types.
+const (
+	DeliveryAutomated   = "automated"
+	DeliveryDownload    = "download"
+	DeliveryPointInTime = "pointInTime"
+)
+
+// Status is the restore job's state as one word, derived from its flags
+// (Atlas has no state field for restores): Cancelled, Failed, Expired,
+// Succeeded (finished, or a download with its URL), or Pending.
+func (j *RestoreJob) Status() string {
+	switch {
+	case j.Cancelled:
+		return "Cancelled"
+	case j.Failed:
+		return "Failed"
+	case j.Expired:
+		return "Expired"
+	case j.FinishedAt != nil, j.DeliveryType == DeliveryDownload && len(j.DeliveryURL) > 0:
+		return "Succeeded"
+	default:
+		return "Pending"
+	}
+}
+
+// Target names where the restore goes: the target cluster (with its
+// project when that differs from the job's own), or "download".
+func (j *RestoreJob) Target(projectID string) string {
+	if j.DeliveryType == DeliveryDownload || j.TargetClusterName == "" {
+		return j.DeliveryType
+	}
+	if j.TargetGroupID != "" && j.TargetGroupID != projectID {
+		return j.TargetGroupID + "/" + j.TargetClusterName
+	}
+	return j.TargetClusterName
+}
+
+// Snapshot is a replica set snapshot (DiskBackupReplicaSet).
+type Snapshot struct {
+	ID               string     `json:"id"`
+	Status           string     `json:"status"`
+	SnapshotType     string     `json:"snapshotType"`
+	FrequencyType    string     `json:"frequencyType"`
+	CreatedAt        *time.Time `json:"createdAt,omitempty"`
+	StorageSizeBytes int64      `json:"storageSizeBytes"`
+}
+
+// SnapshotCompleted is the status of a snapshot that can be exported or restored.
+const SnapshotCompleted = "completed"
+
+// Bucket is an export bucket (DiskBackupSnapshotExportBucketResponse).
+type Bucket struct {
+	ID            string `json:"_id"`
+	BucketName    string `json:"bucketName"`
+	CloudProvider string `json:"cloudProvider"`
+}

@@ -1,0 +1,157 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+)
+
+// Call is one API operation, built by the functions below and sent with Do
+// or described with DryRun.
+type Call = call
+
+func clusterPath(projectID, cluster, rest string) string {
+	return "/groups/" + url.PathEscape(projectID) + "/clusters/" + url.PathEscape(cluster) + "/backup/" + rest
+}
+
+// ExportRequest is the body of an export create (DiskBackupExportJobRequest).
+type ExportRequest struct {
+	SnapshotID     string  `json:"snapshotId"`
+	ExportBucketID string  `json:"exportBucketId"`
+	CustomData     []Label `json:"customData,omitempty"`
+}
+
+// CreateExportCall starts an export job.
+func CreateExportCall(projectID, cluster string, r ExportRequest) Call {
+	return call{method: http.MethodPost, path: clusterPath(projectID, cluster, "exports"), body: r, version: VersionBackup}
+}
+
+// RestoreRequest is the body of a restore create (DiskBackupSnapshotRestoreJob).
+type RestoreRequest struct {
+	DeliveryType          string `json:"deliveryType"`
+	SnapshotID            string `json:"snapshotId,omitempty"`
+	TargetClusterName     string `json:"targetClusterName,omitempty"`
+	TargetGroupID         string `json:"targetGroupId,omitempty"`
+	PointInTimeUTCSeconds int64  `json:"pointInTimeUTCSeconds,omitempty"`
+	OplogTs               int64  `json:"oplogTs,omitempty"`
+	OplogInc              int64  `json:"oplogInc,omitempty"`
+}
+
+// CreateRestoreCall starts a restore job.
+func CreateRestoreCall(projectID, cluster string, r RestoreRequest) Call {
+	return call{method: http.MethodPost, path: clusterPath(projectID, cluster, "restoreJobs"), body: r, version: VersionBackup, pretty: true}
+}
+
+// Send performs a call and returns the raw answer.
+func (c *Client) Send(ctx context.Context, k Call) (*Response, error) { return c.do(ctx, k) }
+
+// DryRun describes the request a call would send, without sending it.
+func (c *Client) DryRun(ctx context.Context, k Call) (*DryRun, error) { return c.dryRun(ctx, k) }
+
+// CreateExport starts an export job.
+func (c *Client) CreateExport(ctx context.Context, projectID, cluster string, r ExportRequest) (*ExportJob, []byte, error) {
+	return decodeOne[ExportJob](c.do(ctx, CreateExportCall(projectID, cluster, r)))
+}
+
+// CreateRestore starts a restore job.
+func (c *Client) CreateRestore(ctx context.Context, projectID, cluster string, r RestoreRequest) (*RestoreJob, []byte, error) {
+	return decodeOne[RestoreJob](c.do(ctx, CreateRestoreCall(projectID, cluster, r)))
+}
+
+func decodeOne[T any](resp *Response, err error) (*T, []byte, error) {
+	if err != nil {
+		return nil, nil, err
+	}
+	var v T
+	if err := json.Unmarshal(resp.Raw, &v); err != nil {
+		return nil, resp.Raw, fmt.Errorf("unreadable answer from Atlas: %w", err)
+	}
+	return &v, resp.Raw, nil
+}
+
+// ListOptions choose the page of a list: Page and Limit map to pageNum and
+// itemsPerPage (0: Atlas's defaults); All follows every page.
+type ListOptions struct {
+	Page, Limit int
+	All         bool
+}
+
+// maxItemsPerPage is the largest page Atlas serves.
+const maxItemsPerPage = 500
+
+// List is a list answer: the typed items and, for -o json, the raw results
+// as one JSON array (all pages merged with All).
+type List[T any] struct {
+	Items []T
+	Raw   []byte
+}
+
+func list[T any](ctx context.Context, c *Client, k call, o ListOptions) (*List[T], error) {
+	limit := o.Limit
+	if o.All && limit == 0 {
+		limit = maxItemsPerPage
+	}
+	page := max(o.Page, 1)
+	var all []json.RawMessage
+	for {
+		q := url.Values{}
+		if o.Page > 0 || o.All {
+			q.Set("pageNum", strconv.Itoa(page))
+		}
+		if limit > 0 {
+			q.Set("itemsPerPage", strconv.Itoa(limit))
+		}
+		k.query = q
+		resp, err := c.do(ctx, k)
+		if err != nil {
+			return nil, err
+		}
+		var body struct {
+			Results []json.RawMessage `json:"results"`
+			Links   []struct {
+				Rel string `json:"rel"`
+			} `json:"links"`
+		}
+		if err := json.Unmarshal(resp.Raw, &body); err != nil {
+			return nil, fmt.Errorf("unreadable list from Atlas: %w", err)
+		}
+		all = append(all, body.Results...)
+		next := false
+		for _, l := range body.Links {
+			next = next || l.Rel == "next"
+		}
+		if !o.All || !next || len(body.Results) == 0 {
+			break
+		}
+		page++
+	}
+	out := &List[T]{Items: make([]T, len(all))}
+	var raw bytes.Buffer
+	raw.WriteByte('[')
+	for i, item := range all {
+		if err := json.Unmarshal(item, &out.Items[i]); err != nil {
+			return nil, fmt.Errorf("unreadable list item from Atlas: %w", err)
+		}
+		if i > 0 {
+			raw.WriteByte(',')
+		}
+		raw.Write(item)
+	}
+	raw.WriteByte(']')
+	out.Raw = raw.Bytes()
+	return out, nil
+}
+
+// ListSnapshots lists a cluster's snapshots, newest first.
+func (c *Client) ListSnapshots(ctx context.Context, projectID, cluster string, o ListOptions) (*List[Snapshot], error) {
+	return list[Snapshot](ctx, c, call{method: http.MethodGet, path: clusterPath(projectID, cluster, "snapshots"), version: VersionBackup, pretty: true}, o)
+}
+
+// ListBuckets lists a project's export buckets.
+func (c *Client) ListBuckets(ctx context.Context, projectID string, o ListOptions) (*List[Bucket], error) {
+	return list[Bucket](ctx, c, call{method: http.MethodGet, path: "/groups/" + url.PathEscape(projectID) + "/backup/exportBuckets", version: VersionBuckets, pretty: true}, o)
+}

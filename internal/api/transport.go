@@ -1,0 +1,306 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"os"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Credentials are the ways to authenticate; the first complete one wins:
+// an access token, a service account, then API keys.
+type Credentials struct {
+	AccessToken            string
+	ClientID, ClientSecret string
+	PublicKey, PrivateKey  string
+}
+
+// Method names the credentials that will be used, or "" when none are complete.
+func (c Credentials) Method() string {
+	switch {
+	case c.AccessToken != "":
+		return "access token"
+	case c.ClientID != "" && c.ClientSecret != "":
+		return "service account"
+	case c.PublicKey != "" && c.PrivateKey != "":
+		return "API keys"
+	}
+	return ""
+}
+
+// baseTransport is the bottom of the stack: proxies from the environment
+// (HTTPS_PROXY, NO_PROXY) and an extra CA bundle when one is given.
+func baseTransport(caCertFile string) (http.RoundTripper, error) {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	if caCertFile == "" {
+		return t, nil
+	}
+	pem, err := os.ReadFile(caCertFile)
+	if err != nil {
+		return nil, fmt.Errorf("--ca-cert: %w", err)
+	}
+	pool, err := x509.SystemCertPool()
+	if err != nil {
+		pool = x509.NewCertPool()
+	}
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("--ca-cert %s: no PEM certificates in it", caCertFile)
+	}
+	t.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	return t, nil
+}
+
+// bearerTransport sends a fixed access token.
+type bearerTransport struct {
+	token string
+	base  http.RoundTripper
+}
+
+func (t *bearerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	r := req.Clone(req.Context())
+	r.Header.Set("Authorization", "Bearer "+t.token)
+	return t.base.RoundTrip(r)
+}
+
+// oauthTransport gets a token from the service account's client credentials
+// and reuses it until shortly before it expires.
+type oauthTransport struct {
+	tokenURL         string
+	clientID, secret string
+	userAgent        string
+	base             http.RoundTripper
+	now              func() time.Time
+	mu               sync.Mutex
+	token            string
+	expires          time.Time
+}
+
+// tokenRefreshMargin is how long before expiry a token is replaced.
+const tokenRefreshMargin = time.Minute
+
+func (t *oauthTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	tok, err := t.accessToken(req.Context())
+	if err != nil {
+		return nil, err
+	}
+	r := req.Clone(req.Context())
+	r.Header.Set("Authorization", "Bearer "+tok)
+	return t.base.RoundTrip(r)
+}
+
+func (t *oauthTransport) accessToken(ctx context.Context) (string, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.token != "" && t.now().Before(t.expires.Add(-tokenRefreshMargin)) {
+		return t.token, nil
+	}
+	form := url.Values{"grant_type": {"client_credentials"}}.Encode()
+	req, err := http.NewRequestWithContext(withRetry(ctx), http.MethodPost, t.tokenURL, strings.NewReader(form))
+	if err != nil {
+		return "", err
+	}
+	req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader(form)), nil }
+	// As golang.org/x/oauth2 does (AuthStyleInHeader): URL-encode, then Basic.
+	req.SetBasicAuth(url.QueryEscape(t.clientID), url.QueryEscape(t.secret))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", t.userAgent)
+	resp, err := t.base.RoundTrip(req)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return "", err
+	}
+	if resp.StatusCode != http.StatusOK {
+		e := decodeError(resp.StatusCode, raw)
+		e.TokenEndpoint = resp.StatusCode < 500 && resp.StatusCode != http.StatusTooManyRequests
+		return "", e
+	}
+	var body struct {
+		AccessToken string `json:"access_token"`
+		ExpiresIn   int    `json:"expires_in"`
+	}
+	if err := json.Unmarshal(raw, &body); err != nil || body.AccessToken == "" {
+		return "", fmt.Errorf("the OAuth token endpoint answered without an access token")
+	}
+	t.token, t.expires = body.AccessToken, t.now().Add(time.Duration(body.ExpiresIn)*time.Second)
+	return t.token, nil
+}
+
+// retryKey marks a request that may be sent again though it is not a GET
+// (the token request: it creates nothing that matters).
+type retryKey struct{}
+
+func withRetry(ctx context.Context) context.Context { return context.WithValue(ctx, retryKey{}, true) }
+
+// retryTransport resends GETs (and requests marked withRetry) after
+// connection errors, 429 and 5xx other than 501, honouring Retry-After.
+// Nothing that creates or cancels a job is ever resent.
+type retryTransport struct {
+	base     http.RoundTripper
+	attempts int
+	wait     func(attempt int, resp *http.Response) time.Duration
+}
+
+// DefaultRetries is how many times a safe request is tried in all.
+const DefaultRetries = 4
+
+func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	retryable := req.Method == http.MethodGet || req.Context().Value(retryKey{}) != nil
+	for attempt := 1; ; attempt++ {
+		r := req
+		if attempt > 1 && req.GetBody != nil {
+			r = req.Clone(req.Context())
+			body, err := req.GetBody()
+			if err != nil {
+				return nil, err
+			}
+			r.Body = body
+		}
+		resp, err := t.base.RoundTrip(r)
+		if !retryable || attempt >= t.attempts || !transient(req.Context(), resp, err) {
+			return resp, err
+		}
+		wait := t.wait(attempt, resp)
+		if resp != nil {
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+		}
+		timer := time.NewTimer(wait)
+		select {
+		case <-req.Context().Done():
+			timer.Stop()
+			return nil, req.Context().Err()
+		case <-timer.C:
+		}
+	}
+}
+
+// transient reports whether an outcome is worth another try.
+func transient(ctx context.Context, resp *http.Response, err error) bool {
+	if ctx.Err() != nil {
+		return false
+	}
+	if err != nil {
+		var apiErr *Error
+		return !errors.As(err, &apiErr)
+	}
+	return resp.StatusCode == http.StatusTooManyRequests ||
+		(resp.StatusCode >= 500 && resp.StatusCode != http.StatusNotImplemented)
+}
+
+// backoff waits as Retry-After says (capped at 30s), else 0.5s, 1s, 2s…
+// up to 8s, with jitter.
+func backoff(attempt int, resp *http.Response) time.Duration {
+	if resp != nil {
+		if s, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && s >= 0 {
+			return min(time.Duration(s)*time.Second, 30*time.Second)
+		}
+	}
+	d := min(500*time.Millisecond<<(attempt-1), 8*time.Second)
+	return d/2 + rand.N(d/2+1)
+}
+
+// traceTransport writes each exchange to w, with secrets shown as REDACTED.
+type traceTransport struct {
+	w    io.Writer
+	base http.RoundTripper
+	mu   sync.Mutex
+}
+
+func (t *traceTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	var reqBody []byte
+	if req.Body != nil && req.GetBody != nil {
+		if b, err := req.GetBody(); err == nil {
+			reqBody, _ = io.ReadAll(b)
+			b.Close()
+		}
+	}
+	began := time.Now()
+	resp, err := t.base.RoundTrip(req)
+	var out bytes.Buffer
+	fmt.Fprintf(&out, "> %s %s\n", req.Method, req.URL.Redacted())
+	writeHeaders(&out, "> ", req.Header)
+	if len(reqBody) > 0 {
+		fmt.Fprintf(&out, "> \n%s\n", redactBody(reqBody))
+	}
+	if err != nil {
+		fmt.Fprintf(&out, "< error after %s: %v\n", time.Since(began).Round(time.Millisecond), err)
+	} else {
+		raw, rerr := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		resp.Body = io.NopCloser(bytes.NewReader(raw))
+		fmt.Fprintf(&out, "< %s %s (%s)\n", resp.Proto, resp.Status, time.Since(began).Round(time.Millisecond))
+		writeHeaders(&out, "< ", resp.Header)
+		if len(raw) > 0 {
+			fmt.Fprintf(&out, "< \n%s\n", redactBody(raw))
+		}
+		if rerr != nil {
+			fmt.Fprintf(&out, "< error reading body: %v\n", rerr)
+		}
+	}
+	out.WriteString("\n")
+	t.mu.Lock()
+	t.w.Write(out.Bytes())
+	t.mu.Unlock()
+	return resp, err
+}
+
+// secretHeaders are shown as REDACTED (with their scheme, for Authorization).
+var secretHeaders = map[string]bool{"Authorization": true, "Cookie": true, "Set-Cookie": true}
+
+func writeHeaders(w io.Writer, prefix string, h http.Header) {
+	keys := make([]string, 0, len(h))
+	for k := range h {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		for _, v := range h[k] {
+			fmt.Fprintf(w, "%s%s: %s\n", prefix, k, RedactHeader(k, v))
+		}
+	}
+}
+
+// RedactHeader hides a credential-bearing header's value, keeping the
+// Authorization scheme (Bearer, Digest, Basic) so a trace still tells which
+// method was used.
+func RedactHeader(name, value string) string {
+	if !secretHeaders[http.CanonicalHeaderKey(name)] {
+		return value
+	}
+	if scheme, _, ok := strings.Cut(value, " "); ok && http.CanonicalHeaderKey(name) == "Authorization" {
+		return scheme + " REDACTED"
+	}
+	return "REDACTED"
+}
+
+var secretFields = regexp.MustCompile(`("(?:access_token|refresh_token|client_secret|private_api_key|privateKey)"\s*:\s*)"[^"]*"|((?:^|&)(?:token|client_secret|access_token)=)[^&\s]*`)
+
+// redactBody hides token values in JSON and form bodies.
+func redactBody(b []byte) []byte {
+	return secretFields.ReplaceAllFunc(b, func(m []byte) []byte {
+		sub := secretFields.FindSubmatch(m)
+		if len(sub[1]) > 0 {
+			return append(append([]byte{}, sub[1]...), `"REDACTED"`...)
+		}
+		return append(append([]byte{}, sub[2]...), "REDACTED"...)
+	})
+}

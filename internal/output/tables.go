@@ -1,0 +1,101 @@
+package output
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/atlas-backup/atlas-backup/internal/api"
+)
+
+// Column definitions for the table printer, one pair per resource: a list
+// form and a single-object form (a one-row table). Missing values print as
+// "-"; times print as "2006-01-02 15:04:05" in UTC.
+
+// ExportJobsTable shows export jobs as ID, STATE, PROGRESS (exported/total
+// collections), CREATED and FINISHED.
+func ExportJobsTable(jobs []api.ExportJob) *Table {
+	t := &Table{Header: []string{"ID", "STATE", "PROGRESS", "CREATED", "FINISHED"}}
+	for _, j := range jobs {
+		progress := "-"
+		if s := j.ExportStatus; s != nil {
+			progress = fmt.Sprintf("%d/%d", s.ExportedCollections, s.TotalCollections)
+		}
+		t.Rows = append(t.Rows, []string{j.ID, j.State, progress, formatTime(j.CreatedAt), formatTime(j.FinishedAt)})
+	}
+	return t
+}
+
+// ExportJobTable is ExportJobsTable for one job.
+func ExportJobTable(j api.ExportJob) *Table { return ExportJobsTable([]api.ExportJob{j}) }
+
+// RestoreJobsTable shows restore jobs as ID, TYPE, STATUS (RestoreJob.Status),
+// SNAPSHOT, TARGET (RestoreJob.Target, relative to projectID, the project
+// the jobs were listed in) and FINISHED. Atlas records no creation time for a
+// restore job (its timestamp is the snapshot's time), so there is no CREATED
+// column. SNAPSHOT is "-" for point-in-time restores without a snapshot ID.
+func RestoreJobsTable(jobs []api.RestoreJob, projectID string) *Table {
+	t := &Table{Header: []string{"ID", "TYPE", "STATUS", "SNAPSHOT", "TARGET", "FINISHED"}}
+	for i := range jobs {
+		j := &jobs[i]
+		t.Rows = append(t.Rows, []string{j.ID, j.DeliveryType, j.Status(), orDash(j.SnapshotID), j.Target(projectID), formatTime(j.FinishedAt)})
+	}
+	return t
+}
+
+// RestoreJobTable is RestoreJobsTable for one job.
+func RestoreJobTable(j api.RestoreJob, projectID string) *Table {
+	return RestoreJobsTable([]api.RestoreJob{j}, projectID)
+}
+
+// SnapshotsTable shows snapshots as ID, STATUS, TYPE (snapshotType), CREATED
+// and SIZE (storageSizeBytes in binary units, e.g. 26.2 GiB).
+func SnapshotsTable(snapshots []api.Snapshot) *Table {
+	t := &Table{Header: []string{"ID", "STATUS", "TYPE", "CREATED", "SIZE"}}
+	for _, s := range snapshots {
+		t.Rows = append(t.Rows, []string{s.ID, s.Status, s.SnapshotType, formatTime(s.CreatedAt), formatSize(s.StorageSizeBytes)})
+	}
+	return t
+}
+
+// SnapshotTable is SnapshotsTable for one snapshot.
+func SnapshotTable(s api.Snapshot) *Table { return SnapshotsTable([]api.Snapshot{s}) }
+
+// BucketsTable shows export buckets as ID, NAME and PROVIDER.
+func BucketsTable(buckets []api.Bucket) *Table {
+	t := &Table{Header: []string{"ID", "NAME", "PROVIDER"}}
+	for _, b := range buckets {
+		t.Rows = append(t.Rows, []string{b.ID, b.BucketName, b.CloudProvider})
+	}
+	return t
+}
+
+// BucketTable is BucketsTable for one bucket.
+func BucketTable(b api.Bucket) *Table { return BucketsTable([]api.Bucket{b}) }
+
+func formatTime(t *time.Time) string {
+	if t == nil || t.IsZero() {
+		return "-"
+	}
+	return t.UTC().Format(time.DateTime)
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// formatSize writes a byte count in binary units with one decimal: 512 B,
+// 1.5 KiB, 26.2 GiB.
+func formatSize(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	v, i := float64(n)/unit, 0
+	for ; v >= unit && i < 5; i++ {
+		v /= unit
+	}
+	return fmt.Sprintf("%.1f %ciB", v, "KMGTPE"[i])
+}
