@@ -46,12 +46,8 @@ Atlas writes into the bucket when the export finishes.`,
   atlas-backup --sandbox export create --cluster demo --snapshot-id latest --bucket-id demo-export-bucket`,
 		Args: exactArgs(0, "none"),
 		RunE: func(c *cobra.Command, args []string) error {
-			cfg, err := f.Config()
-			if err != nil {
-				return err
-			}
-			opts.ProjectID = cfg.ProjectID
-			if opts.Printer, err = f.Printer(); err != nil {
+			var err error
+			if opts.ProjectID, opts.Printer, err = f.projectAndPrinter(); err != nil {
 				return err
 			}
 			if err := opts.validate(); err != nil {

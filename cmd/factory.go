@@ -123,6 +123,17 @@ func (f *Factory) Printer() (output.Printer, error) {
 	return p, nil
 }
 
+// projectAndPrinter resolves what every API command needs before it
+// validates: the project ID and the printer.
+func (f *Factory) projectAndPrinter() (string, output.Printer, error) {
+	cfg, err := f.Config()
+	if err != nil {
+		return "", nil, err
+	}
+	p, err := f.Printer()
+	return cfg.ProjectID, p, err
+}
+
 // Client builds the API client from the settings. Missing credentials are
 // api.ErrNoCredentials (exit 3).
 func (f *Factory) Client() (*api.Client, error) {

@@ -61,15 +61,11 @@ cluster. On a terminal you are asked to type the target cluster's name;
     --target-cluster demo --point-in-time 2026-11-24T09:30:00Z`,
 		Args: exactArgs(0, "none"),
 		RunE: func(c *cobra.Command, args []string) error {
-			cfg, err := f.Config()
-			if err != nil {
+			var err error
+			if opts.ProjectID, opts.Printer, err = f.projectAndPrinter(); err != nil {
 				return err
 			}
-			opts.ProjectID = cfg.ProjectID
 			opts.set = c.Flags().Changed
-			if opts.Printer, err = f.Printer(); err != nil {
-				return err
-			}
 			if err := opts.validate(); err != nil {
 				return err
 			}
