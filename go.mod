@@ -3,6 +3,7 @@ module github.com/atlas-backup/atlas-backup
 go 1.26.8
 
 require (
+	github.com/briandowns/spinner v1.23.2
 	github.com/getkin/kin-openapi v0.153.0
 	github.com/olekukonko/tablewriter v1.1.5
 	github.com/rogpeppe/go-internal v1.16.0

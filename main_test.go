@@ -27,12 +27,17 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	testscript.Main(m, map[string]func(){
-		"atlas-backup": func() {
-			os.Exit(cmd.Main(os.Args[1:], output.System(), cmd.BuildInfo{Version: "test", Commit: "none", Date: "unknown"}))
-		},
-	})
+	run := func() {
+		os.Exit(cmd.Main(os.Args[1:], output.System(), cmd.BuildInfo{Version: "test", Commit: "none", Date: "unknown"}))
+	}
+	if os.Getenv(runMainEnv) == "1" { // the test binary as atlas-backup, for Go tests of signals
+		run()
+	}
+	testscript.Main(m, map[string]func(){"atlas-backup": run})
 }
+
+// runMainEnv makes the test binary run as atlas-backup.
+const runMainEnv = "ATLAS_BACKUP_TEST_RUN_MAIN"
 
 // TestScript runs the end-to-end scripts in testdata/script against the real
 // binary. ATLAS_BACKUP_UPDATE=1 rewrites their golden files.
@@ -52,6 +57,8 @@ func TestScript(t *testing.T) {
 			"sandbox-start":    func(ts *testscript.TestScript, neg bool, args []string) { sandboxStart(t, spec, ts, neg, args) },
 			"sandbox-requests": sandboxRequests,
 			"exits":            exits,
+			"stdout2env":       stdout2env,
+			"wait-request":     waitRequest,
 			"freeport":         freeport,
 			"waitport":         waitport,
 		},
@@ -66,7 +73,7 @@ func sandboxStart(t *testing.T, spec *spectest.Validator, ts *testscript.TestScr
 	if neg {
 		ts.Fatalf("unsupported: ! sandbox-start")
 	}
-	opts := []sandbox.Option{sandbox.WithJobDuration(2 * time.Second)}
+	opts := []sandbox.Option{sandbox.WithJobDuration(time.Hour)} // jobs finish only where a script says so
 	for i := 0; i < len(args); i += 2 {
 		if i+1 >= len(args) {
 			ts.Fatalf("sandbox-start: %s needs a value", args[i])
@@ -176,6 +183,39 @@ func exits(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	if got != want {
 		ts.Fatalf("%s exited with %d, want %d", args[1], got, want)
+	}
+}
+
+// stdout2env NAME sets $NAME to the last command's stdout, trimmed.
+func stdout2env(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: stdout2env NAME")
+	}
+	ts.Setenv(args[0], strings.TrimSpace(ts.ReadFile("stdout")))
+}
+
+// wait-request OPERATION waits, for ten seconds at most, until the script's
+// sandbox has answered a request of that operation: a way to know that a
+// command in the background has got going, without sleeping.
+func waitRequest(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: wait-request OPERATION")
+	}
+	v, ok := sandboxes.Load(ts)
+	if !ok {
+		ts.Fatalf("wait-request: no sandbox-start in this script")
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		for _, r := range v.(*sandbox.Server).Requests() {
+			if r.Operation == args[0] && r.Status != 0 && r.Status != http.StatusUnauthorized {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			ts.Fatalf("no %s request reached the sandbox", args[0])
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
 

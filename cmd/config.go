@@ -1,11 +1,9 @@
 package cmd
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"maps"
 	"os"
 	"slices"
@@ -13,7 +11,6 @@ import (
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 
 	"github.com/atlas-backup/atlas-backup/internal/config"
 	"github.com/atlas-backup/atlas-backup/internal/output"
@@ -158,7 +155,7 @@ func (o *ConfigSetOptions) validate() error {
 
 func configSetRun(ctx context.Context, opts *ConfigSetOptions) error {
 	if !opts.HasValue {
-		v, err := readConfigSecret(ctx, opts.IO, opts.Key)
+		v, err := opts.IO.ReadSecret(ctx, opts.Key)
 		if err != nil {
 			return err
 		}
@@ -172,50 +169,6 @@ func configSetRun(ctx context.Context, opts *ConfigSetOptions) error {
 	}
 	fmt.Fprintf(opts.IO.ErrOut, "Set %s in %s\n", opts.Key, opts.where())
 	return nil
-}
-
-// readConfigSecret reads a secret: on a terminal after a prompt on stderr,
-// without echo; otherwise one line of stdin. A signal ends the wait.
-func readConfigSecret(ctx context.Context, streams output.Streams, key string) (string, error) {
-	if streams.In == nil {
-		return "", nil
-	}
-	type result struct {
-		value string
-		err   error
-	}
-	done := make(chan result, 1)
-	restore := func() {}
-	if in, ok := streams.In.(*os.File); ok && term.IsTerminal(int(in.Fd())) {
-		fd := int(in.Fd())
-		if state, err := term.GetState(fd); err == nil {
-			restore = func() { term.Restore(fd, state) }
-		}
-		fmt.Fprintf(streams.ErrOut, "%s: ", key)
-		go func() {
-			b, err := term.ReadPassword(fd)
-			done <- result{string(b), err}
-		}()
-		defer fmt.Fprintln(streams.ErrOut) // the Enter that was not echoed
-	} else {
-		go func() {
-			line, err := bufio.NewReader(streams.In).ReadString('\n')
-			if line != "" {
-				err = nil // a last line without a newline
-			}
-			done <- result{line, err}
-		}()
-	}
-	select {
-	case r := <-done:
-		if r.err != nil && !errors.Is(r.err, io.EOF) {
-			return "", fmt.Errorf("read %s: %w", key, r.err)
-		}
-		return strings.TrimSpace(r.value), nil
-	case <-ctx.Done():
-		restore()
-		return "", context.Cause(ctx)
-	}
 }
 
 // ConfigGetOptions are what `config get` was given.

@@ -8,27 +8,24 @@ import (
 	"github.com/atlas-backup/atlas-backup/internal/output"
 )
 
-// overwrite describes a destructive action on a cluster, for the prompt.
-type overwrite struct {
-	cluster, projectID string
-	from               string // what the cluster will hold afterwards
-	flagHint           string // the flag that skips the question
+// confirmation is a destructive action the user must confirm by typing the
+// cluster's name.
+type confirmation struct {
+	warning string // what will happen, shown before the question
+	cluster string // the name to type
+	refusal string // the error when there is no terminal to ask on
 }
 
-// confirmOverwrite asks the user to type the target cluster's name before a
-// restore overwrites it. Without a terminal on stdin there is no one to
-// ask: it refuses, and says to add --yes. The prompt goes to stderr.
-func confirmOverwrite(io output.Streams, o overwrite) error {
+// confirm asks the question on stderr when stdin is a terminal. Without one
+// there is no one to ask: it refuses, and the refusal says to add --yes.
+func confirm(io output.Streams, c confirmation) error {
 	if !io.IsStdinTTY() {
-		return usageErrorf("this restore overwrites every database on cluster %s (project %s), and there is no terminal to confirm on: add %s to go ahead", o.cluster, o.projectID, o.flagHint)
+		return usageErrorf("%s", c.refusal)
 	}
-	fmt.Fprintf(io.ErrOut, "This restore OVERWRITES EVERY DATABASE on cluster %s (project %s)\nwith %s.\nType the cluster name to continue: ", o.cluster, o.projectID, o.from)
-	line, err := bufio.NewReader(io.In).ReadString('\n')
-	if strings.TrimSpace(line) != o.cluster {
-		if err != nil && line == "" {
-			fmt.Fprintln(io.ErrOut)
-		}
-		return usageErrorf("confirmation %q does not match cluster %q: nothing was sent", strings.TrimSpace(line), o.cluster)
+	fmt.Fprintf(io.ErrOut, "%s\nType the cluster name to continue: ", c.warning)
+	line, _ := bufio.NewReader(io.In).ReadString('\n')
+	if got := strings.TrimSpace(line); got != c.cluster {
+		return usageErrorf("confirmation %q does not match cluster %q: nothing was sent", got, c.cluster)
 	}
 	return nil
 }

@@ -23,6 +23,16 @@ type NotFoundError struct{ Err error }
 func (e *NotFoundError) Error() string { return e.Err.Error() }
 func (e *NotFoundError) Unwrap() error { return e.Err }
 
+// WatchFailedError is a watched job that ended unsuccessfully: exit code 6.
+type WatchFailedError struct{ Msg string }
+
+func (e *WatchFailedError) Error() string { return e.Msg }
+
+// WatchTimeoutError is a watch whose --watch-timeout passed: exit code 7.
+type WatchTimeoutError struct{ Msg string }
+
+func (e *WatchTimeoutError) Error() string { return e.Msg }
+
 // InterruptedError is the cause of a run stopped by a signal: exit 130 for
 // SIGINT, 143 for SIGTERM.
 type InterruptedError struct{ Signal os.Signal }

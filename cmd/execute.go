@@ -25,6 +25,8 @@ const (
 	exitAuth     = 3
 	exitNotFound = 4
 	exitRefused  = 5
+	exitFailed   = 6
+	exitTimeout  = 7
 )
 
 // Main runs one command line and returns its exit code. It is the only place
@@ -52,7 +54,7 @@ func Main(args []string, streams output.Streams, build BuildInfo) int {
 		return exitOK
 	}
 	var interrupted *InterruptedError
-	if errors.As(context.Cause(ctx), &interrupted) {
+	if errors.As(context.Cause(ctx), &interrupted) && !errors.As(err, new(*InterruptedError)) {
 		err = interrupted // whatever failed, it failed because of the signal
 	}
 	var apiErr *api.Error
@@ -71,7 +73,13 @@ func exitCode(err error) int {
 	var interrupted *InterruptedError
 	var apiErr *api.Error
 	var notFound *NotFoundError
+	var failed *WatchFailedError
+	var timeout *WatchTimeoutError
 	switch {
+	case errors.As(err, &failed):
+		return exitFailed
+	case errors.As(err, &timeout):
+		return exitTimeout
 	case errors.As(err, &usage):
 		return exitUsage
 	case errors.As(err, &interrupted):

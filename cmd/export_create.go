@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -24,12 +25,14 @@ type ExportCreateOptions struct {
 	BucketID   string // an ID, or a bucket name
 	CustomData []string
 	DryRun     bool
+	watch      watchFlags
+	factory    *Factory
 
 	labels []api.Label
 }
 
 func newExportCreateCmd(f *Factory, runF func(context.Context, *ExportCreateOptions) error) *cobra.Command {
-	opts := &ExportCreateOptions{IO: f.IO, Client: f.Client}
+	opts := &ExportCreateOptions{IO: f.IO, Client: f.Client, factory: f}
 	c := &cobra.Command{
 		Use:   "create",
 		Short: "Start exporting a snapshot to an export bucket",
@@ -39,7 +42,10 @@ an export bucket (AWS S3, Azure Blob Storage or Google Cloud Storage).
 --snapshot-id latest picks the cluster's newest completed snapshot.
 --bucket-id takes a bucket ID or a bucket name (looked up with bucket list).
 --custom-data KEY=VALUE (repeatable, order kept) goes into the metadata file
-Atlas writes into the bucket when the export finishes.`,
+Atlas writes into the bucket when the export finishes.
+
+--watch follows the job to its end (as export watch does) and prints only the
+final job on stdout.`,
 		Example: `  atlas-backup export create --cluster demo --snapshot-id latest --bucket-id demo-export-bucket
   atlas-backup export create --cluster demo --snapshot-id 65f0e0e0d0e0000000000001 \
     --bucket-id 65f0b0c0d0e0f00000000001 --custom-data team=payments --custom-data ticket=OPS-12
@@ -51,6 +57,9 @@ Atlas writes into the bucket when the export finishes.`,
 				return err
 			}
 			if err := opts.validate(); err != nil {
+				return err
+			}
+			if err := opts.watch.resolve(c, f); err != nil {
 				return err
 			}
 			if runF != nil {
@@ -65,13 +74,13 @@ Atlas writes into the bucket when the export finishes.`,
 	fl.StringVar(&opts.BucketID, "bucket-id", "", "export bucket ID or name (required)")
 	fl.StringArrayVar(&opts.CustomData, "custom-data", nil, "KEY=VALUE for the export's metadata file (repeatable, order kept)")
 	fl.BoolVar(&opts.DryRun, "dry-run", false, "print the request that would be sent, and send nothing that changes anything")
+	opts.watch.add(c, true)
+	c.RegisterFlagCompletionFunc("snapshot-id", completeSnapshotIDs(f, func() string { return opts.Cluster }))
+	c.RegisterFlagCompletionFunc("bucket-id", completeBucketIDs(f))
 	return c
 }
 
 func (o *ExportCreateOptions) validate() error {
-	if err := checkProject("project-id", o.ProjectID); err != nil {
-		return err
-	}
 	if err := checkCluster("cluster", o.Cluster); err != nil {
 		return err
 	}
@@ -97,33 +106,31 @@ func exportCreateRun(ctx context.Context, o *ExportCreateOptions) error {
 	if err != nil {
 		return err
 	}
-	snapshotID, err := resolveSnapshot(ctx, client, o.IO, o.ProjectID, o.Cluster, o.SnapshotID)
+	snapshotID, err := resolveSnapshot(ctx, client, o.factory.Notef, o.ProjectID, o.Cluster, o.SnapshotID)
 	if err != nil {
 		return err
 	}
-	bucketID, err := resolveBucket(ctx, client, o.IO, o.ProjectID, o.BucketID)
+	bucketID, err := resolveBucket(ctx, client, o.factory.Notef, o.ProjectID, o.BucketID)
 	if err != nil {
 		return err
 	}
-	call := api.CreateExportCall(o.ProjectID, o.Cluster, api.ExportRequest{
-		SnapshotID: snapshotID, ExportBucketID: bucketID, CustomData: o.labels,
-	})
+	req := api.ExportRequest{SnapshotID: snapshotID, ExportBucketID: bucketID, CustomData: o.labels}
 	if o.DryRun {
-		return printDryRun(ctx, client, o.IO, call)
+		return printDryRun(ctx, client, o.IO, api.CreateExportCall(o.ProjectID, o.Cluster, req))
 	}
-	resp, err := client.Send(ctx, call)
+	job, raw, err := client.CreateExport(ctx, o.ProjectID, o.Cluster, req)
 	if err != nil {
-		return createFailed(err, fmt.Sprintf("atlas-backup export list --cluster %s --project-id %s", o.Cluster, o.ProjectID))
+		return createFailed(ctx, err, fmt.Sprintf("atlas-backup export list --cluster %s --project-id %s", o.Cluster, o.ProjectID))
 	}
-	job, err := decode[api.ExportJob](resp.Raw)
-	if err != nil {
-		return err
+	if o.watch.watch {
+		scope := &clusterScope{ProjectID: o.ProjectID, Cluster: o.Cluster}
+		return follow(ctx, o.factory, o.watch, o.Printer, exportJobKind(scope), job.ID)
 	}
-	return o.Printer.Print(o.IO.Out, output.Value{Raw: resp.Raw, Table: output.ExportJobTable(*job)})
+	return o.Printer.Print(o.IO.Out, output.Value{Raw: raw, Table: output.ExportJobTable(*job)})
 }
 
 // resolveSnapshot turns "latest" into the newest completed snapshot's ID.
-func resolveSnapshot(ctx context.Context, c *api.Client, io output.Streams, projectID, cluster, id string) (string, error) {
+func resolveSnapshot(ctx context.Context, c *api.Client, notef func(string, ...any), projectID, cluster, id string) (string, error) {
 	if id != latest {
 		return id, nil
 	}
@@ -140,12 +147,12 @@ func resolveSnapshot(ctx context.Context, c *api.Client, io output.Streams, proj
 	if newest == nil {
 		return "", &NotFoundError{Err: fmt.Errorf("--snapshot-id latest: cluster %s has no completed snapshot", cluster)}
 	}
-	fmt.Fprintf(io.ErrOut, "Using the latest completed snapshot of %s: %s (taken %s)\n", cluster, newest.ID, newest.CreatedAt.UTC().Format("2006-01-02 15:04:05 UTC"))
+	notef("Using the latest completed snapshot of %s: %s (taken %s)", cluster, newest.ID, newest.CreatedAt.UTC().Format("2006-01-02 15:04:05 UTC"))
 	return newest.ID, nil
 }
 
 // resolveBucket turns a bucket name into its ID.
-func resolveBucket(ctx context.Context, c *api.Client, io output.Streams, projectID, nameOrID string) (string, error) {
+func resolveBucket(ctx context.Context, c *api.Client, notef func(string, ...any), projectID, nameOrID string) (string, error) {
 	if idPattern.MatchString(nameOrID) {
 		return nameOrID, nil
 	}
@@ -156,7 +163,7 @@ func resolveBucket(ctx context.Context, c *api.Client, io output.Streams, projec
 	var names []string
 	for _, b := range buckets.Items {
 		if b.BucketName == nameOrID {
-			fmt.Fprintf(io.ErrOut, "Using export bucket %s: %s (%s)\n", b.BucketName, b.ID, b.CloudProvider)
+			notef("Using export bucket %s: %s (%s)", b.BucketName, b.ID, b.CloudProvider)
 			return b.ID, nil
 		}
 		names = append(names, b.BucketName)
@@ -169,11 +176,17 @@ func resolveBucket(ctx context.Context, c *api.Client, io output.Streams, projec
 }
 
 // createFailed explains a create whose outcome is unknown: the request may
-// have started a job although no answer came back.
-func createFailed(err error, listCmd string) error {
+// have started a job although no answer came back. It is never sent again.
+func createFailed(ctx context.Context, err error, listCmd string) error {
 	var apiErr *api.Error
-	if errors.As(err, &apiErr) || errors.Is(err, context.Canceled) {
-		return err
+	var opErr *net.OpError
+	switch {
+	case errors.As(err, &apiErr), errors.Is(err, api.ErrNoCredentials):
+		return err // Atlas answered
+	case errors.As(err, &opErr) && opErr.Op == "dial":
+		return err // nothing reached Atlas
+	case ctx.Err() != nil:
+		err = context.Cause(ctx) // a signal: keep its exit code
 	}
 	return fmt.Errorf("%w\nThe request may or may not have started a job; it was not sent again. Check with: %s", err, listCmd)
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -102,6 +103,13 @@ func (f *Factory) startSandbox(cfg *config.Config) error {
 	return nil
 }
 
+// Notef writes an informational line on stderr, unless --quiet.
+func (f *Factory) Notef(format string, args ...any) {
+	if !f.global.quiet {
+		fmt.Fprintf(f.IO.ErrOut, format+"\n", args...)
+	}
+}
+
 // Close stops what the invocation started.
 func (f *Factory) Close() {
 	if f.sandboxStop != nil {
@@ -117,21 +125,30 @@ func (f *Factory) Printer() (output.Printer, error) {
 	}
 	p, err := output.New(cfg.Output)
 	if err != nil {
-		return nil, usageErrorf("--output: %v", err)
+		origin := cfg.Origin(config.KeyOutput)
+		if origin == "" || strings.HasPrefix(origin, "--") {
+			origin = "--output"
+		} else {
+			origin = "output from " + origin
+		}
+		return nil, usageErrorf("%s: %v", origin, err)
 	}
 	f.format = cfg.Output
 	return p, nil
 }
 
 // projectAndPrinter resolves what every API command needs before it
-// validates: the project ID and the printer.
+// validates: the project ID (checked) and the printer.
 func (f *Factory) projectAndPrinter() (string, output.Printer, error) {
 	cfg, err := f.Config()
 	if err != nil {
 		return "", nil, err
 	}
 	p, err := f.Printer()
-	return cfg.ProjectID, p, err
+	if err != nil {
+		return "", nil, err
+	}
+	return cfg.ProjectID, p, checkProject(cfg.Origin(config.KeyProjectID), cfg.ProjectID)
 }
 
 // Client builds the API client from the settings. Missing credentials are

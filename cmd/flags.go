@@ -62,13 +62,21 @@ func checkCluster(flag, value string) error {
 	return nil
 }
 
-// checkProject checks the project ID, which may come from a flag, the
-// environment or the config file.
-func checkProject(flag, value string) error {
+// checkProject checks the project ID, which may come from the flag, the
+// environment or the config file: origin names which (config.Origin).
+func checkProject(origin, value string) error {
 	if value == "" {
-		return usageErrorf("--%s is required (or set MONGODB_ATLAS_PROJECT_ID, or project_id in the config file)", flag)
+		return usageErrorf("--project-id is required (or set MONGODB_ATLAS_PROJECT_ID, or project_id in the config file)")
 	}
-	return checkID(flag, value)
+	if !idPattern.MatchString(value) {
+		if origin == "" || strings.HasPrefix(origin, "--") {
+			origin = "--project-id"
+		} else {
+			origin = "project ID from " + origin
+		}
+		return usageErrorf("%s %q: must be a 24-character hexadecimal ID (^[a-f0-9]{24}$)", origin, value)
+	}
+	return nil
 }
 
 // latest asks for the newest completed snapshot.

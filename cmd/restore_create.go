@@ -29,6 +29,8 @@ type RestoreCreateOptions struct {
 	OplogInc        int64
 	Yes             bool
 	DryRun          bool
+	watch           watchFlags
+	factory         *Factory
 
 	// set tells which flags the user gave (pflag's Changed).
 	set func(name string) bool
@@ -37,7 +39,7 @@ type RestoreCreateOptions struct {
 }
 
 func newRestoreCreateCmd(f *Factory, runF func(context.Context, *RestoreCreateOptions) error) *cobra.Command {
-	opts := &RestoreCreateOptions{IO: f.IO, Client: f.Client, Now: f.Now}
+	opts := &RestoreCreateOptions{IO: f.IO, Client: f.Client, Now: f.Now, factory: f}
 	c := &cobra.Command{
 		Use:   "create",
 		Short: "Start a restore: automated into a cluster, download, or pointInTime",
@@ -53,7 +55,10 @@ func newRestoreCreateCmd(f *Factory, runF func(context.Context, *RestoreCreateOp
 automated and pointInTime restores OVERWRITE EVERY DATABASE on the target
 cluster. On a terminal you are asked to type the target cluster's name;
 --yes skips the question; without a terminal, --yes is required.
---target-project-id defaults to --project-id.`,
+--target-project-id defaults to --project-id.
+
+--watch follows the job to its end (as restore watch does) and prints only
+the final job on stdout.`,
 		Example: `  atlas-backup restore create --delivery-type download --cluster demo --snapshot-id latest
   atlas-backup restore create --delivery-type automated --cluster demo --snapshot-id latest \
     --target-cluster staging --target-project-id 65f0a1b2c3d4e5f601234568 --yes
@@ -67,6 +72,9 @@ cluster. On a terminal you are asked to type the target cluster's name;
 			}
 			opts.set = c.Flags().Changed
 			if err := opts.validate(); err != nil {
+				return err
+			}
+			if err := opts.watch.resolve(c, f); err != nil {
 				return err
 			}
 			if runF != nil {
@@ -86,13 +94,12 @@ cluster. On a terminal you are asked to type the target cluster's name;
 	fl.Int64Var(&opts.OplogInc, "oplog-inc", 0, "oplog timestamp increment, with --oplog-ts (pointInTime)")
 	fl.BoolVar(&opts.Yes, "yes", false, "do not ask before overwriting the target cluster")
 	fl.BoolVar(&opts.DryRun, "dry-run", false, "print the request that would be sent, and send nothing that changes anything")
+	opts.watch.add(c, true)
+	c.RegisterFlagCompletionFunc("snapshot-id", completeSnapshotIDs(f, func() string { return opts.Cluster }))
 	return c
 }
 
 func (o *RestoreCreateOptions) validate() error {
-	if err := checkProject("project-id", o.ProjectID); err != nil {
-		return err
-	}
 	if err := checkCluster("cluster", o.Cluster); err != nil {
 		return err
 	}
@@ -186,7 +193,7 @@ func (o *RestoreCreateOptions) checkTarget(r *api.RestoreRequest) error {
 
 func restoreCreateRun(ctx context.Context, o *RestoreCreateOptions) error {
 	if o.request.DeliveryType != api.DeliveryDownload && !o.DryRun && !o.Yes {
-		if err := confirmOverwrite(o.IO, o.describe()); err != nil {
+		if err := confirm(o.IO, o.confirmation()); err != nil {
 			return err
 		}
 	}
@@ -195,27 +202,26 @@ func restoreCreateRun(ctx context.Context, o *RestoreCreateOptions) error {
 		return err
 	}
 	if o.request.SnapshotID != "" {
-		if o.request.SnapshotID, err = resolveSnapshot(ctx, client, o.IO, o.ProjectID, o.Cluster, o.request.SnapshotID); err != nil {
+		if o.request.SnapshotID, err = resolveSnapshot(ctx, client, o.factory.Notef, o.ProjectID, o.Cluster, o.request.SnapshotID); err != nil {
 			return err
 		}
 	}
-	call := api.CreateRestoreCall(o.ProjectID, o.Cluster, o.request)
 	if o.DryRun {
-		return printDryRun(ctx, client, o.IO, call)
+		return printDryRun(ctx, client, o.IO, api.CreateRestoreCall(o.ProjectID, o.Cluster, o.request))
 	}
-	resp, err := client.Send(ctx, call)
+	job, raw, err := client.CreateRestore(ctx, o.ProjectID, o.Cluster, o.request)
 	if err != nil {
-		return createFailed(err, fmt.Sprintf("atlas-backup restore list --cluster %s --project-id %s", o.Cluster, o.ProjectID))
+		return createFailed(ctx, err, fmt.Sprintf("atlas-backup restore list --cluster %s --project-id %s", o.Cluster, o.ProjectID))
 	}
-	job, err := decode[api.RestoreJob](resp.Raw)
-	if err != nil {
-		return err
+	if o.watch.watch {
+		scope := &clusterScope{ProjectID: o.ProjectID, Cluster: o.Cluster}
+		return follow(ctx, o.factory, o.watch, o.Printer, restoreJobKind(scope), job.ID)
 	}
-	return o.Printer.Print(o.IO.Out, output.Value{Raw: resp.Raw, Table: output.RestoreJobTable(*job, o.ProjectID)})
+	return o.Printer.Print(o.IO.Out, output.Value{Raw: raw, Table: output.RestoreJobTable(*job, o.ProjectID)})
 }
 
-// describe says what an overwriting restore will do, for the prompt.
-func (o *RestoreCreateOptions) describe() overwrite {
+// confirmation says what an overwriting restore will do, for the prompt.
+func (o *RestoreCreateOptions) confirmation() confirmation {
 	from := "snapshot " + o.SnapshotID
 	switch {
 	case o.SnapshotID == latest:
@@ -225,5 +231,10 @@ func (o *RestoreCreateOptions) describe() overwrite {
 	case o.request.OplogTs != 0:
 		from = fmt.Sprintf("cluster %s as it was at oplog timestamp %d:%d", o.Cluster, o.request.OplogTs, o.request.OplogInc)
 	}
-	return overwrite{cluster: o.TargetCluster, projectID: o.TargetProjectID, from: from, flagHint: "--yes"}
+	target := fmt.Sprintf("cluster %s (project %s)", o.TargetCluster, o.TargetProjectID)
+	return confirmation{
+		warning: fmt.Sprintf("This restore OVERWRITES EVERY DATABASE on %s\nwith %s.", target, from),
+		cluster: o.TargetCluster,
+		refusal: fmt.Sprintf("this restore overwrites every database on %s, and there is no terminal to confirm on: add --yes to go ahead", target),
+	}
 }

@@ -33,16 +33,18 @@ for a local Atlas API simulator that needs no account.`,
 	addGlobalFlags(root, f)
 	root.SetGlobalNormalizationFunc(normalizeFlagName)
 
-	export := &cobra.Command{Use: "export", Short: "Export snapshots to an export bucket"}
-	groupCommand(export)
-	export.AddCommand(newExportCreateCmd(f, nil))
-	restore := &cobra.Command{Use: "restore", Short: "Restore snapshots: into a cluster, as a download, or to a point in time"}
-	groupCommand(restore)
-	restore.AddCommand(newRestoreCreateCmd(f, nil))
+	export := group("export", "Export snapshots to an export bucket, and follow export jobs",
+		newExportCreateCmd(f, nil), newExportGetCmd(f, nil), newExportListCmd(f, nil), newExportWatchCmd(f, nil))
+	restore := group("restore", "Restore snapshots (into a cluster, as a download, or to a point in time), and follow restore jobs",
+		newRestoreCreateCmd(f, nil), newRestoreGetCmd(f, nil), newRestoreListCmd(f, nil), newRestoreWatchCmd(f, nil), newRestoreCancelCmd(f, nil))
+	snapshot := group("snapshot", "List a cluster's snapshots", newSnapshotListCmd(f, nil))
+	bucket := group("bucket", "List the project's export buckets", newBucketListCmd(f, nil))
 
 	root.AddCommand(
 		export,
 		restore,
+		snapshot,
+		bucket,
 		newConfigCmd(f),
 		newSandboxCmd(f, nil),
 		newVersionCmd(f),
@@ -70,6 +72,14 @@ func addGlobalFlags(root *cobra.Command, f *Factory) {
 	pf.BoolVar(&f.global.noColor, "no-color", false, "no ANSI colour [$NO_COLOR]")
 	pf.BoolVarP(&f.global.quiet, "quiet", "q", false, "no progress output on stderr")
 	f.flags = pf
+}
+
+// group makes a command that holds subcommands.
+func group(use, short string, subs ...*cobra.Command) *cobra.Command {
+	c := &cobra.Command{Use: use, Short: short}
+	groupCommand(c)
+	c.AddCommand(subs...)
+	return c
 }
 
 // groupCommand makes a command that only holds subcommands answer an unknown

@@ -11,15 +11,6 @@ import (
 	"github.com/atlas-backup/atlas-backup/internal/output"
 )
 
-// decode reads the typed view of an answer.
-func decode[T any](raw []byte) (*T, error) {
-	var v T
-	if err := json.Unmarshal(raw, &v); err != nil {
-		return nil, fmt.Errorf("unreadable answer from Atlas: %w", err)
-	}
-	return &v, nil
-}
-
 // printDryRun prints the request a call would send: method, URL, headers
 // (credentials as REDACTED) and the JSON body.
 func printDryRun(ctx context.Context, c *api.Client, io output.Streams, call api.Call) error {

@@ -46,9 +46,6 @@ func CreateRestoreCall(projectID, cluster string, r RestoreRequest) Call {
 	return call{method: http.MethodPost, path: clusterPath(projectID, cluster, "restoreJobs"), body: r, version: VersionBackup, pretty: true}
 }
 
-// Send performs a call and returns the raw answer.
-func (c *Client) Send(ctx context.Context, k Call) (*Response, error) { return c.do(ctx, k) }
-
 // DryRun describes the request a call would send, without sending it.
 func (c *Client) DryRun(ctx context.Context, k Call) (*DryRun, error) { return c.dryRun(ctx, k) }
 
@@ -154,4 +151,35 @@ func (c *Client) ListSnapshots(ctx context.Context, projectID, cluster string, o
 // ListBuckets lists a project's export buckets.
 func (c *Client) ListBuckets(ctx context.Context, projectID string, o ListOptions) (*List[Bucket], error) {
 	return list[Bucket](ctx, c, call{method: http.MethodGet, path: "/groups/" + url.PathEscape(projectID) + "/backup/exportBuckets", version: VersionBuckets, pretty: true}, o)
+}
+
+// GetExport reads one export job.
+func (c *Client) GetExport(ctx context.Context, projectID, cluster, id string) (*ExportJob, []byte, error) {
+	return decodeOne[ExportJob](c.do(ctx, call{method: http.MethodGet, path: clusterPath(projectID, cluster, "exports/"+url.PathEscape(id)), version: VersionBackup}))
+}
+
+// ListExports lists a cluster's export jobs.
+func (c *Client) ListExports(ctx context.Context, projectID, cluster string, o ListOptions) (*List[ExportJob], error) {
+	return list[ExportJob](ctx, c, call{method: http.MethodGet, path: clusterPath(projectID, cluster, "exports"), version: VersionBackup, pretty: true}, o)
+}
+
+// GetRestore reads one restore job.
+func (c *Client) GetRestore(ctx context.Context, projectID, cluster, id string) (*RestoreJob, []byte, error) {
+	return decodeOne[RestoreJob](c.do(ctx, call{method: http.MethodGet, path: clusterPath(projectID, cluster, "restoreJobs/"+url.PathEscape(id)), version: VersionBackup, pretty: true}))
+}
+
+// ListRestores lists a cluster's restore jobs.
+func (c *Client) ListRestores(ctx context.Context, projectID, cluster string, o ListOptions) (*List[RestoreJob], error) {
+	return list[RestoreJob](ctx, c, call{method: http.MethodGet, path: clusterPath(projectID, cluster, "restoreJobs"), version: VersionBackup, pretty: true}, o)
+}
+
+// CancelRestoreCall cancels a restore job.
+func CancelRestoreCall(projectID, cluster, id string) Call {
+	return call{method: http.MethodDelete, path: clusterPath(projectID, cluster, "restoreJobs/"+url.PathEscape(id)), version: VersionBackup, pretty: true}
+}
+
+// CancelRestore cancels a restore job (Atlas answers 204 No Content).
+func (c *Client) CancelRestore(ctx context.Context, projectID, cluster, id string) error {
+	_, err := c.do(ctx, CancelRestoreCall(projectID, cluster, id))
+	return err
 }

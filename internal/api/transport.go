@@ -202,8 +202,26 @@ func transient(ctx context.Context, resp *http.Response, err error) bool {
 		var apiErr *Error
 		return !errors.As(err, &apiErr)
 	}
-	return resp.StatusCode == http.StatusTooManyRequests ||
-		(resp.StatusCode >= 500 && resp.StatusCode != http.StatusNotImplemented)
+	return transientStatus(resp.StatusCode)
+}
+
+func transientStatus(status int) bool {
+	return status == http.StatusTooManyRequests || (status >= 500 && status != http.StatusNotImplemented)
+}
+
+// IsTransient reports whether an error from a safe request may go away if
+// the request is sent again later: a 429, a 5xx other than 501, or a failure
+// to reach Atlas at all. Cancellations and deadlines are not transient.
+func IsTransient(err error) bool {
+	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return false
+	}
+	var apiErr *Error
+	if errors.As(err, &apiErr) {
+		return !apiErr.TokenEndpoint && transientStatus(apiErr.Status)
+	}
+	var unknown *UnknownStateError
+	return !errors.As(err, &unknown) && !errors.Is(err, ErrNoCredentials)
 }
 
 // backoff waits as Retry-After says (capped at 30s), else 0.5s, 1s, 2s…

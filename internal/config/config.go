@@ -198,7 +198,23 @@ func Load(o LoadOptions) (*Config, error) {
 		return nil, &InvalidValueError{Key: KeyHTTPTimeout, Value: timeout, Origin: c.origin(KeyHTTPTimeout), Rule: r}
 	}
 	c.HTTPTimeout, _ = time.ParseDuration(timeout)
+	if c.APIVersion != "" {
+		if r := rule(KeyAPIVersion, c.APIVersion); r != "" {
+			return nil, &InvalidValueError{Key: KeyAPIVersion, Value: c.APIVersion, Origin: c.origin(KeyAPIVersion), Rule: r}
+		}
+	}
 	return c, nil
+}
+
+// Origin names where key's value came from, for messages about it: the
+// flag ("--project-id"), the environment variable, or the profile and file;
+// "" when it is the default or unset.
+func (c *Config) Origin(key string) string {
+	switch c.Sources[key].Kind {
+	case SourceFlag, SourceEnv, SourceProfile:
+		return c.origin(key)
+	}
+	return ""
 }
 
 // origin names where key's value came from, for messages: "--http-timeout",

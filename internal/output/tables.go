@@ -20,7 +20,7 @@ func ExportJobsTable(jobs []api.ExportJob) *Table {
 		if s := j.ExportStatus; s != nil {
 			progress = fmt.Sprintf("%d/%d", s.ExportedCollections, s.TotalCollections)
 		}
-		t.Rows = append(t.Rows, []string{j.ID, j.State, progress, formatTime(j.CreatedAt), formatTime(j.FinishedAt)})
+		t.Rows = append(t.Rows, []string{j.ID, j.State, progress, FormatTime(j.CreatedAt), FormatTime(j.FinishedAt)})
 	}
 	return t
 }
@@ -37,7 +37,7 @@ func RestoreJobsTable(jobs []api.RestoreJob, projectID string) *Table {
 	t := &Table{Header: []string{"ID", "TYPE", "STATUS", "SNAPSHOT", "TARGET", "FINISHED"}}
 	for i := range jobs {
 		j := &jobs[i]
-		t.Rows = append(t.Rows, []string{j.ID, j.DeliveryType, j.Status(), orDash(j.SnapshotID), j.Target(projectID), formatTime(j.FinishedAt)})
+		t.Rows = append(t.Rows, []string{j.ID, j.DeliveryType, j.Status(), orDash(j.SnapshotID), j.Target(projectID), FormatTime(j.FinishedAt)})
 	}
 	return t
 }
@@ -52,7 +52,7 @@ func RestoreJobTable(j api.RestoreJob, projectID string) *Table {
 func SnapshotsTable(snapshots []api.Snapshot) *Table {
 	t := &Table{Header: []string{"ID", "STATUS", "TYPE", "CREATED", "SIZE"}}
 	for _, s := range snapshots {
-		t.Rows = append(t.Rows, []string{s.ID, s.Status, s.SnapshotType, formatTime(s.CreatedAt), formatSize(s.StorageSizeBytes)})
+		t.Rows = append(t.Rows, []string{s.ID, s.Status, s.SnapshotType, FormatTime(s.CreatedAt), formatSize(s.StorageSizeBytes)})
 	}
 	return t
 }
@@ -72,7 +72,8 @@ func BucketsTable(buckets []api.Bucket) *Table {
 // BucketTable is BucketsTable for one bucket.
 func BucketTable(b api.Bucket) *Table { return BucketsTable([]api.Bucket{b}) }
 
-func formatTime(t *time.Time) string {
+// FormatTime writes a time as the tables do: UTC, to the second, or "-".
+func FormatTime(t *time.Time) string {
 	if t == nil || t.IsZero() {
 		return "-"
 	}

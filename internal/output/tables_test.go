@@ -131,8 +131,8 @@ func TestFormatTime(t *testing.T) {
 		{&at, "2024-01-13 09:30:05"}, // shown in UTC
 	}
 	for _, tt := range tests {
-		if got := formatTime(tt.in); got != tt.want {
-			t.Errorf("formatTime(%v) = %q, want %q", tt.in, got, tt.want)
+		if got := FormatTime(tt.in); got != tt.want {
+			t.Errorf("FormatTime(%v) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
 }

@@ -108,8 +108,9 @@ func (s *Server) takeFault(op string) *Fault {
 }
 
 // inject applies a fault to a request. It reports whether the request was
-// answered (or dropped) and must go no further.
-func (s *Server) inject(w http.ResponseWriter, r *http.Request, op string) bool {
+// answered (or dropped) and must go no further. beforeDrop runs just before
+// a connection is dropped.
+func (s *Server) inject(w http.ResponseWriter, r *http.Request, op string, beforeDrop func()) bool {
 	f := s.takeFault(op)
 	if f == nil {
 		return false
@@ -125,6 +126,7 @@ func (s *Server) inject(w http.ResponseWriter, r *http.Request, op string) bool 
 			return true
 		}
 	case f.Drop:
+		beforeDrop()
 		if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
 			conn.Close()
 			return true

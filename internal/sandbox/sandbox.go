@@ -146,7 +146,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
 	sw := &statusWriter{ResponseWriter: w}
 	op := ""
-	defer func() {
+	// record logs the request once it is answered, or just before its
+	// connection is dropped (so that a client that sees the drop finds it
+	// in Requests).
+	recorded := false
+	record := func() {
+		if recorded {
+			return
+		}
+		recorded = true
 		s.mu.Lock()
 		s.requests = append(s.requests, Request{
 			Operation: op, Method: r.Method, Path: r.URL.Path, RawQuery: r.URL.RawQuery,
@@ -158,7 +166,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			status = strconv.Itoa(sw.status)
 		}
 		s.logf("%s %s %s %s", r.Method, r.URL.RequestURI(), status, op)
-	}()
+	}
+	defer record()
 
 	switch r.URL.Path {
 	case tokenPath, revokePath:
@@ -166,7 +175,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == revokePath {
 			op = opRevokeToken
 		}
-		if !s.inject(sw, r, op) {
+		if !s.inject(sw, r, op, record) {
 			s.serveOAuth(sw, r, body)
 		}
 		return
@@ -184,7 +193,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !s.authenticate(sw, r) {
 		return
 	}
-	if s.inject(sw, r, op) {
+	if s.inject(sw, r, op, record) {
 		return
 	}
 	x := &exchange{w: sw, r: r, body: body, query: r.URL.Query(), params: params}

@@ -1,0 +1,107 @@
+package cmd
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/atlas-backup/atlas-backup/internal/api"
+	"github.com/atlas-backup/atlas-backup/internal/output"
+)
+
+// completionTimeout bounds the API lookups behind shell completion; on any
+// failure completion offers nothing and says nothing.
+const completionTimeout = 3 * time.Second
+
+// completeFromAPI offers values looked up with list, as "VALUE\tDESCRIPTION".
+func completeFromAPI(f *Factory, cluster func() string, list func(ctx context.Context, c *api.Client, projectID, cluster string) ([]string, error)) cobra.CompletionFunc {
+	return func(c *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+		none := cobra.ShellCompDirectiveNoFileComp
+		cfg, err := f.Config()
+		if err != nil || cfg.ProjectID == "" {
+			return nil, none
+		}
+		client, err := f.Client()
+		if err != nil {
+			return nil, none
+		}
+		ctx, cancel := context.WithTimeout(c.Context(), completionTimeout)
+		defer cancel()
+		values, err := list(ctx, client, cfg.ProjectID, cluster())
+		if err != nil {
+			return nil, none
+		}
+		return values, none
+	}
+}
+
+func completeSnapshotIDs(f *Factory, cluster func() string) cobra.CompletionFunc {
+	return completeFromAPI(f, cluster, func(ctx context.Context, c *api.Client, projectID, cluster string) ([]string, error) {
+		if cluster == "" {
+			return nil, fmt.Errorf("no cluster")
+		}
+		snaps, err := c.ListSnapshots(ctx, projectID, cluster, api.ListOptions{})
+		if err != nil {
+			return nil, err
+		}
+		out := []string{latest + "\tthe newest completed snapshot"}
+		for _, s := range snaps.Items {
+			out = append(out, fmt.Sprintf("%s\t%s %s", s.ID, s.Status, output.FormatTime(s.CreatedAt)))
+		}
+		return out, nil
+	})
+}
+
+func completeBucketIDs(f *Factory) cobra.CompletionFunc {
+	return completeFromAPI(f, func() string { return "" }, func(ctx context.Context, c *api.Client, projectID, _ string) ([]string, error) {
+		buckets, err := c.ListBuckets(ctx, projectID, api.ListOptions{})
+		if err != nil {
+			return nil, err
+		}
+		var out []string
+		for _, b := range buckets.Items {
+			out = append(out, fmt.Sprintf("%s\t%s (%s)", b.ID, b.BucketName, b.CloudProvider), b.BucketName+"\t"+b.CloudProvider+" bucket")
+		}
+		return out, nil
+	})
+}
+
+func completeExportIDs(f *Factory, s *clusterScope) cobra.CompletionFunc {
+	return completeJobArg(completeFromAPI(f, func() string { return s.Cluster }, func(ctx context.Context, c *api.Client, projectID, cluster string) ([]string, error) {
+		jobs, err := c.ListExports(ctx, projectID, cluster, api.ListOptions{})
+		if err != nil {
+			return nil, err
+		}
+		var out []string
+		for _, j := range jobs.Items {
+			out = append(out, fmt.Sprintf("%s\t%s %s", j.ID, j.State, output.FormatTime(j.CreatedAt)))
+		}
+		return out, nil
+	}))
+}
+
+func completeRestoreIDs(f *Factory, s *clusterScope) cobra.CompletionFunc {
+	return completeJobArg(completeFromAPI(f, func() string { return s.Cluster }, func(ctx context.Context, c *api.Client, projectID, cluster string) ([]string, error) {
+		jobs, err := c.ListRestores(ctx, projectID, cluster, api.ListOptions{})
+		if err != nil {
+			return nil, err
+		}
+		var out []string
+		for _, j := range jobs.Items {
+			out = append(out, fmt.Sprintf("%s\t%s %s", j.ID, j.DeliveryType, j.Status()))
+		}
+		return out, nil
+	}))
+}
+
+// completeJobArg completes the one job ID argument, and nothing after it.
+func completeJobArg(next cobra.CompletionFunc) cobra.CompletionFunc {
+	return func(c *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+		if len(args) > 0 {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		return next(c, args, toComplete)
+	}
+}

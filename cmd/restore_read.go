@@ -1,0 +1,194 @@
+package cmd
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/atlas-backup/atlas-backup/internal/api"
+	"github.com/atlas-backup/atlas-backup/internal/output"
+)
+
+func newRestoreGetCmd(f *Factory, runF func(context.Context, *JobOptions) error) *cobra.Command {
+	opts := &JobOptions{}
+	c := newJobCmd(f, "get", "Show one restore job", "restore", opts, func(ctx context.Context, o *JobOptions) error {
+		client, err := o.Client()
+		if err != nil {
+			return err
+		}
+		job, raw, err := client.GetRestore(ctx, o.ProjectID, o.Cluster, o.ID)
+		if err != nil {
+			return err
+		}
+		return o.Printer.Print(o.IO.Out, output.Value{Raw: raw, Table: output.RestoreJobTable(*job, o.ProjectID)})
+	}, runF, nil)
+	c.Aliases = []string{"describe"}
+	c.ValidArgsFunction = completeRestoreIDs(f, &opts.clusterScope)
+	return c
+}
+
+func newRestoreWatchCmd(f *Factory, runF func(context.Context, *JobOptions) error) *cobra.Command {
+	opts := &JobOptions{}
+	c := newJobCmd(f, "watch", "Follow a restore job until it ends", "restore", opts, func(ctx context.Context, o *JobOptions) error {
+		return follow(ctx, f, o.watch, o.Printer, restoreJobKind(&o.clusterScope), o.ID)
+	}, runF, func(c *cobra.Command) error { return opts.watch.resolve(c, f) })
+	c.Long = `Check a restore job at once and then every --interval until it ends, showing
+its status on stderr, then print the final job on stdout. A restore ends when
+it has finished (or, for a download, has its delivery URL): exit 0; or when it
+failed, was cancelled or expired: exit 6. Exit 7 when --watch-timeout passes
+first. Ctrl-C stops watching; the job keeps running.`
+	opts.watch.add(c, false)
+	c.ValidArgsFunction = completeRestoreIDs(f, &opts.clusterScope)
+	return c
+}
+
+func newRestoreCancelCmd(f *Factory, runF func(context.Context, *JobOptions) error) *cobra.Command {
+	opts := &JobOptions{}
+	c := newJobCmd(f, "cancel", "Cancel a restore job", "restore", opts, func(ctx context.Context, o *JobOptions) error {
+		if !o.Yes {
+			what := fmt.Sprintf("restore job %s of cluster %s (project %s)", o.ID, o.Cluster, o.ProjectID)
+			err := confirm(o.IO, confirmation{
+				warning: "This cancels " + what + ".",
+				cluster: o.Cluster,
+				refusal: "cancelling " + what + " needs a confirmation, and there is no terminal to ask on: add --yes to go ahead",
+			})
+			if err != nil {
+				return err
+			}
+		}
+		client, err := o.Client()
+		if err != nil {
+			return err
+		}
+		if err := client.CancelRestore(ctx, o.ProjectID, o.Cluster, o.ID); err != nil {
+			return err
+		}
+		fmt.Fprintf(o.IO.ErrOut, "Cancelled restore job %s.\n", o.ID)
+		return nil
+	}, runF, nil)
+	c.Flags().BoolVar(&opts.Yes, "yes", false, "do not ask before cancelling")
+	c.ValidArgsFunction = completeRestoreIDs(f, &opts.clusterScope)
+	return c
+}
+
+// ListOptions are the options of the commands that list a cluster's jobs or
+// snapshots.
+type ListOptions struct {
+	clusterScope
+	list    listFlags
+	Options api.ListOptions
+}
+
+// newClusterListCmd builds `export list`, `restore list` or `snapshot list`:
+// fetch reads the page(s) and says how to print them.
+func newClusterListCmd(f *Factory, short, what string, runF func(context.Context, *ListOptions) error,
+	fetch func(ctx context.Context, c *api.Client, o *ListOptions) (output.Value, error)) *cobra.Command {
+	opts := &ListOptions{clusterScope: clusterScope{IO: f.IO, Client: f.Client}}
+	c := &cobra.Command{
+		Use:     "list",
+		Aliases: []string{"ls"},
+		Short:   short,
+		Args:    exactArgs(0, "none"),
+		RunE: func(c *cobra.Command, args []string) error {
+			if err := opts.resolve(f); err != nil {
+				return err
+			}
+			var err error
+			if opts.Options, err = opts.list.options(c); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(c.Context(), opts)
+			}
+			client, err := opts.Client()
+			if err != nil {
+				return err
+			}
+			v, err := fetch(c.Context(), client, opts)
+			if err != nil {
+				return err
+			}
+			return opts.Printer.Print(opts.IO.Out, v)
+		},
+	}
+	opts.addFlags(c, what+" to list")
+	opts.list.add(c)
+	return c
+}
+
+func newExportListCmd(f *Factory, runF func(context.Context, *ListOptions) error) *cobra.Command {
+	return newClusterListCmd(f, "List a cluster's export jobs, newest first", "export jobs", runF,
+		func(ctx context.Context, c *api.Client, o *ListOptions) (output.Value, error) {
+			jobs, err := c.ListExports(ctx, o.ProjectID, o.Cluster, o.Options)
+			if err != nil {
+				return output.Value{}, err
+			}
+			return output.Value{Raw: jobs.Raw, Table: output.ExportJobsTable(jobs.Items)}, nil
+		})
+}
+
+func newRestoreListCmd(f *Factory, runF func(context.Context, *ListOptions) error) *cobra.Command {
+	return newClusterListCmd(f, "List a cluster's restore jobs, newest first", "restore jobs", runF,
+		func(ctx context.Context, c *api.Client, o *ListOptions) (output.Value, error) {
+			jobs, err := c.ListRestores(ctx, o.ProjectID, o.Cluster, o.Options)
+			if err != nil {
+				return output.Value{}, err
+			}
+			return output.Value{Raw: jobs.Raw, Table: output.RestoreJobsTable(jobs.Items, o.ProjectID)}, nil
+		})
+}
+
+func newSnapshotListCmd(f *Factory, runF func(context.Context, *ListOptions) error) *cobra.Command {
+	return newClusterListCmd(f, "List a cluster's snapshots, newest first (to find a snapshot ID)", "snapshots", runF,
+		func(ctx context.Context, c *api.Client, o *ListOptions) (output.Value, error) {
+			snaps, err := c.ListSnapshots(ctx, o.ProjectID, o.Cluster, o.Options)
+			if err != nil {
+				return output.Value{}, err
+			}
+			return output.Value{Raw: snaps.Raw, Table: output.SnapshotsTable(snaps.Items)}, nil
+		})
+}
+
+// BucketListOptions are `bucket list`'s options.
+type BucketListOptions struct {
+	IO        output.Streams
+	Client    func() (*api.Client, error)
+	Printer   output.Printer
+	ProjectID string
+	list      listFlags
+}
+
+func newBucketListCmd(f *Factory, runF func(context.Context, *BucketListOptions) error) *cobra.Command {
+	opts := &BucketListOptions{IO: f.IO, Client: f.Client}
+	c := &cobra.Command{
+		Use:     "list",
+		Aliases: []string{"ls"},
+		Short:   "List the project's export buckets (to find a bucket ID)",
+		Args:    exactArgs(0, "none"),
+		RunE: func(c *cobra.Command, args []string) error {
+			var err error
+			if opts.ProjectID, opts.Printer, err = f.projectAndPrinter(); err != nil {
+				return err
+			}
+			lo, err := opts.list.options(c)
+			if err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(c.Context(), opts)
+			}
+			client, err := opts.Client()
+			if err != nil {
+				return err
+			}
+			buckets, err := client.ListBuckets(c.Context(), opts.ProjectID, lo)
+			if err != nil {
+				return err
+			}
+			return opts.Printer.Print(opts.IO.Out, output.Value{Raw: buckets.Raw, Table: output.BucketsTable(buckets.Items)})
+		},
+	}
+	opts.list.add(c)
+	return c
+}

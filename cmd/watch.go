@@ -1,0 +1,168 @@
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/atlas-backup/atlas-backup/internal/api"
+	"github.com/atlas-backup/atlas-backup/internal/output"
+	"github.com/atlas-backup/atlas-backup/internal/watch"
+)
+
+// watchFlags are --watch, --watch-timeout and --interval.
+type watchFlags struct {
+	watch    bool
+	timeout  time.Duration
+	interval time.Duration
+}
+
+// defaultInterval is the poll period; under --sandbox, whose jobs end in
+// seconds, it is sandboxInterval.
+const (
+	defaultInterval = 10 * time.Second
+	sandboxInterval = time.Second
+)
+
+// add declares the flags; toggle adds --watch/-w (the create commands).
+func (w *watchFlags) add(c *cobra.Command, toggle bool) {
+	if toggle {
+		c.Flags().BoolVarP(&w.watch, "watch", "w", false, "follow the job until it ends (exit 0 on success, 6 on any other end)")
+	}
+	c.Flags().DurationVar(&w.timeout, "watch-timeout", 0, "give up watching after this long, exit 7 (0: no limit); the job keeps running")
+	c.Flags().DurationVar(&w.interval, "interval", defaultInterval, "time between checks (default 1s under --sandbox)")
+}
+
+func (w *watchFlags) resolve(c *cobra.Command, f *Factory) error {
+	if !c.Flags().Changed("interval") && f.global.sandbox {
+		w.interval = sandboxInterval
+	}
+	if w.interval <= 0 {
+		return usageErrorf("--interval %s: must be more than 0", w.interval)
+	}
+	if w.timeout < 0 {
+		return usageErrorf("--watch-timeout %s: must be 0 (no limit) or more", w.timeout)
+	}
+	return nil
+}
+
+// observation is one look at a job: its typed view and the raw answer.
+type observation[T any] struct {
+	job *T
+	raw []byte
+}
+
+// follow polls a job until it ends and prints the final object on stdout.
+// Progress goes to stderr. It ends with nil (success), *WatchFailedError,
+// *WatchTimeoutError (after printing the last state), or an interrupt that
+// says how to resume.
+func follow[T any](ctx context.Context, f *Factory, w watchFlags, p output.Printer, job jobKind[T], id string) error {
+	client, err := f.Client()
+	if err != nil {
+		return err
+	}
+	progress := output.NewProgress(f.IO, f.global.quiet, f.global.noColor)
+	defer progress.Stop()
+	last, state, err := watch.Poll(ctx, watch.Options[observation[T]]{
+		Interval: w.interval,
+		Timeout:  w.timeout,
+		Fetch: func(ctx context.Context) (observation[T], error) {
+			j, raw, err := job.get(ctx, client, id)
+			return observation[T]{j, raw}, err
+		},
+		Judge: func(o observation[T]) (watch.State, error) {
+			return job.judge(o.job)
+		},
+		Transient: api.IsTransient,
+		OnChange: func(o observation[T], s watch.State) {
+			progress.Update(fmt.Sprintf("%s %s: %s", job.name, id, s.Label))
+		},
+		OnRetry: func(err error) {
+			progress.Note(fmt.Sprintf("%s %s: will check again: %v", job.name, id, err))
+		},
+	})
+	progress.Stop()
+	print := func() error {
+		if last.job == nil {
+			return nil
+		}
+		return p.Print(f.IO.Out, output.Value{Raw: last.raw, Table: job.table(last.job)})
+	}
+	var timeout *watch.TimeoutError
+	switch {
+	case err == nil && state.OK:
+		return print()
+	case err == nil:
+		if perr := print(); perr != nil {
+			return perr
+		}
+		return &WatchFailedError{Msg: fmt.Sprintf("%s %s ended %s", job.name, id, job.why(last.job))}
+	case errors.As(err, &timeout):
+		if perr := print(); perr != nil {
+			return perr
+		}
+		where := "before its first check"
+		if last.job != nil {
+			where = "while " + state.Label
+		}
+		return &WatchTimeoutError{Msg: fmt.Sprintf("stopped watching %s %s after %s, %s; it keeps running. Resume with: %s",
+			job.name, id, w.timeout, where, job.resume(id))}
+	case errors.As(err, new(*InterruptedError)):
+		return fmt.Errorf("stopped watching %s %s; it keeps running. Resume with: %s (%w)", job.name, id, job.resume(id), err)
+	}
+	return err
+}
+
+// jobKind connects follow to one kind of job.
+type jobKind[T any] struct {
+	name   string // "export job", "restore job"
+	get    func(ctx context.Context, c *api.Client, id string) (*T, []byte, error)
+	judge  func(*T) (watch.State, error)
+	why    func(*T) string // how an unsuccessful end is described
+	table  func(*T) *output.Table
+	resume func(id string) string
+}
+
+func exportJobKind(s *clusterScope) jobKind[api.ExportJob] {
+	return jobKind[api.ExportJob]{
+		name: "export job",
+		get: func(ctx context.Context, c *api.Client, id string) (*api.ExportJob, []byte, error) {
+			return c.GetExport(ctx, s.ProjectID, s.Cluster, id)
+		},
+		judge: func(j *api.ExportJob) (watch.State, error) {
+			ended, ok, err := j.Ended()
+			return watch.State{Label: j.Progress(), Done: ended, OK: ok}, err
+		},
+		why: func(j *api.ExportJob) string {
+			if r := j.Reason(); r != "" {
+				return j.State + ": " + r
+			}
+			return j.State
+		},
+		table: func(j *api.ExportJob) *output.Table { return output.ExportJobTable(*j) },
+		resume: func(id string) string {
+			return fmt.Sprintf("atlas-backup export watch %s --cluster %s --project-id %s", id, s.Cluster, s.ProjectID)
+		},
+	}
+}
+
+func restoreJobKind(s *clusterScope) jobKind[api.RestoreJob] {
+	return jobKind[api.RestoreJob]{
+		name: "restore job",
+		get: func(ctx context.Context, c *api.Client, id string) (*api.RestoreJob, []byte, error) {
+			return c.GetRestore(ctx, s.ProjectID, s.Cluster, id)
+		},
+		judge: func(j *api.RestoreJob) (watch.State, error) {
+			ended, ok := j.Ended()
+			return watch.State{Label: j.Status(), Done: ended, OK: ok}, nil
+		},
+		why:   func(j *api.RestoreJob) string { return j.Status() },
+		table: func(j *api.RestoreJob) *output.Table { return output.RestoreJobTable(*j, s.ProjectID) },
+		resume: func(id string) string {
+			return fmt.Sprintf("atlas-backup restore watch %s --cluster %s --project-id %s", id, s.Cluster, s.ProjectID)
+		},
+	}
+}

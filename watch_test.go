@@ -1,0 +1,113 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"math"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/atlas-backup/atlas-backup/cmd"
+	"github.com/atlas-backup/atlas-backup/internal/output"
+	"github.com/atlas-backup/atlas-backup/internal/sandbox"
+	"github.com/atlas-backup/atlas-backup/internal/spectest"
+)
+
+// startSandbox serves a sandbox on loopback and returns the environment that
+// points atlas-backup at it.
+func startSandbox(t *testing.T, opts ...sandbox.Option) (*sandbox.Server, []string) {
+	t.Helper()
+	sb := sandbox.New(opts...)
+	srv := httptest.NewServer(spectest.Load(t).Middleware(t, sb))
+	t.Cleanup(srv.Close)
+	c := sb.Credentials()
+	return sb, []string{
+		"MONGODB_ATLAS_BASE_URL=" + srv.URL,
+		"MONGODB_ATLAS_PROJECT_ID=" + sandbox.DemoProjectID,
+		"MONGODB_ATLAS_PUBLIC_API_KEY=" + c.PublicKey,
+		"MONGODB_ATLAS_PRIVATE_API_KEY=" + c.PrivateKey,
+		"XDG_CONFIG_HOME=" + t.TempDir(),
+	}
+}
+
+func polls(sb *sandbox.Server) int {
+	n := 0
+	for _, r := range sb.Requests() {
+		if r.Operation == "getBackupExport" && r.Status == 200 {
+			n++
+		}
+	}
+	return n
+}
+
+// A watch of a job lasting T, checking every I, makes at most ceil(T/I)+1 GETs.
+func TestWatchPollCount(t *testing.T) {
+	const T, I = 1500 * time.Millisecond, 400 * time.Millisecond
+	sb, env := startSandbox(t, sandbox.WithJobDuration(T))
+	for _, kv := range env {
+		k, v, _ := strings.Cut(kv, "=")
+		t.Setenv(k, v)
+	}
+	var out, errOut bytes.Buffer
+	code := cmd.Main([]string{"export", "create", "--cluster", "demo", "--snapshot-id", "latest",
+		"--bucket-id", sandbox.DemoBucketID, "--watch", "--interval", I.String()},
+		output.Streams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut}, cmd.BuildInfo{Version: "test"})
+	if code != 0 || !strings.Contains(out.String(), "Successful") {
+		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, out.String(), errOut.String())
+	}
+	most := int(math.Ceil(float64(T)/float64(I))) + 1
+	if n := polls(sb); n > most || n < 2 {
+		t.Errorf("%d GETs of the job, want from 2 to %d", n, most)
+	}
+}
+
+// SIGINT and SIGTERM stop a watch at once with exit code 130 or 143, and
+// say how to resume.
+func TestWatchSignals(t *testing.T) {
+	for _, tt := range []struct {
+		sig  syscall.Signal
+		code int
+	}{{syscall.SIGINT, 130}, {syscall.SIGTERM, 143}} {
+		t.Run(tt.sig.String(), func(t *testing.T) { testWatchSignal(t, tt.sig, tt.code) })
+	}
+}
+
+func testWatchSignal(t *testing.T, sig syscall.Signal, code int) {
+	sb, env := startSandbox(t, sandbox.WithJobDuration(time.Hour))
+	c := exec.Command(os.Args[0], "export", "create", "--cluster", "demo", "--snapshot-id", "latest",
+		"--bucket-id", sandbox.DemoBucketID, "--watch", "--interval", "1h")
+	c.Env = append(append(os.Environ(), env...), runMainEnv+"=1")
+	var out, errOut bytes.Buffer
+	c.Stdout, c.Stderr = &out, &errOut
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for polls(sb) == 0 {
+		if time.Now().After(deadline) {
+			c.Process.Kill()
+			t.Fatalf("the watch never polled; stderr: %s", errOut.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	began := time.Now()
+	if err := c.Process.Signal(sig); err != nil {
+		t.Fatal(err)
+	}
+	err := c.Wait()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != code {
+		t.Fatalf("exit: %v, want status %d; stderr: %s", err, code, errOut.String())
+	}
+	if took := time.Since(began); took > 5*time.Second {
+		t.Errorf("took %s to stop", took)
+	}
+	if !strings.Contains(errOut.String(), "it keeps running. Resume with: atlas-backup export watch ") || out.Len() != 0 {
+		t.Errorf("stdout %q\nstderr %q", out.String(), errOut.String())
+	}
+}
