@@ -33,7 +33,7 @@ func (w *watchFlags) add(c *cobra.Command, toggle bool) {
 		c.Flags().BoolVarP(&w.watch, "watch", "w", false, "follow the job until it ends (exit 0 on success, 6 on any other end)")
 	}
 	c.Flags().DurationVar(&w.timeout, "watch-timeout", 0, "give up watching after this long, exit 7 (0: no limit); the job keeps running")
-	c.Flags().DurationVar(&w.interval, "interval", defaultInterval, "time between checks (default 1s under --sandbox)")
+	c.Flags().DurationVar(&w.interval, "interval", defaultInterval, "time between checks; 1s under --sandbox")
 }
 
 func (w *watchFlags) resolve(c *cobra.Command, f *Factory) error {
