@@ -49,6 +49,14 @@ for a local Atlas API simulator that needs no account.`,
 		newSandboxCmd(f, nil),
 		newVersionCmd(f),
 	)
+	// Cobra adds `completion` when it runs; add it now so that an unknown
+	// shell is a usage error like any unknown subcommand.
+	root.InitDefaultCompletionCmd()
+	for _, c := range root.Commands() {
+		if c.Name() == "completion" {
+			groupCommand(c)
+		}
+	}
 	return root
 }
 

@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -207,5 +210,33 @@ func TestDebugTraceRedacts(t *testing.T) {
 		if strings.Contains(out, secret) {
 			t.Errorf("trace shows a secret (%s)", secret)
 		}
+	}
+}
+
+func TestCACert(t *testing.T) {
+	sb := sandbox.New()
+	srv := httptest.NewTLSServer(spectest.Load(t).Middleware(t, sb))
+	t.Cleanup(srv.Close)
+	pemFile := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(pemFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	creds := apiKeys(sb.Credentials())
+	list := func(caFile string) error {
+		c, err := api.New(api.Options{BaseURL: srv.URL, Credentials: creds, CACertFile: caFile, Retries: 1})
+		if err != nil {
+			return err
+		}
+		_, err = c.ListBuckets(context.Background(), sandbox.DemoProjectID, api.ListOptions{})
+		return err
+	}
+	if err := list(pemFile); err != nil {
+		t.Errorf("with the CA: %v", err)
+	}
+	if err := list(""); err == nil || !strings.Contains(err.Error(), "certificate") {
+		t.Errorf("without the CA: %v, want a certificate error", err)
+	}
+	if err := list(filepath.Join(t.TempDir(), "missing.pem")); err == nil || !strings.Contains(err.Error(), "--ca-cert") {
+		t.Errorf("a missing CA file: %v", err)
 	}
 }

@@ -251,7 +251,12 @@ type exchange struct {
 }
 
 // baseURL is the scheme and host the client used, for links.
-func (x *exchange) baseURL() string { return "http://" + x.r.Host }
+func (x *exchange) baseURL() string {
+	if x.r.TLS != nil {
+		return "https://" + x.r.Host
+	}
+	return "http://" + x.r.Host
+}
 
 // self is the absolute URL of the request's path.
 func (x *exchange) self() string { return x.baseURL() + x.r.URL.Path }
