@@ -85,7 +85,7 @@ func follow[T any](ctx context.Context, f *Factory, w watchFlags, p output.Print
 		},
 	})
 	progress.Stop()
-	print := func() error {
+	printLast := func() error {
 		if last.job == nil {
 			return nil
 		}
@@ -94,14 +94,14 @@ func follow[T any](ctx context.Context, f *Factory, w watchFlags, p output.Print
 	var timeout *watch.TimeoutError
 	switch {
 	case err == nil && state.OK:
-		return print()
+		return printLast()
 	case err == nil:
-		if perr := print(); perr != nil {
+		if perr := printLast(); perr != nil {
 			return perr
 		}
 		return &WatchFailedError{Msg: fmt.Sprintf("%s %s ended %s", job.name, id, job.why(last.job))}
 	case errors.As(err, &timeout):
-		if perr := print(); perr != nil {
+		if perr := printLast(); perr != nil {
 			return perr
 		}
 		where := "before its first check"
