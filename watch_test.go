@@ -47,6 +47,9 @@ func polls(sb *sandbox.Server) int {
 
 // A watch of a job lasting T, checking every I, makes at most ceil(T/I)+1 GETs.
 func TestWatchPollCount(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits for a job that takes 1.5s")
+	}
 	const T, I = 1500 * time.Millisecond, 400 * time.Millisecond
 	sb, env := startSandbox(t, sandbox.WithJobDuration(T))
 	for _, kv := range env {

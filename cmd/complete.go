@@ -11,9 +11,9 @@ import (
 	"github.com/atlas-backup/atlas-backup/internal/output"
 )
 
-// completionTimeout bounds the API lookups behind shell completion; on any
-// failure completion offers nothing and says nothing.
-const completionTimeout = 3 * time.Second
+// completionTimeout bounds the API lookups behind shell completion, which
+// try once; on any failure completion offers nothing and says nothing.
+const completionTimeout = time.Second
 
 // completeFromAPI offers values looked up with list, as "VALUE\tDESCRIPTION".
 func completeFromAPI(f *Factory, cluster func() string, list func(ctx context.Context, c *api.Client, projectID, cluster string) ([]string, error)) cobra.CompletionFunc {
@@ -23,7 +23,7 @@ func completeFromAPI(f *Factory, cluster func() string, list func(ctx context.Co
 		if err != nil || cfg.ProjectID == "" {
 			return nil, none
 		}
-		client, err := f.Client()
+		client, err := f.client(func(o *api.Options) { o.Retries, o.Debug = 1, nil })
 		if err != nil {
 			return nil, none
 		}

@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"strings"
 
@@ -18,12 +19,24 @@ type confirmation struct {
 
 // confirm asks the question on stderr when stdin is a terminal. Without one
 // there is no one to ask: it refuses, and the refusal says to add --yes.
-func confirm(io output.Streams, c confirmation) error {
+// Ctrl-C (ctx) ends the wait for an answer at once.
+func confirm(ctx context.Context, io output.Streams, c confirmation) error {
 	if !io.IsStdinTTY() {
 		return usageErrorf("%s", c.refusal)
 	}
 	fmt.Fprintf(io.ErrOut, "%s\nType the cluster name to continue: ", c.warning)
-	line, _ := bufio.NewReader(io.In).ReadString('\n')
+	answer := make(chan string, 1)
+	go func() {
+		line, _ := bufio.NewReader(io.In).ReadString('\n')
+		answer <- line
+	}()
+	var line string
+	select {
+	case line = <-answer:
+	case <-ctx.Done():
+		fmt.Fprintln(io.ErrOut)
+		return fmt.Errorf("nothing was sent: %w", context.Cause(ctx))
+	}
 	if got := strings.TrimSpace(line); got != c.cluster {
 		return usageErrorf("confirmation %q does not match cluster %q: nothing was sent", got, c.cluster)
 	}

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"os"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -88,5 +90,27 @@ func TestRestoreCreateRefusesBeforeRunning(t *testing.T) {
 	var usage *UsageError
 	if !errors.As(err, &usage) || ran || !strings.Contains(err.Error(), "is in the future") {
 		t.Errorf("err %v, ran %v", err, ran)
+	}
+}
+
+// Ctrl-C at the type-the-cluster-name prompt ends it at once, and nothing is sent.
+func TestConfirmInterrupted(t *testing.T) {
+	t.Setenv(output.ForceTTYEnv, "1")
+	r, w := io.Pipe() // a terminal on which nobody types
+	defer w.Close()
+	var errOut bytes.Buffer
+	ctx, cancel := context.WithCancelCause(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- confirm(ctx, output.Streams{In: r, Out: io.Discard, ErrOut: &errOut}, confirmation{warning: "W", cluster: "demo"})
+	}()
+	cancel(&InterruptedError{Signal: syscall.SIGINT})
+	select {
+	case err := <-done:
+		if exitCode(err) != 130 || !strings.Contains(err.Error(), "nothing was sent") {
+			t.Errorf("err %v (exit %d), want an interruption (130)", err, exitCode(err))
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("confirm still waits after Ctrl-C")
 	}
 }

@@ -37,7 +37,15 @@ func (e *WatchTimeoutError) Error() string { return e.Msg }
 // SIGINT, 143 for SIGTERM.
 type InterruptedError struct{ Signal os.Signal }
 
-func (e *InterruptedError) Error() string { return "interrupted by " + e.Signal.String() }
+func (e *InterruptedError) Error() string {
+	switch e.Signal {
+	case syscall.SIGINT:
+		return "interrupted (SIGINT)"
+	case syscall.SIGTERM:
+		return "interrupted (SIGTERM)"
+	}
+	return "interrupted by " + e.Signal.String()
+}
 
 // ExitCode is 128 plus the signal number.
 func (e *InterruptedError) ExitCode() int {

@@ -153,7 +153,10 @@ func (f *Factory) projectAndPrinter() (string, output.Printer, error) {
 
 // Client builds the API client from the settings. Missing credentials are
 // api.ErrNoCredentials (exit 3).
-func (f *Factory) Client() (*api.Client, error) {
+func (f *Factory) Client() (*api.Client, error) { return f.client(nil) }
+
+// client builds the API client; tune, when set, adjusts its options.
+func (f *Factory) client(tune func(*api.Options)) (*api.Client, error) {
 	cfg, err := f.Config()
 	if err != nil {
 		return nil, err
@@ -174,6 +177,9 @@ func (f *Factory) Client() (*api.Client, error) {
 	}
 	if f.global.debug {
 		o.Debug = f.IO.ErrOut
+	}
+	if tune != nil {
+		tune(&o)
 	}
 	c, err := api.New(o)
 	if err != nil && err != api.ErrNoCredentials {

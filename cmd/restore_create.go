@@ -193,7 +193,7 @@ func (o *RestoreCreateOptions) checkTarget(r *api.RestoreRequest) error {
 
 func restoreCreateRun(ctx context.Context, o *RestoreCreateOptions) error {
 	if o.request.DeliveryType != api.DeliveryDownload && !o.DryRun && !o.Yes {
-		if err := confirm(o.IO, o.confirmation()); err != nil {
+		if err := confirm(ctx, o.IO, o.confirmation()); err != nil {
 			return err
 		}
 	}

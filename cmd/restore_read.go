@@ -48,7 +48,7 @@ func newRestoreCancelCmd(f *Factory, runF func(context.Context, *JobOptions) err
 	c := newJobCmd(f, "cancel", "Cancel a restore job", "restore", opts, func(ctx context.Context, o *JobOptions) error {
 		if !o.Yes {
 			what := fmt.Sprintf("restore job %s of cluster %s (project %s)", o.ID, o.Cluster, o.ProjectID)
-			err := confirm(o.IO, confirmation{
+			err := confirm(ctx, o.IO, confirmation{
 				warning: "This cancels " + what + ".",
 				cluster: o.Cluster,
 				refusal: "cancelling " + what + " needs a confirmation, and there is no terminal to ask on: add --yes to go ahead",

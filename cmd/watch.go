@@ -37,6 +37,13 @@ func (w *watchFlags) add(c *cobra.Command, toggle bool) {
 }
 
 func (w *watchFlags) resolve(c *cobra.Command, f *Factory) error {
+	if c.Flags().Lookup("watch") != nil && !w.watch {
+		for _, name := range []string{"watch-timeout", "interval"} {
+			if c.Flags().Changed(name) {
+				return usageErrorf("--%s: only with --watch", name)
+			}
+		}
+	}
 	if !c.Flags().Changed("interval") && f.global.sandbox {
 		w.interval = sandboxInterval
 	}
@@ -113,7 +120,10 @@ func follow[T any](ctx context.Context, f *Factory, w watchFlags, p output.Print
 	case errors.As(err, new(*InterruptedError)):
 		return fmt.Errorf("stopped watching %s %s; it keeps running. Resume with: %s (%w)", job.name, id, job.resume(id), err)
 	}
-	return err
+	if perr := printLast(); perr != nil {
+		return perr
+	}
+	return fmt.Errorf("watching %s %s: %w", job.name, id, err)
 }
 
 // jobKind connects follow to one kind of job.

@@ -10,7 +10,7 @@ import (
 type UnknownStateError struct{ State string }
 
 func (e *UnknownStateError) Error() string {
-	return fmt.Sprintf("export job in unknown state %q (known: Queued, InProgress, Successful, Failed, Cancelled)", e.State)
+	return fmt.Sprintf("unknown export state %q (known: Queued, InProgress, Successful, Failed, Cancelled)", e.State)
 }
 
 // Ended judges an export job: whether it has reached an end state and

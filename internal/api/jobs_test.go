@@ -1,8 +1,14 @@
 package api_test
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"syscall"
 	"testing"
 
 	"github.com/atlas-backup/atlas-backup/internal/api"
@@ -61,6 +67,38 @@ func TestRestoreEnded(t *testing.T) {
 		ended, ok := j.Ended()
 		if ended != tt.ended || ok != tt.ok || j.Status() != tt.status {
 			t.Errorf("%s: Ended() = %v, %v; Status %q", tt.body, ended, ok, j.Status())
+		}
+	}
+}
+
+func TestIsTransient(t *testing.T) {
+	var syntax *json.SyntaxError
+	syntaxErr := json.Unmarshal([]byte("<html>"), &struct{}{})
+	if !errors.As(syntaxErr, &syntax) {
+		t.Fatal("no syntax error to test with")
+	}
+	tests := []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"429", &api.Error{Status: 429}, true},
+		{"503", &api.Error{Status: 503}, true},
+		{"500", &api.Error{Status: 500}, true},
+		{"501", &api.Error{Status: 501}, false},
+		{"404", &api.Error{Status: 404}, false},
+		{"token endpoint 503", &api.Error{Status: 503, TokenEndpoint: true}, false},
+		{"dropped connection", &url.Error{Op: "Get", URL: "http://x", Err: io.EOF}, true},
+		{"refused", &url.Error{Op: "Get", URL: "http://x", Err: &net.OpError{Op: "dial", Err: syscall.ECONNREFUSED}}, true},
+		{"unreadable answer", fmt.Errorf("unreadable answer from Atlas: %w", syntaxErr), false},
+		{"http on https", &url.Error{Op: "Get", URL: "https://x", Err: errors.New("http: server gave HTTP response to HTTPS client")}, false},
+		{"cancelled", &url.Error{Op: "Get", URL: "http://x", Err: context.Canceled}, false},
+		{"unknown state", &api.UnknownStateError{State: "Paused"}, false},
+		{"no credentials", api.ErrNoCredentials, false},
+	}
+	for _, tt := range tests {
+		if got := api.IsTransient(tt.err); got != tt.want {
+			t.Errorf("%s: IsTransient = %v, want %v", tt.name, got, tt.want)
 		}
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -18,6 +19,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -199,8 +201,7 @@ func transient(ctx context.Context, resp *http.Response, err error) bool {
 		return false
 	}
 	if err != nil {
-		var apiErr *Error
-		return !errors.As(err, &apiErr)
+		return unreachable(err)
 	}
 	return transientStatus(resp.StatusCode)
 }
@@ -220,8 +221,21 @@ func IsTransient(err error) bool {
 	if errors.As(err, &apiErr) {
 		return !apiErr.TokenEndpoint && transientStatus(apiErr.Status)
 	}
-	var unknown *UnknownStateError
-	return !errors.As(err, &unknown) && !errors.Is(err, ErrNoCredentials)
+	return unreachable(err)
+}
+
+// unreachable reports whether err is a failure to reach Atlas or to hear its
+// answer out: a refused, reset or dropped connection, or a network timeout.
+// An answer that cannot be read, a TLS certificate Atlas cannot prove, or an
+// http URL on an https server will not get better by asking again.
+func unreachable(err error) bool {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err // url.Error is a net.Error itself, whatever it wraps
+	}
+	var netErr net.Error
+	return errors.As(err, &netErr) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.ECONNREFUSED)
 }
 
 // backoff waits as Retry-After says (capped at 30s), else 0.5s, 1s, 2s…

@@ -77,6 +77,7 @@ type spinnerProgress struct {
 	// pending holds Notes waiting for the next frame, guarded by the
 	// spinner's lock.
 	pending []string
+	last    string // the last Update, printed as a plain line at Stop
 }
 
 // newSpinnerProgress returns a spinner that checks f for a terminal and
@@ -112,6 +113,7 @@ func (p *spinnerProgress) Update(msg string) {
 	}
 	p.sp.Lock()
 	p.sp.Suffix = " " + msg
+	p.last = msg
 	p.sp.Unlock()
 	if !p.started {
 		p.started = true
@@ -139,6 +141,9 @@ func (p *spinnerProgress) Stop() {
 	p.sp.Stop()
 	p.sp.Lock()
 	p.flushLocked()
+	if p.started && p.last != "" {
+		fmt.Fprintln(p.w, p.last) // the last state stays on screen
+	}
 	p.sp.Unlock()
 }
 

@@ -210,8 +210,8 @@ func TestProgressSpinnerOutput(t *testing.T) {
 	if n := strings.Count(got, "waiting at Stop\n"); n != 1 {
 		t.Errorf("the Note pending at Stop was written %d times:\n%q", n, got)
 	}
-	if !strings.Contains(got, "\x1b[?25h\r\x1b[K") || !strings.HasSuffix(got, "waiting at Stop\n"+"note after Stop\n") {
-		t.Errorf("Stop did not show the cursor, erase the spinner's line and write the Notes:\n%q", got)
+	if !strings.Contains(got, "\x1b[?25h\r\x1b[K") || !strings.HasSuffix(got, "waiting at Stop\n"+"export job 6b05: InProgress (12/42 collections)\n"+"note after Stop\n") {
+		t.Errorf("Stop did not show the cursor, erase the spinner's line, write the Notes and leave the last state:\n%q", got)
 	}
 	if strings.Contains(got, "state after Stop") {
 		t.Errorf("an Update after Stop was drawn:\n%q", got)
