@@ -1,6 +1,6 @@
 module github.com/atlas-backup/atlas-backup
 
-go 1.26.8
+go 1.26.0
 
 require (
 	github.com/briandowns/spinner v1.23.2
