@@ -49,6 +49,17 @@ for a local Atlas API simulator that needs no account.`,
 		newSandboxCmd(f, nil),
 		newVersionCmd(f),
 	)
+	root.SetHelpCommand(&cobra.Command{
+		Use:   "help [command]",
+		Short: "Help about any command",
+		RunE: func(c *cobra.Command, args []string) error {
+			target, rest, err := root.Find(args)
+			if err != nil || len(rest) > 0 {
+				return usageErrorf("unknown help topic %q (see 'atlas-backup --help')", strings.Join(args, " "))
+			}
+			return target.Help()
+		},
+	})
 	// Cobra adds `completion` when it runs; add it now so that an unknown
 	// shell is a usage error like any unknown subcommand.
 	root.InitDefaultCompletionCmd()
