@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -225,6 +226,8 @@ func configGetRun(_ context.Context, opts *ConfigGetOptions) error {
 type ConfigListOptions struct {
 	ConfigScope
 	ShowSecrets bool
+	// Printer is set when -o was given; without it the list is KEY=VALUE lines.
+	Printer output.Printer
 }
 
 func newConfigListCmd(f *Factory, runF func(context.Context, *ConfigListOptions) error) *cobra.Command {
@@ -233,11 +236,19 @@ func newConfigListCmd(f *Factory, runF func(context.Context, *ConfigListOptions)
 		Use:     "list",
 		Aliases: []string{"ls"},
 		Short:   "Print the values stored in the selected profile",
-		Long: `Print KEY=VALUE for every value stored in the selected profile, sorted by key.
-Secrets print as REDACTED unless --show-secrets is given.`,
+		Long: `Print KEY=VALUE for every value stored in the selected profile, sorted by key,
+or with -o json, yaml, table or go-template one object of them. Secrets print
+as REDACTED unless --show-secrets is given.`,
 		Args: exactArgs(0, "none"),
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.resolve(c, f)
+			if fl := c.Flags().Lookup("output"); fl != nil && fl.Changed {
+				p, err := output.New(fl.Value.String())
+				if err != nil {
+					return usageErrorf("--output: %v", err)
+				}
+				opts.Printer = p
+			}
 			if runF != nil {
 				return runF(c.Context(), opts)
 			}
@@ -253,8 +264,22 @@ func configListRun(_ context.Context, opts *ConfigListOptions) error {
 	if err != nil {
 		return configError(err)
 	}
+	keys := slices.Sorted(maps.Keys(values))
+	if opts.Printer != nil {
+		obj := map[string]string{}
+		table := &output.Table{Header: []string{"KEY", "VALUE"}}
+		for _, k := range keys {
+			obj[k] = shown(k, values[k], opts.ShowSecrets)
+			table.Rows = append(table.Rows, []string{k, obj[k]})
+		}
+		raw, err := json.Marshal(obj) // keys sorted
+		if err != nil {
+			return err
+		}
+		return opts.Printer.Print(opts.IO.Out, output.Value{Raw: raw, Table: table})
+	}
 	var b strings.Builder
-	for _, k := range slices.Sorted(maps.Keys(values)) {
+	for _, k := range keys {
 		fmt.Fprintf(&b, "%s=%s\n", k, shown(k, values[k], opts.ShowSecrets))
 	}
 	_, err = fmt.Fprint(opts.IO.Out, b.String())
