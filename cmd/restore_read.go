@@ -72,17 +72,17 @@ func newRestoreCancelCmd(f *Factory, runF func(context.Context, *JobOptions) err
 	return c
 }
 
-// ListOptions are the options of the commands that list a cluster's jobs or
-// snapshots.
+// ListOptions are the options of the list commands.
 type ListOptions struct {
 	clusterScope
 	list    listFlags
 	Options api.ListOptions
 }
 
-// newClusterListCmd builds `export list`, `restore list` or `snapshot list`:
-// fetch reads the page(s) and says how to print them.
-func newClusterListCmd(f *Factory, short, what string, runF func(context.Context, *ListOptions) error,
+// newListCmd builds the list commands: fetch reads the page(s) and says how
+// to print them. what names a cluster's items (and adds --cluster), or is ""
+// for a project's (bucket list).
+func newListCmd(f *Factory, short, what string, runF func(context.Context, *ListOptions) error,
 	fetch func(ctx context.Context, c *api.Client, o *ListOptions) (output.Value, error)) *cobra.Command {
 	opts := &ListOptions{clusterScope: clusterScope{IO: f.IO, Client: f.Client}}
 	c := &cobra.Command{
@@ -91,10 +91,15 @@ func newClusterListCmd(f *Factory, short, what string, runF func(context.Context
 		Short:   short,
 		Args:    exactArgs(0, "none"),
 		RunE: func(c *cobra.Command, args []string) error {
-			if err := opts.resolve(f); err != nil {
+			var err error
+			if what == "" {
+				opts.ProjectID, opts.Printer, err = f.projectAndPrinter()
+			} else {
+				err = opts.resolve(f)
+			}
+			if err != nil {
 				return err
 			}
-			var err error
 			if opts.Options, err = opts.list.options(c); err != nil {
 				return err
 			}
@@ -112,13 +117,15 @@ func newClusterListCmd(f *Factory, short, what string, runF func(context.Context
 			return opts.Printer.Print(opts.IO.Out, v)
 		},
 	}
-	opts.addFlags(c, what+" to list")
+	if what != "" {
+		opts.addFlags(c, what+" to list")
+	}
 	opts.list.add(c)
 	return c
 }
 
 func newExportListCmd(f *Factory, runF func(context.Context, *ListOptions) error) *cobra.Command {
-	return newClusterListCmd(f, "List a cluster's export jobs, newest first", "export jobs", runF,
+	return newListCmd(f, "List a cluster's export jobs, newest first", "export jobs", runF,
 		func(ctx context.Context, c *api.Client, o *ListOptions) (output.Value, error) {
 			jobs, err := c.ListExports(ctx, o.ProjectID, o.Cluster, o.Options)
 			if err != nil {
@@ -129,7 +136,7 @@ func newExportListCmd(f *Factory, runF func(context.Context, *ListOptions) error
 }
 
 func newRestoreListCmd(f *Factory, runF func(context.Context, *ListOptions) error) *cobra.Command {
-	return newClusterListCmd(f, "List a cluster's restore jobs, newest first", "restore jobs", runF,
+	return newListCmd(f, "List a cluster's restore jobs, newest first", "restore jobs", runF,
 		func(ctx context.Context, c *api.Client, o *ListOptions) (output.Value, error) {
 			jobs, err := c.ListRestores(ctx, o.ProjectID, o.Cluster, o.Options)
 			if err != nil {
@@ -140,7 +147,7 @@ func newRestoreListCmd(f *Factory, runF func(context.Context, *ListOptions) erro
 }
 
 func newSnapshotListCmd(f *Factory, runF func(context.Context, *ListOptions) error) *cobra.Command {
-	return newClusterListCmd(f, "List a cluster's snapshots, newest first (to find a snapshot ID)", "snapshots", runF,
+	return newListCmd(f, "List a cluster's snapshots, newest first (to find a snapshot ID)", "snapshots", runF,
 		func(ctx context.Context, c *api.Client, o *ListOptions) (output.Value, error) {
 			snaps, err := c.ListSnapshots(ctx, o.ProjectID, o.Cluster, o.Options)
 			if err != nil {
@@ -150,45 +157,13 @@ func newSnapshotListCmd(f *Factory, runF func(context.Context, *ListOptions) err
 		})
 }
 
-// BucketListOptions are `bucket list`'s options.
-type BucketListOptions struct {
-	IO        output.Streams
-	Client    func() (*api.Client, error)
-	Printer   output.Printer
-	ProjectID string
-	list      listFlags
-}
-
-func newBucketListCmd(f *Factory, runF func(context.Context, *BucketListOptions) error) *cobra.Command {
-	opts := &BucketListOptions{IO: f.IO, Client: f.Client}
-	c := &cobra.Command{
-		Use:     "list",
-		Aliases: []string{"ls"},
-		Short:   "List the project's export buckets (to find a bucket ID)",
-		Args:    exactArgs(0, "none"),
-		RunE: func(c *cobra.Command, args []string) error {
-			var err error
-			if opts.ProjectID, opts.Printer, err = f.projectAndPrinter(); err != nil {
-				return err
-			}
-			lo, err := opts.list.options(c)
+func newBucketListCmd(f *Factory, runF func(context.Context, *ListOptions) error) *cobra.Command {
+	return newListCmd(f, "List the project's export buckets (to find a bucket ID)", "", runF,
+		func(ctx context.Context, c *api.Client, o *ListOptions) (output.Value, error) {
+			buckets, err := c.ListBuckets(ctx, o.ProjectID, o.Options)
 			if err != nil {
-				return err
+				return output.Value{}, err
 			}
-			if runF != nil {
-				return runF(c.Context(), opts)
-			}
-			client, err := opts.Client()
-			if err != nil {
-				return err
-			}
-			buckets, err := client.ListBuckets(c.Context(), opts.ProjectID, lo)
-			if err != nil {
-				return err
-			}
-			return opts.Printer.Print(opts.IO.Out, output.Value{Raw: buckets.Raw, Table: output.BucketsTable(buckets.Items)})
-		},
-	}
-	opts.list.add(c)
-	return c
+			return output.Value{Raw: buckets.Raw, Table: output.BucketsTable(buckets.Items)}, nil
+		})
 }

@@ -8,15 +8,31 @@ import "time"
 
 // ExportJob is a snapshot export job (DiskBackupExportJob).
 type ExportJob struct {
-	ID             string        `json:"id"`
-	SnapshotID     string        `json:"snapshotId"`
-	ExportBucketID string        `json:"exportBucketId"`
-	State          string        `json:"state"`
-	StateReason    *StateReason  `json:"stateReason,omitempty"`
-	ExportStatus   *ExportStatus `json:"exportStatus,omitempty"`
-	CreatedAt      *time.Time    `json:"createdAt,omitempty"`
-	FinishedAt     *time.Time    `json:"finishedAt,omitempty"`
-	CustomData     []Label       `json:"customData,omitempty"`
+	ID string `json:"id"`
+	ExportRequest
+	State        string        `json:"state"`
+	StateReason  *StateReason  `json:"stateReason,omitempty"`
+	ExportStatus *ExportStatus `json:"exportStatus,omitempty"`
+	CreatedAt    *time.Time    `json:"createdAt,omitempty"`
+	FinishedAt   *time.Time    `json:"finishedAt,omitempty"`
+}
+
+// ExportRequest is the body of an export create (DiskBackupExportJobRequest).
+type ExportRequest struct {
+	SnapshotID     string  `json:"snapshotId"`
+	ExportBucketID string  `json:"exportBucketId"`
+	CustomData     []Label `json:"customData,omitempty"`
+}
+
+// RestoreRequest is the body of a restore create (DiskBackupSnapshotRestoreJob).
+type RestoreRequest struct {
+	DeliveryType          string `json:"deliveryType"`
+	SnapshotID            string `json:"snapshotId,omitempty"`
+	TargetClusterName     string `json:"targetClusterName,omitempty"`
+	TargetGroupID         string `json:"targetGroupId,omitempty"`
+	PointInTimeUTCSeconds int64  `json:"pointInTimeUTCSeconds,omitempty"`
+	OplogTs               int64  `json:"oplogTs,omitempty"`
+	OplogInc              int64  `json:"oplogInc,omitempty"`
 }
 
 // StateReason says why an export job failed.
@@ -46,23 +62,18 @@ const (
 	ExportCancelled  = "Cancelled"
 )
 
-// RestoreJob is a restore job (DiskBackupSnapshotRestoreJob).
+// RestoreJob is a restore job (DiskBackupSnapshotRestoreJob): what was asked
+// for, and how it is going.
 type RestoreJob struct {
-	ID                    string     `json:"id"`
-	DeliveryType          string     `json:"deliveryType"`
-	SnapshotID            string     `json:"snapshotId,omitempty"`
-	TargetClusterName     string     `json:"targetClusterName,omitempty"`
-	TargetGroupID         string     `json:"targetGroupId,omitempty"`
-	PointInTimeUTCSeconds int64      `json:"pointInTimeUTCSeconds,omitempty"`
-	OplogTs               int64      `json:"oplogTs,omitempty"`
-	OplogInc              int64      `json:"oplogInc,omitempty"`
-	Cancelled             bool       `json:"cancelled"`
-	Failed                bool       `json:"failed"`
-	Expired               bool       `json:"expired"`
-	Timestamp             *time.Time `json:"timestamp,omitempty"`
-	FinishedAt            *time.Time `json:"finishedAt,omitempty"`
-	ExpiresAt             *time.Time `json:"expiresAt,omitempty"`
-	DeliveryURL           []string   `json:"deliveryUrl,omitempty"`
+	ID string `json:"id"`
+	RestoreRequest
+	Cancelled   bool       `json:"cancelled"`
+	Failed      bool       `json:"failed"`
+	Expired     bool       `json:"expired"`
+	Timestamp   *time.Time `json:"timestamp,omitempty"`
+	FinishedAt  *time.Time `json:"finishedAt,omitempty"`
+	ExpiresAt   *time.Time `json:"expiresAt,omitempty"`
+	DeliveryURL []string   `json:"deliveryUrl,omitempty"`
 }
 
 // Restore delivery types.

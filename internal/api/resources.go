@@ -18,27 +18,9 @@ func clusterPath(projectID, cluster, rest string) string {
 	return "/groups/" + url.PathEscape(projectID) + "/clusters/" + url.PathEscape(cluster) + "/backup/" + rest
 }
 
-// ExportRequest is the body of an export create (DiskBackupExportJobRequest).
-type ExportRequest struct {
-	SnapshotID     string  `json:"snapshotId"`
-	ExportBucketID string  `json:"exportBucketId"`
-	CustomData     []Label `json:"customData,omitempty"`
-}
-
 // CreateExportCall starts an export job.
 func CreateExportCall(projectID, cluster string, r ExportRequest) Call {
 	return call{method: http.MethodPost, path: clusterPath(projectID, cluster, "exports"), body: r, version: VersionBackup}
-}
-
-// RestoreRequest is the body of a restore create (DiskBackupSnapshotRestoreJob).
-type RestoreRequest struct {
-	DeliveryType          string `json:"deliveryType"`
-	SnapshotID            string `json:"snapshotId,omitempty"`
-	TargetClusterName     string `json:"targetClusterName,omitempty"`
-	TargetGroupID         string `json:"targetGroupId,omitempty"`
-	PointInTimeUTCSeconds int64  `json:"pointInTimeUTCSeconds,omitempty"`
-	OplogTs               int64  `json:"oplogTs,omitempty"`
-	OplogInc              int64  `json:"oplogInc,omitempty"`
 }
 
 // CreateRestoreCall starts a restore job.

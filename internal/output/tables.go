@@ -57,9 +57,6 @@ func SnapshotsTable(snapshots []api.Snapshot) *Table {
 	return t
 }
 
-// SnapshotTable is SnapshotsTable for one snapshot.
-func SnapshotTable(s api.Snapshot) *Table { return SnapshotsTable([]api.Snapshot{s}) }
-
 // BucketsTable shows export buckets as ID, NAME and PROVIDER.
 func BucketsTable(buckets []api.Bucket) *Table {
 	t := &Table{Header: []string{"ID", "NAME", "PROVIDER"}}
@@ -68,9 +65,6 @@ func BucketsTable(buckets []api.Bucket) *Table {
 	}
 	return t
 }
-
-// BucketTable is BucketsTable for one bucket.
-func BucketTable(b api.Bucket) *Table { return BucketsTable([]api.Bucket{b}) }
 
 // FormatTime writes a time as the tables do: UTC, to the second, or "-".
 func FormatTime(t *time.Time) string {

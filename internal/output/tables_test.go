@@ -75,7 +75,7 @@ func TestTables(t *testing.T) {
 		},
 		{
 			name:  "one snapshot",
-			table: SnapshotTable(api.Snapshot{ID: "65a1e0b1d3a0f1e2d3c4b5a6", Status: "queued", SnapshotType: "onDemand"}),
+			table: SnapshotsTable([]api.Snapshot{{ID: "65a1e0b1d3a0f1e2d3c4b5a6", Status: "queued", SnapshotType: "onDemand"}}),
 			want: "" +
 				"ID                         STATUS   TYPE       CREATED   SIZE\n" +
 				"65a1e0b1d3a0f1e2d3c4b5a6   queued   onDemand   -         0 B\n",
@@ -90,7 +90,7 @@ func TestTables(t *testing.T) {
 		},
 		{
 			name:  "one bucket",
-			table: BucketTable(api.Bucket{ID: "64f0a1b2c3d4e5f6a7b8c9d0", BucketName: "b", CloudProvider: "AZURE"}),
+			table: BucketsTable([]api.Bucket{{ID: "64f0a1b2c3d4e5f6a7b8c9d0", BucketName: "b", CloudProvider: "AZURE"}}),
 			want: "" +
 				"ID                         NAME   PROVIDER\n" +
 				"64f0a1b2c3d4e5f6a7b8c9d0   b      AZURE\n",
