@@ -69,6 +69,8 @@ func TestScript(t *testing.T) {
 // answers checked against the OpenAPI contract, and exports the environment
 // that points atlas-backup at it. Arguments: [--job-duration D]
 // [--export-outcome O] [--restore-outcome O] [--fault SPEC]...
+// [--retry-after SECONDS] (Retry-After of injected 429, 5xx and html faults;
+// 0 lets a script rehearse retries without waiting).
 func sandboxStart(t *testing.T, spec *spectest.Validator, ts *testscript.TestScript, neg bool, args []string) {
 	if neg {
 		ts.Fatalf("unsupported: ! sandbox-start")
@@ -96,6 +98,12 @@ func sandboxStart(t *testing.T, spec *spectest.Validator, ts *testscript.TestScr
 			f, err := sandbox.ParseFault(val)
 			ts.Check(err)
 			opts = append(opts, sandbox.WithFaults(f))
+		case "--retry-after":
+			n, err := strconv.Atoi(val)
+			if err != nil || n < 0 {
+				ts.Fatalf("sandbox-start: --retry-after %q: want a whole number of seconds, 0 or more", val)
+			}
+			opts = append(opts, sandbox.WithRetryAfter(n))
 		default:
 			ts.Fatalf("sandbox-start: unknown option %s", args[i])
 		}

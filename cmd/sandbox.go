@@ -22,6 +22,8 @@ type SandboxOptions struct {
 	ExportOutcome  string
 	RestoreOutcome string
 	Faults         []string
+	RetryAfter     int  // seconds; only when RetryAfterSet
+	RetryAfterSet  bool // --retry-after was given
 
 	// Filled in by validate.
 	exportOutcome  sandbox.Outcome
@@ -49,18 +51,38 @@ that point atlas-backup at it. Jobs move through their real states over
 --fault injects errors so scripts can rehearse their error paths. Each request
 is logged on stderr (not with --quiet). Ctrl-C stops it.
 
-A fault is OPERATION:KIND[:TIMES]. OPERATION is an operation name from the
+A fault is OPERATION:KIND[:TIMES[:AFTER]]. OPERATION is an operation name from the
 Atlas API spec (getBackupExport, createBackupRestoreJob, listBackupSnapshots,
 ...), createToken or revokeToken for the OAuth endpoints, or * for all. KIND
-is an HTTP status from 400 to 599 (in Atlas's error shape; 429 and 503 carry
-Retry-After), drop (close the connection without an answer) or slow=DURATION
-(answer late). TIMES limits it to the first TIMES matching requests.`,
+is one of:
+  400..599        that HTTP status, in Atlas's error shape (429 and 503 carry
+                  Retry-After: 1; see --retry-after)
+  drop            close the connection without an answer
+  slow=DURATION   answer late
+  cut=BYTES       send the real answer's status line and headers (with its
+                  full Content-Length) and its first BYTES body bytes, then
+                  close the connection
+  html            answer 502 with a load balancer's HTML error page
+  badjson         answer 200 with the real answer's body cut in half: not JSON
+  empty           answer 200 with the usual Content-Type and no body
+  ctype           answer 200 with Content-Type text/plain and plain text
+cut, badjson and empty carry out the request (a create does start its job)
+before they spoil its answer; html and ctype answer in its place. Answers
+spoiled on purpose carry an X-Sandbox-Fault header naming the fault. TIMES
+limits a fault to the first TIMES matching requests; AFTER lets that many
+through untouched first (listBackupExports:drop:1:1 drops page 2).
+
+--retry-after SECONDS makes every injected 429 and 5xx, html included, carry
+Retry-After: SECONDS; 0 means "retry at once", for rehearsing retries without
+waiting.`,
 		Example: `  atlas-backup sandbox
   atlas-backup sandbox --addr 127.0.0.1:9000 --job-duration 5s
-  atlas-backup sandbox --export-outcome failed --fault getBackupExport:503:2`,
+  atlas-backup sandbox --export-outcome failed --fault getBackupExport:503:2
+  atlas-backup sandbox --fault getBackupExport:cut=20:1 --fault listBackupSnapshots:html:1 --retry-after 0`,
 		Args: exactArgs(0, "none"),
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.Quiet = f.global.quiet
+			opts.RetryAfterSet = c.Flags().Changed("retry-after")
 			if err := opts.validate(); err != nil {
 				return err
 			}
@@ -75,7 +97,8 @@ Retry-After), drop (close the connection without an answer) or slow=DURATION
 	fl.DurationVar(&opts.JobDuration, "job-duration", sandbox.DefaultJobDuration, "how long a job takes to reach its end state")
 	fl.StringVar(&opts.ExportOutcome, "export-outcome", "success", "how export jobs end: success, failed or cancelled")
 	fl.StringVar(&opts.RestoreOutcome, "restore-outcome", "success", "how restore jobs end: success, failed, cancelled or expired")
-	fl.StringArrayVar(&opts.Faults, "fault", nil, "inject a fault, OPERATION:KIND[:TIMES] (repeatable)")
+	fl.StringArrayVar(&opts.Faults, "fault", nil, "inject a fault, OPERATION:KIND[:TIMES[:AFTER]] (repeatable)")
+	fl.IntVar(&opts.RetryAfter, "retry-after", 0, "Retry-After `SECONDS` on every injected 429 and 5xx, html included (default: 1, on 429 and 503 only)")
 	return c
 }
 
@@ -92,6 +115,9 @@ func (o *SandboxOptions) validate() error {
 	}
 	if o.restoreOutcome, err = sandbox.ParseOutcome(o.RestoreOutcome, true); err != nil {
 		return usageErrorf("--restore-outcome %v", err)
+	}
+	if o.RetryAfterSet && o.RetryAfter < 0 {
+		return usageErrorf("--retry-after %d: must be 0 or more seconds", o.RetryAfter)
 	}
 	o.faults = nil
 	for _, spec := range o.Faults {
@@ -118,6 +144,9 @@ func sandboxRun(ctx context.Context, opts *SandboxOptions) error {
 		sandbox.WithExportOutcome(opts.exportOutcome),
 		sandbox.WithRestoreOutcome(opts.restoreOutcome),
 		sandbox.WithFaults(opts.faults...),
+	}
+	if opts.RetryAfterSet {
+		sandboxOpts = append(sandboxOpts, sandbox.WithRetryAfter(opts.RetryAfter))
 	}
 	if !opts.Quiet {
 		sandboxOpts = append(sandboxOpts, sandbox.WithLog(func(format string, args ...any) {

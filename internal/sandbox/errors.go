@@ -29,10 +29,20 @@ func newError(status int, code, detail string) *apiError {
 	return &apiError{
 		Status:     status,
 		ErrorCode:  code,
-		Reason:     http.StatusText(status),
+		Reason:     reasonPhrase(status),
 		Detail:     detail,
 		Parameters: []any{},
 	}
+}
+
+// reasonPhrase is the status phrase Atlas puts in "reason". Go still names
+// 413 by RFC 2616's "Request Entity Too Large"; RFC 7231 calls it
+// "Payload Too Large".
+func reasonPhrase(status int) string {
+	if status == http.StatusRequestEntityTooLarge {
+		return "Payload Too Large"
+	}
+	return http.StatusText(status)
 }
 
 // Error codes the sandbox answers with. Where the spec gives an example code
@@ -45,6 +55,7 @@ const (
 	codeMethodNotAllowed = "METHOD_NOT_ALLOWED"
 	codeInvalidVersion   = "INVALID_VERSION_DATE"
 	codeConflict         = "CONFLICT"
+	codePayloadTooLarge  = "PAYLOAD_TOO_LARGE"
 	codeMediaType        = "UNSUPPORTED_MEDIA_TYPE"
 	codeRateLimited      = "RATE_LIMITED"
 	codeUnexpected       = "UNEXPECTED_ERROR"
@@ -68,6 +79,8 @@ func codeForStatus(status int) string {
 		return codeInvalidVersion
 	case status == http.StatusConflict:
 		return codeConflict
+	case status == http.StatusRequestEntityTooLarge:
+		return codePayloadTooLarge
 	case status == http.StatusTooManyRequests:
 		return codeRateLimited
 	case status == http.StatusInternalServerError:

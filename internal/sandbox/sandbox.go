@@ -30,6 +30,7 @@ type Server struct {
 	tokenTTL       time.Duration
 	logf           func(format string, args ...any)
 	nonceKey       []byte
+	retryAfter     int // Retry-After of injected 429 and 5xx answers; -1: the default
 
 	mu       sync.Mutex
 	store    *store
@@ -69,6 +70,12 @@ func WithFaults(fs ...Fault) Option {
 	}
 }
 
+// WithRetryAfter makes every injected 429 and 5xx status fault, and the html
+// fault, carry Retry-After: seconds; 0 means "retry at once", so that tests
+// can rehearse retries without waiting on the wall clock. Without it only 429
+// and 503 faults carry one, of 1 second. A negative value keeps that default.
+func WithRetryAfter(seconds int) Option { return func(s *Server) { s.retryAfter = max(seconds, -1) } }
+
 // WithLog receives one line per request: method, URI, status and operation.
 // Credentials never appear in it.
 func WithLog(logf func(format string, args ...any)) Option { return func(s *Server) { s.logf = logf } }
@@ -89,6 +96,7 @@ func New(opts ...Option) *Server {
 		logf:           func(string, ...any) {},
 		nonceKey:       []byte(rand.Text()),
 		tokens:         map[string]time.Time{},
+		retryAfter:     -1,
 	}
 	for _, o := range opts {
 		o(s)
@@ -107,8 +115,8 @@ type Request struct {
 	Path      string
 	RawQuery  string
 	Header    http.Header
-	Body      []byte
-	Status    int // 0 when the connection was dropped
+	Body      []byte // nil when it was refused for being over MaxBodyBytes
+	Status    int    // the status sent (also by a cut fault); 0 when the connection was dropped
 }
 
 // Requests returns the requests received so far, oldest first.
@@ -140,12 +148,34 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// ServeHTTP answers one request: authentication, injected faults,
-// versioning, validation, then the operation.
+// MaxBodyBytes is the largest request body the sandbox accepts (1 MiB).
+// A larger one is answered 413 PAYLOAD_TOO_LARGE after reading at most one
+// byte more, or none when its Content-Length already says so.
+const MaxBodyBytes = 1 << 20
+
+// ServeHTTP answers one request: body size, authentication, injected
+// faults, versioning, validation, then the operation.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
 	sw := &statusWriter{ResponseWriter: w}
 	op := ""
+	var rt *route
+	var params map[string]string
+	var allowed []string
+	oauth := r.URL.Path == tokenPath || r.URL.Path == revokePath
+	switch {
+	case r.URL.Path == tokenPath:
+		op = opCreateToken
+	case r.URL.Path == revokePath:
+		op = opRevokeToken
+	default:
+		if rest, ok := strings.CutPrefix(r.URL.Path, apiPrefix+"/"); ok {
+			rt, params, allowed = matchRoute(r.Method, rest)
+		}
+		if rt != nil {
+			op = rt.op
+		}
+	}
+	body, tooLarge := readBody(r)
 	// record logs the request once it is answered, or just before its
 	// connection is dropped (so that a client that sees the drop finds it
 	// in Requests).
@@ -169,34 +199,44 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	defer record()
 
-	switch r.URL.Path {
-	case tokenPath, revokePath:
-		op = opCreateToken
-		if r.URL.Path == revokePath {
-			op = opRevokeToken
+	if tooLarge {
+		// Refused before authentication, as a front end that counts bytes
+		// would; like every other error of an API path it honours envelope.
+		x := &exchange{w: sw, r: r}
+		if !oauth {
+			x.envelope, _ = strconv.ParseBool(r.URL.Query().Get("envelope"))
 		}
-		if !s.inject(sw, r, op, record) {
-			s.serveOAuth(sw, r, body)
-		}
+		x.fail(newError(http.StatusRequestEntityTooLarge, codePayloadTooLarge,
+			fmt.Sprintf("The request body is larger than %d bytes (1 MiB), the most the sandbox accepts.", MaxBodyBytes)))
 		return
 	}
-
-	var rt *route
-	var params map[string]string
-	var allowed []string
-	if rest, ok := strings.CutPrefix(r.URL.Path, apiPrefix+"/"); ok {
-		rt, params, allowed = matchRoute(r.Method, rest)
-	}
-	if rt != nil {
-		op = rt.op
+	if oauth {
+		s.answer(sw, r, op, record, func(w http.ResponseWriter) { s.serveOAuth(w, r, body) })
+		return
 	}
 	if !s.authenticate(sw, r) {
 		return
 	}
-	if s.inject(sw, r, op, record) {
-		return
+	s.answer(sw, r, op, record, func(w http.ResponseWriter) { s.serveAPI(w, r, body, rt, params, allowed) })
+}
+
+// readBody reads a request body of at most MaxBodyBytes. For a larger one it
+// reports tooLarge, having read at most one byte beyond the limit.
+func readBody(r *http.Request) (body []byte, tooLarge bool) {
+	if r.ContentLength > MaxBodyBytes {
+		return nil, true
 	}
-	x := &exchange{w: sw, r: r, body: body, query: r.URL.Query(), params: params}
+	body, _ = io.ReadAll(io.LimitReader(r.Body, MaxBodyBytes+1))
+	if len(body) > MaxBodyBytes {
+		return nil, true
+	}
+	return body, false
+}
+
+// serveAPI answers an authenticated request of the Admin API: versioning,
+// validation, then the operation (rt, nil when the path or method is unknown).
+func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, body []byte, rt *route, params map[string]string, allowed []string) {
+	x := &exchange{w: w, r: r, body: body, query: r.URL.Query(), params: params}
 	x.pretty, _ = strconv.ParseBool(x.query.Get("pretty"))
 	x.envelope, _ = strconv.ParseBool(x.query.Get("envelope"))
 	switch {

@@ -209,6 +209,15 @@ func TestMiddleware(t *testing.T) {
 	mux.HandleFunc("DELETE "+restore, func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNoContent)
 	})
+	mux.HandleFunc("GET "+snapshot, func(w http.ResponseWriter, r *http.Request) {
+		// Broken on purpose: an undeclared status that is not an ApiError.
+		if r.URL.Query().Get("unmarked") == "" {
+			w.Header().Set(spectest.FaultHeader, "getClusterBackupSnapshot:html")
+		}
+		w.Header().Set("Content-Type", "text/html")
+		w.WriteHeader(http.StatusBadGateway)
+		io.WriteString(w, "<html><body>502 Bad Gateway</body></html>\n")
+	})
 	rec := &recordingTB{TB: t}
 	srv := httptest.NewServer(v.Middleware(rec, mux))
 	defer srv.Close()
@@ -232,7 +241,8 @@ func TestMiddleware(t *testing.T) {
 			do("GET", exports, "")
 			do("POST", exports, `{"snapshotId":"`+hexID+`","exportBucketId":"`+hexID+`"}`)
 			do("DELETE", restore, "")
-			do("GET", export, "") // hijacked: not validated
+			do("GET", export, "")   // hijacked: not validated
+			do("GET", snapshot, "") // marked with FaultHeader: not validated
 		})
 	}
 	wg.Wait()
@@ -249,6 +259,12 @@ func TestMiddleware(t *testing.T) {
 		t.Fatalf("reported %q, want one violation naming the request and the missing results", got)
 	}
 	t.Logf("reported: %s", got[0])
+
+	// The same broken answer without the mark is a violation.
+	do("GET", snapshot+"?unmarked=1", "")
+	if got := rec.messages(); len(got) != 2 || !strings.Contains(got[1], "GET "+snapshot+"?unmarked=1") || !strings.Contains(got[1], "application/json") {
+		t.Fatalf("reported %q, want a second violation for the unmarked HTML answer", got)
+	}
 }
 
 func TestNilValidator(t *testing.T) {
