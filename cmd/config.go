@@ -29,7 +29,9 @@ func newConfigCmd(f *Factory) *cobra.Command {
 one map per profile). The file is --config, else $ATLAS_BACKUP_CONFIG, else
 $XDG_CONFIG_HOME/atlas-backup/config.yaml, else ~/.config/atlas-backup/config.yaml;
 the profile is --profile, else $ATLAS_BACKUP_PROFILE, else "default". The file
-is always written with mode 0600.
+is always written with mode 0600, through a symlink to its target; a read-only
+file is refused, not replaced. Writers take turns through a lock file next to
+it (config.yaml.lock), waiting at most ` + config.LockTimeout.String() + ` for one another.
 
 When a command runs, a flag beats the environment, which beats the profile,
 which beats the default. Secrets (*) are never taken as arguments: "config set"
@@ -334,8 +336,12 @@ func shown(key, value string, show bool) string {
 	return value
 }
 
-// configError gives an internal/config error its exit code: a bad key,
-// value or profile is a usage error (2), a key not stored is not found (4).
+// configError gives an internal/config error its exit code, the same for
+// the config command and for every command that loads the config
+// (Factory.Config): a bad key, value or profile, or a config file that is
+// not valid YAML of profiles (config.ErrInvalid), is a usage error (2); a
+// key not stored is not found (4); a file that cannot be read, is
+// read-only, cannot be written or stays locked stays a plain error (1).
 func configError(err error) error {
 	var (
 		unknown    *config.UnknownKeyError
@@ -347,7 +353,7 @@ func configError(err error) error {
 	switch {
 	case err == nil, errors.As(err, &usageError):
 		return err
-	case errors.As(err, &unknown), errors.As(err, &invalid), errors.As(err, &noProfile):
+	case errors.Is(err, config.ErrInvalid), errors.As(err, &unknown), errors.As(err, &invalid), errors.As(err, &noProfile):
 		return &UsageError{Err: err}
 	case errors.As(err, &notStored):
 		return &NotFoundError{Err: err}

@@ -219,3 +219,69 @@ func TestConfigThroughMain(t *testing.T) {
 		t.Errorf("get of a key not set: exit %d, want 4", code)
 	}
 }
+
+// TestConfigFileErrorExitCodes checks that every command gives a config file
+// that cannot be used the same exit code: 2 for one that is not valid, 1 for
+// one that cannot be read, each with a message naming the file.
+func TestConfigFileErrorExitCodes(t *testing.T) {
+	const secret = "s3cr3t-v4lue-that-is-long"
+	invalid := configEnv(t, "private_api_key: "+secret+"\n")
+	unreadable := filepath.Join(t.TempDir(), "config.yaml")
+	if err := os.Mkdir(unreadable, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("MONGODB_ATLAS_PROJECT_ID", testProjectID)
+	t.Setenv("MONGODB_ATLAS_BASE_URL", "http://127.0.0.1:1") // nothing may be sent
+	commands := [][]string{
+		{"bucket", "list"},
+		{"snapshot", "list", "--cluster", "demo"},
+		{"config", "list"},
+		{"config", "get", "project_id"},
+		{"config", "set", "output", "json"},
+		{"config", "unset", "output"},
+	}
+	for _, tt := range []struct {
+		path, want string
+		code       int
+	}{
+		{invalid, "Error: config file " + invalid + " is invalid: line 1: found a single value where a profile's map of KEY: VALUE should be; fix it in an editor", 2},
+		{unreadable, "Error: cannot read config file " + unreadable + ": it is a directory, not a file; remove or rename that directory", 1},
+	} {
+		for _, args := range commands {
+			var out, errOut bytes.Buffer
+			code := Main(append([]string{"--config", tt.path}, args...), output.Streams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut}, BuildInfo{})
+			if code != tt.code || !strings.HasPrefix(errOut.String(), tt.want) || out.Len() != 0 {
+				t.Errorf("%v with %s: exit %d, stdout %q, stderr %q; want exit %d and %q", args, tt.path, code, out.String(), errOut.String(), tt.code, tt.want)
+			}
+			if strings.Contains(errOut.String(), secret[:7]) {
+				t.Errorf("%v: the secret shows in %q", args, errOut.String())
+			}
+		}
+	}
+	if got := readFileString(t, invalid); got != "private_api_key: "+secret+"\n" {
+		t.Errorf("the invalid file was changed: %q", got)
+	}
+}
+
+func TestConfigSetRefusesReadOnlyFile(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no Unix permissions")
+	}
+	const body = "default:\n  output: json\n"
+	path := configEnv(t, body)
+	if err := os.Chmod(path, 0o444); err != nil {
+		t.Fatal(err)
+	}
+	var out, errOut bytes.Buffer
+	code := Main([]string{"config", "set", "output", "yaml"}, output.Streams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut}, BuildInfo{})
+	want := "Error: config file " + path + " is read-only: mode -r--r--r--; nothing was written. To let atlas-backup change it, run: chmod u+w " + path + " (or edit it by hand)\n"
+	if code != 1 || errOut.String() != want {
+		t.Errorf("exit %d, stderr %q; want exit 1 and %q", code, errOut.String(), want)
+	}
+	if got := readFileString(t, path); got != body {
+		t.Errorf("file = %q, want it unchanged", got)
+	}
+	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o444 {
+		t.Errorf("mode = %v, %v; want 0444 kept", fi, err)
+	}
+}

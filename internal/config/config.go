@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"time"
 
@@ -87,6 +88,7 @@ type Config struct {
 	APIVersion  string
 	HTTPTimeout time.Duration
 	CACert      string
+	MaxRetries  int
 
 	AccessToken   string
 	ClientID      string
@@ -198,6 +200,11 @@ func Load(o LoadOptions) (*Config, error) {
 		return nil, &InvalidValueError{Key: KeyHTTPTimeout, Value: timeout, Origin: c.origin(KeyHTTPTimeout), Rule: r}
 	}
 	c.HTTPTimeout, _ = time.ParseDuration(timeout)
+	retries := get(KeyMaxRetries)
+	if r := rule(KeyMaxRetries, retries); r != "" {
+		return nil, &InvalidValueError{Key: KeyMaxRetries, Value: retries, Origin: c.origin(KeyMaxRetries), Rule: r}
+	}
+	c.MaxRetries, _ = strconv.Atoi(retries)
 	if c.APIVersion != "" {
 		if r := rule(KeyAPIVersion, c.APIVersion); r != "" {
 			return nil, &InvalidValueError{Key: KeyAPIVersion, Value: c.APIVersion, Origin: c.origin(KeyAPIVersion), Rule: r}

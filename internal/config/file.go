@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -52,7 +53,9 @@ type file struct {
 }
 
 // readFile reads and parses the config file at path. A missing file is an
-// empty one.
+// empty one. A file that is there but cannot be read is a *FileError of
+// class ErrUnreadable; one that is not a map of profiles, each a map of KEY:
+// VALUE, of class ErrInvalid.
 func readFile(path string) (*file, error) {
 	f := &file{path: path}
 	fh, err := os.Open(path)
@@ -60,21 +63,24 @@ func readFile(path string) (*file, error) {
 		return f, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("config file: %w", err)
+		return nil, unreadableError(path, err)
 	}
 	defer fh.Close()
 	info, err := fh.Stat()
 	if err != nil {
-		return nil, fmt.Errorf("config file: %w", err)
+		return nil, unreadableError(path, err)
+	}
+	if info.IsDir() {
+		return nil, unreadableError(path, errIsDir)
 	}
 	if f.data, err = io.ReadAll(fh); err != nil {
-		return nil, fmt.Errorf("config file: %w", err)
+		return nil, unreadableError(path, err)
 	}
 	f.exists, f.mode = true, info.Mode()
 	// Scalars decode into strings as written (0123, 2024-01-01, true stay
 	// text), and anchors and merge keys are resolved.
 	if err := yaml.Unmarshal(f.data, &f.profiles); err != nil {
-		return nil, fmt.Errorf("config file %s: want a map of profiles, each a map of KEY: VALUE: %w", path, err)
+		return nil, invalidError(path, yamlDetail(err), err)
 	}
 	return f, nil
 }
@@ -173,13 +179,45 @@ func Unset(path, profile, key string) error {
 // edit applies change to the mapping of a profile and, if it succeeds,
 // writes the file back. With create, a missing file or profile is
 // created; without, a missing profile is an error as in Stored.
+//
+// A symlink is written through to its target, which keeps the link. A
+// read-only file is refused (*FileError, ErrReadOnly), not replaced. The
+// read, change and write happen under the lock file next to the target
+// (LockPath), so that concurrent edits all land.
 func edit(path, profile string, create bool, change func(profile *yaml.Node) error) error {
-	// Write through a symlink (dotfile managers use them) to its target.
-	target := path
-	if t, err := filepath.EvalSymlinks(path); err == nil {
-		target = t
+	target, err := resolveLinks(path)
+	if err != nil {
+		return unreadableError(path, err)
 	}
-	f, err := readFile(target)
+	info, err := os.Stat(target)
+	exists := err == nil
+	switch {
+	case errors.Is(err, fs.ErrNotExist), errors.Is(err, syscall.ENOTDIR):
+		if !create { // nothing stored: change finds nothing to remove
+			return change(&yaml.Node{Kind: yaml.MappingNode})
+		}
+	case err != nil:
+		return unreadableError(path, err)
+	case info.IsDir():
+		return unreadableError(path, errIsDir)
+	case !info.Mode().IsRegular(): // /dev/null, say: never replace it
+		return unwritableError(path, "", fmt.Errorf("%s is not a regular file (mode %s)", target, info.Mode()))
+	}
+	if exists && readOnly(target, info) {
+		return readOnlyError(path, target, info.Mode())
+	}
+	if dir := filepath.Dir(target); create {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return unwritableError(path, "cannot create its directory "+dir, errorCause(err))
+		}
+	}
+	unlock, err := lock(path, target)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+
+	f, err := readFile(path) // through the link, so errors name path
 	if err != nil {
 		return err
 	}
@@ -191,7 +229,7 @@ func edit(path, profile string, create bool, change func(profile *yaml.Node) err
 	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(f.data, &doc); err != nil {
-		return fmt.Errorf("config file %s: %w", path, err)
+		return invalidError(path, yamlDetail(err), err)
 	}
 	if len(doc.Content) == 0 { // missing, empty or only comments
 		doc.Kind = yaml.DocumentNode
@@ -209,7 +247,8 @@ func edit(path, profile string, create bool, change func(profile *yaml.Node) err
 		m = &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
 		root.Content = append(root.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: profile}, m)
 	case m.Kind != yaml.MappingNode:
-		return fmt.Errorf("config file %s: profile %q is not a plain map (an alias?); edit it by hand", path, profile)
+		return &FileError{Kind: ErrUnwritable, Path: path,
+			msg: fmt.Sprintf("cannot change config file %s: profile %q (line %d) is not a plain map (an alias?), which atlas-backup cannot edit; edit it by hand. Nothing was written", path, profile, m.Line)}
 	}
 	m.Style = 0 // block style, also for a profile written as {}
 	if err := change(m); err != nil {
@@ -219,12 +258,59 @@ func edit(path, profile string, create bool, change func(profile *yaml.Node) err
 	enc := yaml.NewEncoder(&buf)
 	enc.SetIndent(2)
 	if err := enc.Encode(&doc); err != nil {
-		return fmt.Errorf("config file %s: %w", path, err)
+		return unwritableError(path, "", err)
 	}
 	if err := enc.Close(); err != nil {
-		return fmt.Errorf("config file %s: %w", path, err)
+		return unwritableError(path, "", err)
 	}
-	return writeFileAtomic(target, buf.Bytes())
+	if err := writeFileAtomic(target, buf.Bytes()); err != nil {
+		return unwritableError(path, "", err)
+	}
+	return nil
+}
+
+// maxLinks bounds the symlinks resolveLinks follows, as Linux does.
+const maxLinks = 40
+
+// resolveLinks returns the file that path names after following symlinks,
+// also a final link whose target does not exist yet (so that the first
+// write through a dotfile manager's link creates the target, not a file in
+// place of the link). A path that is no link is returned as it is.
+func resolveLinks(path string) (string, error) {
+	for range maxLinks {
+		if t, err := filepath.EvalSymlinks(path); err == nil {
+			return t, nil
+		}
+		fi, err := os.Lstat(path)
+		if err != nil || fi.Mode()&fs.ModeSymlink == 0 {
+			return path, nil // missing (or unreadable: the read will say)
+		}
+		dest, err := os.Readlink(path)
+		if err != nil {
+			return "", err
+		}
+		if !filepath.IsAbs(dest) {
+			dest = filepath.Join(filepath.Dir(path), dest)
+		}
+		path = dest
+	}
+	return "", fmt.Errorf("more than %d symbolic links", maxLinks)
+}
+
+// readOnly reports whether the existing regular file at path must not be
+// replaced: it has no owner-write bit (read-only on purpose; root could
+// write it anyway, so the bits are checked, not only access), or opening it
+// for writing is refused.
+func readOnly(path string, info fs.FileInfo) bool {
+	if info.Mode().Perm()&0o200 == 0 {
+		return true
+	}
+	fh, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if err != nil {
+		return errors.Is(err, fs.ErrPermission)
+	}
+	fh.Close()
+	return false
 }
 
 // toMap turns an empty (null) node into an empty mapping in place, so that
@@ -251,21 +337,18 @@ func indexOf(m *yaml.Node, key string) int {
 
 // writeFileAtomic replaces path with data, mode 0600, through a temporary
 // file in the same directory and a rename, so a reader never sees half a
-// file. Missing directories are created with mode 0700.
+// file. Its errors are the bare cause (errorCause), without the temporary
+// file's name; the caller names the config file.
 func writeFileAtomic(path string, data []byte) (err error) {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("config file: %w", err)
-	}
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*")
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
 	if err != nil {
-		return fmt.Errorf("config file: %w", err)
+		return fmt.Errorf("cannot create a temporary file in %s: %w", filepath.Dir(path), errorCause(err))
 	}
 	defer func() {
 		if err != nil {
 			tmp.Close()
 			os.Remove(tmp.Name())
-			err = fmt.Errorf("config file %s: %w", path, err)
+			err = errorCause(err)
 		}
 	}()
 	if err := tmp.Chmod(0o600); err != nil {

@@ -3,12 +3,17 @@ package config
 import (
 	"fmt"
 	"net/url"
-	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"text/template"
 	"time"
+
+	"github.com/atlas-backup/atlas-backup/internal/api"
 )
+
+// maxRetriesLimit bounds max_retries.
+const maxRetriesLimit = 20
 
 // The config keys.
 const (
@@ -18,6 +23,7 @@ const (
 	KeyAPIVersion    = "api_version"
 	KeyHTTPTimeout   = "http_timeout"
 	KeyCACert        = "ca_cert"
+	KeyMaxRetries    = "max_retries"
 	KeyAccessToken   = "access_token"
 	KeyClientID      = "client_id"
 	KeyClientSecret  = "client_secret"
@@ -49,6 +55,7 @@ var keys = []Key{
 	{Name: KeyAPIVersion, Flag: "api-version", Usage: "resource version (YYYY-MM-DD) sent in Accept"},
 	{Name: KeyHTTPTimeout, Flag: "http-timeout", Default: DefaultHTTPTimeout.String(), Usage: "per-request timeout"},
 	{Name: KeyCACert, Flag: "ca-cert", Usage: "extra CA bundle (PEM file)"},
+	{Name: KeyMaxRetries, Flag: "max-retries", Default: strconv.Itoa(api.DefaultMaxRetries), Usage: "retries of a failed request (0: never retry)"},
 	{Name: KeyAccessToken, Env: []string{"MONGODB_ATLAS_ACCESS_TOKEN"}, Secret: true, Usage: "Bearer token"},
 	{Name: KeyClientID, Env: []string{"MONGODB_ATLAS_CLIENT_ID"}, Usage: "service account client ID"},
 	{Name: KeyClientSecret, Env: []string{"MONGODB_ATLAS_CLIENT_SECRET"}, Secret: true, Usage: "service account client secret"},
@@ -113,7 +120,7 @@ func (e *InvalidValueError) Error() string {
 	return fmt.Sprintf("%s %q: %s", e.Key, e.Value, e.Rule)
 }
 
-var projectIDRe = regexp.MustCompile(`^[a-f0-9]{24}$`)
+var projectIDRe = api.IDPattern
 
 // rule checks value against key's rule and returns the rule it breaks, or "".
 func rule(key, value string) string {
@@ -145,6 +152,10 @@ func rule(key, value string) string {
 	case KeyHTTPTimeout:
 		if d, err := time.ParseDuration(value); err != nil || d <= 0 {
 			return "must be a duration greater than 0, e.g. 30s or 2m"
+		}
+	case KeyMaxRetries:
+		if n, err := strconv.Atoi(value); err != nil || n < 0 || n > maxRetriesLimit {
+			return fmt.Sprintf("must be a whole number from 0 (never retry) to %d", maxRetriesLimit)
 		}
 	}
 	return ""
