@@ -23,7 +23,7 @@ func completeFromAPI(f *Factory, cluster func() string, list func(ctx context.Co
 		if err != nil || cfg.ProjectID == "" {
 			return nil, none
 		}
-		client, err := f.client(func(o *api.Options) { o.Retries, o.Debug = 1, nil })
+		client, err := f.client(func(o *api.Options) { o.MaxRetries, o.Debug, o.OnRetry = 0, nil, nil })
 		if err != nil {
 			return nil, none
 		}
@@ -46,7 +46,7 @@ func completeSnapshotIDs(f *Factory, cluster func() string) cobra.CompletionFunc
 		if err != nil {
 			return nil, err
 		}
-		out := []string{latest + "\tthe newest completed snapshot"}
+		out := []string{api.Latest + "\tthe newest completed snapshot"}
 		for _, s := range snaps.Items {
 			out = append(out, fmt.Sprintf("%s\t%s %s", s.ID, s.Status, output.FormatTime(s.CreatedAt)))
 		}

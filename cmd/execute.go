@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"regexp"
+	"runtime"
 	"syscall"
 	"time"
 
@@ -31,12 +33,25 @@ const (
 
 // Main runs one command line and returns its exit code. It is the only place
 // that turns errors into exit codes and prints the "Error:" line.
-func Main(args []string, streams output.Streams, build BuildInfo) int {
+func Main(args []string, streams output.Streams, build BuildInfo) (code int) {
+	defer func() {
+		// A bug must not print a value (it could be a secret): one line,
+		// and the stack, which shows no values.
+		if r := recover(); r != nil {
+			fmt.Fprintf(streams.ErrOut, "Error: internal error (%T); please report it with this stack:\n%s", r, stack())
+			code = exitOther
+		}
+	}()
 	ctx, cancel := context.WithCancelCause(context.Background())
 	defer cancel(nil)
 	sigc := make(chan os.Signal, 1)
 	signal.Notify(sigc, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(sigc)
+	// A closed stdout is an error to report (a created job's ID must still
+	// reach stderr), not a signal that kills the process.
+	pipec := make(chan os.Signal, 1)
+	signal.Notify(pipec, syscall.SIGPIPE)
+	defer signal.Stop(pipec)
 	go func() {
 		select {
 		case sig := <-sigc:
@@ -63,9 +78,22 @@ func Main(args []string, streams output.Streams, build BuildInfo) int {
 			p.Print(streams.Out, output.Value{Raw: apiErr.Raw})
 		}
 	}
+	if errors.Is(err, syscall.EPIPE) && !errors.As(err, new(*CreatedJobError)) {
+		return exitOther // the reader went away (| head): nothing to tell it
+	}
 	fmt.Fprintln(streams.ErrOut, "Error:", err)
 	return exitCode(err)
 }
+
+// stack is the goroutine's stack without argument values.
+func stack() []byte {
+	buf := make([]byte, 16<<10)
+	buf = buf[:runtime.Stack(buf, false)]
+	return argValues.ReplaceAll(buf, []byte("(...)"))
+}
+
+// argValues matches the argument words of a stack frame, "(0xc000012345, 0x3)".
+var argValues = regexp.MustCompile(`\((?:0x[0-9a-f]+|\.\.\.|\{[^}]*\}|, )*\)`)
 
 // exitCode maps an error to the exit code CLI.md gives it.
 func exitCode(err error) int {
@@ -73,6 +101,7 @@ func exitCode(err error) int {
 	var interrupted *InterruptedError
 	var apiErr *api.Error
 	var notFound *NotFoundError
+	var lookup *api.NotFoundError
 	var failed *WatchFailedError
 	var timeout *WatchTimeoutError
 	switch {
@@ -86,7 +115,7 @@ func exitCode(err error) int {
 		return interrupted.ExitCode()
 	case errors.Is(err, api.ErrNoCredentials):
 		return exitAuth
-	case errors.As(err, &notFound):
+	case errors.As(err, &notFound), errors.As(err, &lookup):
 		return exitNotFound
 	case errors.As(err, &apiErr):
 		switch {

@@ -2,10 +2,6 @@ package cmd
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"net"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -106,87 +102,29 @@ func exportCreateRun(ctx context.Context, o *ExportCreateOptions) error {
 	if err != nil {
 		return err
 	}
-	snapshotID, err := resolveSnapshot(ctx, client, o.factory.Notef, o.ProjectID, o.Cluster, o.SnapshotID)
+	snapshotID, err := resolveSnapshot(ctx, client, o.factory, o.ProjectID, o.Cluster, o.SnapshotID)
 	if err != nil {
 		return err
 	}
-	bucketID, err := resolveBucket(ctx, client, o.factory.Notef, o.ProjectID, o.BucketID)
+	bucketID, bucket, err := client.ResolveBucket(ctx, o.ProjectID, o.BucketID)
 	if err != nil {
 		return err
+	}
+	if bucket != nil {
+		o.factory.Notef("Using export bucket %s: %s (%s)", bucket.BucketName, bucket.ID, bucket.CloudProvider)
 	}
 	req := api.ExportRequest{SnapshotID: snapshotID, ExportBucketID: bucketID, CustomData: o.labels}
 	if o.DryRun {
 		return printDryRun(ctx, client, o.IO, api.CreateExportCall(o.ProjectID, o.Cluster, req))
 	}
+	scope := &clusterScope{ProjectID: o.ProjectID, Cluster: o.Cluster}
+	kind := exportJobKind(scope)
 	job, raw, err := client.CreateExport(ctx, o.ProjectID, o.Cluster, req)
 	if err != nil {
-		return createFailed(ctx, err, fmt.Sprintf("atlas-backup export list --cluster %s --project-id %s", o.Cluster, o.ProjectID))
+		return outcomeUnknown(err, kind.list())
 	}
 	if o.watch.watch {
-		scope := &clusterScope{ProjectID: o.ProjectID, Cluster: o.Cluster}
-		return follow(ctx, o.factory, o.watch, o.Printer, exportJobKind(scope), job.ID)
+		return created(kind, job.ID, follow(ctx, o.factory, o.watch, o.Printer, kind, job.ID))
 	}
-	return o.Printer.Print(o.IO.Out, output.Value{Raw: raw, Table: output.ExportJobTable(*job)})
-}
-
-// resolveSnapshot turns "latest" into the newest completed snapshot's ID.
-func resolveSnapshot(ctx context.Context, c *api.Client, notef func(string, ...any), projectID, cluster, id string) (string, error) {
-	if id != latest {
-		return id, nil
-	}
-	snaps, err := c.ListSnapshots(ctx, projectID, cluster, api.ListOptions{All: true})
-	if err != nil {
-		return "", err
-	}
-	var newest *api.Snapshot
-	for i, s := range snaps.Items {
-		if s.Status == api.SnapshotCompleted && s.CreatedAt != nil && (newest == nil || s.CreatedAt.After(*newest.CreatedAt)) {
-			newest = &snaps.Items[i]
-		}
-	}
-	if newest == nil {
-		return "", &NotFoundError{Err: fmt.Errorf("--snapshot-id latest: cluster %s has no completed snapshot", cluster)}
-	}
-	notef("Using the latest completed snapshot of %s: %s (taken %s)", cluster, newest.ID, newest.CreatedAt.UTC().Format("2006-01-02 15:04:05 UTC"))
-	return newest.ID, nil
-}
-
-// resolveBucket turns a bucket name into its ID.
-func resolveBucket(ctx context.Context, c *api.Client, notef func(string, ...any), projectID, nameOrID string) (string, error) {
-	if idPattern.MatchString(nameOrID) {
-		return nameOrID, nil
-	}
-	buckets, err := c.ListBuckets(ctx, projectID, api.ListOptions{All: true})
-	if err != nil {
-		return "", err
-	}
-	var names []string
-	for _, b := range buckets.Items {
-		if b.BucketName == nameOrID {
-			notef("Using export bucket %s: %s (%s)", b.BucketName, b.ID, b.CloudProvider)
-			return b.ID, nil
-		}
-		names = append(names, b.BucketName)
-	}
-	known := "the project has no export buckets"
-	if len(names) > 0 {
-		known = "known: " + strings.Join(names, ", ")
-	}
-	return "", &NotFoundError{Err: fmt.Errorf("--bucket-id %q: no export bucket of that name in project %s (%s)", nameOrID, projectID, known)}
-}
-
-// createFailed explains a create whose outcome is unknown: the request may
-// have started a job although no answer came back. It is never sent again.
-func createFailed(ctx context.Context, err error, listCmd string) error {
-	var apiErr *api.Error
-	var opErr *net.OpError
-	switch {
-	case errors.As(err, &apiErr), errors.Is(err, api.ErrNoCredentials):
-		return err // Atlas answered
-	case errors.As(err, &opErr) && opErr.Op == "dial":
-		return err // nothing reached Atlas
-	case ctx.Err() != nil:
-		err = context.Cause(ctx) // a signal: keep its exit code
-	}
-	return fmt.Errorf("%w\nThe request may or may not have started a job; it was not sent again. Check with: %s", err, listCmd)
+	return created(kind, job.ID, o.Printer.Print(o.IO.Out, output.Value{Raw: raw, Table: output.ExportJobTable(*job)}))
 }

@@ -8,28 +8,39 @@ import (
 	"github.com/atlas-backup/atlas-backup/internal/output"
 )
 
-// JobOptions are the options of the commands about one job: get, watch and cancel.
+// JobOptions are the options of a command about one job (get).
 type JobOptions struct {
 	clusterScope
-	ID    string
-	watch watchFlags
-	Yes   bool
+	ID string
 }
 
-// newJobCmd builds a command that takes one job ID and the cluster.
-func newJobCmd(f *Factory, use, short, kind string, opts *JobOptions, run func(context.Context, *JobOptions) error,
-	runF func(context.Context, *JobOptions) error, extra func(*cobra.Command) error) *cobra.Command {
-	opts.IO, opts.Client = f.IO, f.Client
+// WatchOptions are the options of the watch commands.
+type WatchOptions struct {
+	JobOptions
+	watch watchFlags
+}
+
+// CancelOptions are the options of restore cancel.
+type CancelOptions struct {
+	JobOptions
+	Yes bool
+}
+
+// newJobCmd builds a command that takes one job ID and the cluster; job is
+// the JobOptions inside opts.
+func newJobCmd[O any](f *Factory, use, short, kind string, opts *O, job *JobOptions, run func(context.Context, *O) error,
+	runF func(context.Context, *O) error, extra func(*cobra.Command) error) *cobra.Command {
+	job.IO, job.Client = f.IO, f.Client
 	c := &cobra.Command{
 		Use:   use + " " + kindArg(kind),
 		Short: short,
 		Args:  exactArgs(1, kindArg(kind)),
 		RunE: func(c *cobra.Command, args []string) error {
-			opts.ID = args[0]
-			if err := opts.resolve(f); err != nil {
+			job.ID = args[0]
+			if err := job.resolve(f); err != nil {
 				return err
 			}
-			if err := jobID(kind, opts.ID); err != nil {
+			if err := jobID(kind, job.ID); err != nil {
 				return err
 			}
 			if extra != nil {
@@ -43,7 +54,7 @@ func newJobCmd(f *Factory, use, short, kind string, opts *JobOptions, run func(c
 			return run(c.Context(), opts)
 		},
 	}
-	opts.addFlags(c, kind+" job it is")
+	job.addFlags(c, kind+" job it is")
 	return c
 }
 
@@ -56,7 +67,7 @@ func kindArg(kind string) string {
 
 func newExportGetCmd(f *Factory, runF func(context.Context, *JobOptions) error) *cobra.Command {
 	opts := &JobOptions{}
-	c := newJobCmd(f, "get", "Show one export job", "export", opts, func(ctx context.Context, o *JobOptions) error {
+	c := newJobCmd(f, "get", "Show one export job", "export", opts, opts, func(ctx context.Context, o *JobOptions) error {
 		client, err := o.Client()
 		if err != nil {
 			return err
@@ -72,10 +83,9 @@ func newExportGetCmd(f *Factory, runF func(context.Context, *JobOptions) error) 
 	return c
 }
 
-func newExportWatchCmd(f *Factory, runF func(context.Context, *JobOptions) error) *cobra.Command {
-	opts := &JobOptions{}
-	var c *cobra.Command
-	c = newJobCmd(f, "watch", "Follow an export job until it ends", "export", opts, func(ctx context.Context, o *JobOptions) error {
+func newExportWatchCmd(f *Factory, runF func(context.Context, *WatchOptions) error) *cobra.Command {
+	opts := &WatchOptions{}
+	c := newJobCmd(f, "watch", "Follow an export job until it ends", "export", opts, &opts.JobOptions, func(ctx context.Context, o *WatchOptions) error {
 		return follow(ctx, f, o.watch, o.Printer, exportJobKind(&o.clusterScope), o.ID)
 	}, runF, func(c *cobra.Command) error { return opts.watch.resolve(c, f) })
 	c.Long = `Check an export job at once and then every --interval until it ends, showing

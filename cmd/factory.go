@@ -37,6 +37,10 @@ type Factory struct {
 	format string
 
 	sandboxStop func()
+
+	clientOnce sync.Once
+	apiClient  *api.Client
+	clientErr  error
 }
 
 // globalFlags are the persistent flags that are not config keys.
@@ -68,7 +72,9 @@ func (f *Factory) Config() (*config.Config, error) {
 			Path: path, Profile: profile, Flags: f.flags, Getenv: f.Getenv, Warn: f.IO.ErrOut,
 		})
 		if f.cfgErr != nil {
-			f.cfgErr = &UsageError{Err: f.cfgErr}
+			// The same classes as the config command: an invalid file or
+			// value is a usage error (2), an unreadable file is not (1).
+			f.cfgErr = configError(f.cfgErr)
 			return
 		}
 		if f.global.sandbox {
@@ -107,6 +113,17 @@ func (f *Factory) startSandbox(cfg *config.Config) error {
 func (f *Factory) Notef(format string, args ...any) {
 	if !f.global.quiet {
 		fmt.Fprintf(f.IO.ErrOut, format+"\n", args...)
+	}
+}
+
+// retryNote shows a retry: on stderr, unless --quiet; with --debug, in the
+// trace all the same.
+func (f *Factory) retryNote(line string) {
+	switch {
+	case !f.global.quiet:
+		fmt.Fprintln(f.IO.ErrOut, line)
+	case f.global.debug:
+		fmt.Fprintf(f.IO.ErrOut, "* %s\n", line)
 	}
 }
 
@@ -151,9 +168,14 @@ func (f *Factory) projectAndPrinter() (string, output.Printer, error) {
 	return cfg.ProjectID, p, checkProject(cfg.Origin(config.KeyProjectID), cfg.ProjectID)
 }
 
-// Client builds the API client from the settings. Missing credentials are
-// api.ErrNoCredentials (exit 3).
-func (f *Factory) Client() (*api.Client, error) { return f.client(nil) }
+// Client returns the invocation's API client, built from the settings the
+// first time it is asked for: every step of a command (lookups, create,
+// watch) shares it, and so its connections, token and Digest challenge.
+// Missing credentials are api.ErrNoCredentials (exit 3).
+func (f *Factory) Client() (*api.Client, error) {
+	f.clientOnce.Do(func() { f.apiClient, f.clientErr = f.client(nil) })
+	return f.apiClient, f.clientErr
+}
 
 // client builds the API client; tune, when set, adjusts its options.
 func (f *Factory) client(tune func(*api.Options)) (*api.Client, error) {
@@ -174,6 +196,8 @@ func (f *Factory) client(tune func(*api.Options)) (*api.Client, error) {
 		Envelope:   f.global.envelope,
 		Pretty:     f.global.pretty,
 		UserAgent:  "atlas-backup/" + f.Build.Version,
+		MaxRetries: cfg.MaxRetries,
+		OnRetry:    f.retryNote,
 	}
 	if f.global.debug {
 		o.Debug = f.IO.ErrOut

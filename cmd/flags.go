@@ -1,7 +1,6 @@
 package cmd
 
 import (
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -11,10 +10,10 @@ import (
 	"github.com/atlas-backup/atlas-backup/internal/api"
 )
 
-// Patterns the API states, checked before anything is sent.
+// The patterns the API states, checked before anything is sent.
 var (
-	idPattern      = regexp.MustCompile(`^[a-f0-9]{24}$`)
-	clusterPattern = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9-]*$`)
+	idPattern      = api.IDPattern
+	clusterPattern = api.ClusterNamePattern
 )
 
 // legacyFlagNames maps the official atlas CLI's camelCase spellings to ours,
@@ -79,12 +78,9 @@ func checkProject(origin, value string) error {
 	return nil
 }
 
-// latest asks for the newest completed snapshot.
-const latest = "latest"
-
 // checkSnapshot checks a --snapshot-id value: an ID or "latest".
 func checkSnapshot(value string) error {
-	if value == latest {
+	if value == api.Latest {
 		return nil
 	}
 	if !idPattern.MatchString(value) {

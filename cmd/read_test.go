@@ -13,26 +13,28 @@ import (
 
 func TestJobCommandFlags(t *testing.T) {
 	const id = "6b05f41c0000000000000001"
+	var watched *WatchOptions
+	if err := parse(t, func(f *Factory) *cobra.Command {
+		return newExportWatchCmd(f, func(_ context.Context, o *WatchOptions) error { watched = o; return nil })
+	}, "watch", id, "--clusterName", "demo", "--interval", "2s", "--watch-timeout", "1m"); err != nil {
+		t.Fatal(err)
+	}
+	if watched.ID != id || watched.Cluster != "demo" || watched.ProjectID != testProjectID || watched.watch.interval != 2*time.Second || watched.watch.timeout != time.Minute {
+		t.Errorf("export watch options %+v", watched)
+	}
+
+	var cancelled *CancelOptions
+	if err := parse(t, func(f *Factory) *cobra.Command {
+		return newRestoreCancelCmd(f, func(_ context.Context, o *CancelOptions) error { cancelled = o; return nil })
+	}, "cancel", id, "--cluster", "demo", "--yes"); err != nil {
+		t.Fatal(err)
+	}
+	if cancelled.ID != id || !cancelled.Yes {
+		t.Errorf("restore cancel options %+v", cancelled)
+	}
+
 	var got *JobOptions
 	capture := func(_ context.Context, o *JobOptions) error { got = o; return nil }
-
-	if err := parse(t, func(f *Factory) *cobra.Command { return newExportWatchCmd(f, capture) },
-		"watch", id, "--clusterName", "demo", "--interval", "2s", "--watch-timeout", "1m"); err != nil {
-		t.Fatal(err)
-	}
-	if got.ID != id || got.Cluster != "demo" || got.ProjectID != testProjectID || got.watch.interval != 2*time.Second || got.watch.timeout != time.Minute {
-		t.Errorf("export watch options %+v", got)
-	}
-
-	if err := parse(t, func(f *Factory) *cobra.Command { return newRestoreCancelCmd(f, capture) },
-		"cancel", id, "--cluster", "demo", "--yes"); err != nil {
-		t.Fatal(err)
-	}
-	if got.ID != id || !got.Yes {
-		t.Errorf("restore cancel options %+v", got)
-	}
-
-	got = nil
 	err := parse(t, func(f *Factory) *cobra.Command { return newRestoreGetCmd(f, capture) }, "get", "ABC", "--cluster", "demo")
 	var usage *UsageError
 	if !errors.As(err, &usage) || got != nil {

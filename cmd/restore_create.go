@@ -202,29 +202,29 @@ func restoreCreateRun(ctx context.Context, o *RestoreCreateOptions) error {
 		return err
 	}
 	if o.request.SnapshotID != "" {
-		if o.request.SnapshotID, err = resolveSnapshot(ctx, client, o.factory.Notef, o.ProjectID, o.Cluster, o.request.SnapshotID); err != nil {
+		if o.request.SnapshotID, err = resolveSnapshot(ctx, client, o.factory, o.ProjectID, o.Cluster, o.request.SnapshotID); err != nil {
 			return err
 		}
 	}
 	if o.DryRun {
 		return printDryRun(ctx, client, o.IO, api.CreateRestoreCall(o.ProjectID, o.Cluster, o.request))
 	}
+	kind := restoreJobKind(&clusterScope{ProjectID: o.ProjectID, Cluster: o.Cluster})
 	job, raw, err := client.CreateRestore(ctx, o.ProjectID, o.Cluster, o.request)
 	if err != nil {
-		return createFailed(ctx, err, fmt.Sprintf("atlas-backup restore list --cluster %s --project-id %s", o.Cluster, o.ProjectID))
+		return outcomeUnknown(err, kind.list())
 	}
 	if o.watch.watch {
-		scope := &clusterScope{ProjectID: o.ProjectID, Cluster: o.Cluster}
-		return follow(ctx, o.factory, o.watch, o.Printer, restoreJobKind(scope), job.ID)
+		return created(kind, job.ID, follow(ctx, o.factory, o.watch, o.Printer, kind, job.ID))
 	}
-	return o.Printer.Print(o.IO.Out, output.Value{Raw: raw, Table: output.RestoreJobTable(*job, o.ProjectID)})
+	return created(kind, job.ID, o.Printer.Print(o.IO.Out, output.Value{Raw: raw, Table: output.RestoreJobTable(*job, o.ProjectID)}))
 }
 
 // confirmation says what an overwriting restore will do, for the prompt.
 func (o *RestoreCreateOptions) confirmation() confirmation {
 	from := "snapshot " + o.SnapshotID
 	switch {
-	case o.SnapshotID == latest:
+	case o.SnapshotID == api.Latest:
 		from = "the latest completed snapshot of " + o.Cluster
 	case o.request.PointInTimeUTCSeconds != 0:
 		from = "cluster " + o.Cluster + " as it was at " + time.Unix(o.request.PointInTimeUTCSeconds, 0).UTC().Format(time.RFC3339)

@@ -12,7 +12,7 @@ import (
 
 func newRestoreGetCmd(f *Factory, runF func(context.Context, *JobOptions) error) *cobra.Command {
 	opts := &JobOptions{}
-	c := newJobCmd(f, "get", "Show one restore job", "restore", opts, func(ctx context.Context, o *JobOptions) error {
+	c := newJobCmd(f, "get", "Show one restore job", "restore", opts, opts, func(ctx context.Context, o *JobOptions) error {
 		client, err := o.Client()
 		if err != nil {
 			return err
@@ -28,9 +28,9 @@ func newRestoreGetCmd(f *Factory, runF func(context.Context, *JobOptions) error)
 	return c
 }
 
-func newRestoreWatchCmd(f *Factory, runF func(context.Context, *JobOptions) error) *cobra.Command {
-	opts := &JobOptions{}
-	c := newJobCmd(f, "watch", "Follow a restore job until it ends", "restore", opts, func(ctx context.Context, o *JobOptions) error {
+func newRestoreWatchCmd(f *Factory, runF func(context.Context, *WatchOptions) error) *cobra.Command {
+	opts := &WatchOptions{}
+	c := newJobCmd(f, "watch", "Follow a restore job until it ends", "restore", opts, &opts.JobOptions, func(ctx context.Context, o *WatchOptions) error {
 		return follow(ctx, f, o.watch, o.Printer, restoreJobKind(&o.clusterScope), o.ID)
 	}, runF, func(c *cobra.Command) error { return opts.watch.resolve(c, f) })
 	c.Long = `Check a restore job at once and then every --interval until it ends, showing
@@ -43,9 +43,9 @@ first. Ctrl-C stops watching; the job keeps running.`
 	return c
 }
 
-func newRestoreCancelCmd(f *Factory, runF func(context.Context, *JobOptions) error) *cobra.Command {
-	opts := &JobOptions{}
-	c := newJobCmd(f, "cancel", "Cancel a restore job", "restore", opts, func(ctx context.Context, o *JobOptions) error {
+func newRestoreCancelCmd(f *Factory, runF func(context.Context, *CancelOptions) error) *cobra.Command {
+	opts := &CancelOptions{}
+	c := newJobCmd(f, "cancel", "Cancel a restore job", "restore", opts, &opts.JobOptions, func(ctx context.Context, o *CancelOptions) error {
 		if !o.Yes {
 			what := fmt.Sprintf("restore job %s of cluster %s (project %s)", o.ID, o.Cluster, o.ProjectID)
 			err := confirm(ctx, o.IO, confirmation{

@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"sort"
 
 	"github.com/atlas-backup/atlas-backup/internal/api"
 	"github.com/atlas-backup/atlas-backup/internal/output"
@@ -20,16 +20,7 @@ func printDryRun(ctx context.Context, c *api.Client, io output.Streams, call api
 	}
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "%s %s\n", d.Method, d.URL)
-	keys := make([]string, 0, len(d.Header))
-	for k := range d.Header {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		for _, v := range d.Header[k] {
-			fmt.Fprintf(&b, "%s: %s\n", k, api.RedactHeader(k, v))
-		}
-	}
+	api.WriteHeaders(&b, "", d.Header)
 	if len(d.Body) > 0 {
 		b.WriteString("\n")
 		json.Indent(&b, d.Body, "", "  ")
@@ -37,4 +28,50 @@ func printDryRun(ctx context.Context, c *api.Client, io output.Streams, call api
 	}
 	_, err = io.Out.Write(b.Bytes())
 	return err
+}
+
+// resolveSnapshot turns latest into the cluster's newest completed
+// snapshot, and says which it took.
+func resolveSnapshot(ctx context.Context, c *api.Client, f *Factory, projectID, cluster, id string) (string, error) {
+	id, snap, err := c.ResolveSnapshot(ctx, projectID, cluster, id)
+	if snap != nil {
+		f.Notef("Using the latest completed snapshot of %s: %s (taken %s)", cluster, snap.ID, snap.CreatedAt.UTC().Format("2006-01-02 15:04:05 UTC"))
+	}
+	return id, err
+}
+
+// outcomeUnknown adds, to a create whose outcome is unknown, the command
+// that tells whether it started a job.
+func outcomeUnknown(err error, listCmd string) error {
+	var unknown *api.OutcomeUnknownError
+	if errors.As(err, &unknown) {
+		unknown.Check = listCmd
+	}
+	return err
+}
+
+// CreatedJobError is a job that was created, followed by a failure to
+// watch it or print it: the message names the job and how to see it, so
+// that nobody starts a second one.
+type CreatedJobError struct {
+	Kind, ID, Get string
+	Err           error
+}
+
+func (e *CreatedJobError) Error() string {
+	return fmt.Sprintf("%s\n%s %s was created; see it with: %s", e.Err, e.Kind, e.ID, e.Get)
+}
+func (e *CreatedJobError) Unwrap() error { return e.Err }
+
+// created wraps an error that came after a job was created, so that the
+// job's ID is never lost. Ends a watch may report (6, 7, an interrupt
+// that says how to resume) name the job already and pass as they are.
+func created[T any](kind jobKind[T], id string, err error) error {
+	var failed *WatchFailedError
+	var timeout *WatchTimeoutError
+	var watchErr *watchError
+	if err == nil || errors.As(err, &failed) || errors.As(err, &timeout) || errors.As(err, &watchErr) {
+		return err
+	}
+	return &CreatedJobError{Kind: kind.name, ID: id, Get: kind.get(id), Err: err}
 }

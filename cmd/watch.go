@@ -77,7 +77,7 @@ func follow[T any](ctx context.Context, f *Factory, w watchFlags, p output.Print
 		Interval: w.interval,
 		Timeout:  w.timeout,
 		Fetch: func(ctx context.Context) (observation[T], error) {
-			j, raw, err := job.get(ctx, client, id)
+			j, raw, err := job.fetch(ctx, client, id)
 			return observation[T]{j, raw}, err
 		},
 		Judge: func(o observation[T]) (watch.State, error) {
@@ -118,28 +118,51 @@ func follow[T any](ctx context.Context, f *Factory, w watchFlags, p output.Print
 		return &WatchTimeoutError{Msg: fmt.Sprintf("stopped watching %s %s after %s, %s; it keeps running. Resume with: %s",
 			job.name, id, w.timeout, where, job.resume(id))}
 	case errors.As(err, new(*InterruptedError)):
-		return fmt.Errorf("stopped watching %s %s; it keeps running. Resume with: %s (%w)", job.name, id, job.resume(id), err)
+		return &watchError{fmt.Sprintf("stopped watching %s %s; it keeps running. Resume with: %s (%v)", job.name, id, job.resume(id), err), err}
 	}
 	if perr := printLast(); perr != nil {
 		return perr
 	}
-	return fmt.Errorf("watching %s %s: %w", job.name, id, err)
+	return &watchError{fmt.Sprintf("watching %s %s: %v", job.name, id, err), err}
 }
 
-// jobKind connects follow to one kind of job.
-type jobKind[T any] struct {
-	name   string // "export job", "restore job"
-	get    func(ctx context.Context, c *api.Client, id string) (*T, []byte, error)
-	judge  func(*T) (watch.State, error)
-	why    func(*T) string // how an unsuccessful end is described
-	table  func(*T) *output.Table
-	resume func(id string) string
+// watchError is a watch that stopped before the job ended; its message
+// names the job.
+type watchError struct {
+	msg string
+	err error
 }
+
+func (e *watchError) Error() string { return e.msg }
+func (e *watchError) Unwrap() error { return e.err }
+
+// jobKind connects follow to one kind of job, and names the commands that
+// show, resume and list its jobs.
+type jobKind[T any] struct {
+	name  string // "export job", "restore job"
+	fetch func(ctx context.Context, c *api.Client, id string) (*T, []byte, error)
+	judge func(*T) (watch.State, error)
+	why   func(*T) string // how an unsuccessful end is described
+	table func(*T) *output.Table
+	noun  string // the command noun: export, restore
+	scope *clusterScope
+}
+
+func (k jobKind[T]) command(verb, id string) string {
+	if id != "" {
+		id += " "
+	}
+	return fmt.Sprintf("atlas-backup %s %s %s--cluster %s --project-id %s", k.noun, verb, id, k.scope.Cluster, k.scope.ProjectID)
+}
+
+func (k jobKind[T]) resume(id string) string { return k.command("watch", id) }
+func (k jobKind[T]) get(id string) string    { return k.command("get", id) }
+func (k jobKind[T]) list() string            { return k.command("list", "") }
 
 func exportJobKind(s *clusterScope) jobKind[api.ExportJob] {
 	return jobKind[api.ExportJob]{
-		name: "export job",
-		get: func(ctx context.Context, c *api.Client, id string) (*api.ExportJob, []byte, error) {
+		name: "export job", noun: "export", scope: s,
+		fetch: func(ctx context.Context, c *api.Client, id string) (*api.ExportJob, []byte, error) {
 			return c.GetExport(ctx, s.ProjectID, s.Cluster, id)
 		},
 		judge: func(j *api.ExportJob) (watch.State, error) {
@@ -153,16 +176,13 @@ func exportJobKind(s *clusterScope) jobKind[api.ExportJob] {
 			return j.State
 		},
 		table: func(j *api.ExportJob) *output.Table { return output.ExportJobTable(*j) },
-		resume: func(id string) string {
-			return fmt.Sprintf("atlas-backup export watch %s --cluster %s --project-id %s", id, s.Cluster, s.ProjectID)
-		},
 	}
 }
 
 func restoreJobKind(s *clusterScope) jobKind[api.RestoreJob] {
 	return jobKind[api.RestoreJob]{
-		name: "restore job",
-		get: func(ctx context.Context, c *api.Client, id string) (*api.RestoreJob, []byte, error) {
+		name: "restore job", noun: "restore", scope: s,
+		fetch: func(ctx context.Context, c *api.Client, id string) (*api.RestoreJob, []byte, error) {
 			return c.GetRestore(ctx, s.ProjectID, s.Cluster, id)
 		},
 		judge: func(j *api.RestoreJob) (watch.State, error) {
@@ -171,8 +191,5 @@ func restoreJobKind(s *clusterScope) jobKind[api.RestoreJob] {
 		},
 		why:   func(j *api.RestoreJob) string { return j.Status() },
 		table: func(j *api.RestoreJob) *output.Table { return output.RestoreJobTable(*j, s.ProjectID) },
-		resume: func(id string) string {
-			return fmt.Sprintf("atlas-backup restore watch %s --cluster %s --project-id %s", id, s.Cluster, s.ProjectID)
-		},
 	}
 }

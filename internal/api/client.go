@@ -30,17 +30,23 @@ const DefaultBaseURL = "https://cloud.mongodb.com"
 type Options struct {
 	BaseURL     string
 	Credentials Credentials
-	Timeout     time.Duration // per request, retries included
+	Timeout     time.Duration // each attempt, body included (0: none)
 	CACertFile  string
 	APIVersion  string    // overrides the resource version sent in Accept
 	Envelope    bool      // send envelope=true and unwrap the answers
 	Pretty      bool      // send pretty=true where the operation takes it
-	Debug       io.Writer // trace every exchange here (secrets redacted); nil: off
+	Debug       io.Writer // trace every attempt here (secrets redacted); nil: off
 	UserAgent   string
-	// Retries is how many times a safe request is tried in all (default
-	// DefaultRetries); RetryWait, when set, replaces the backoff.
-	Retries   int
-	RetryWait func(attempt int, resp *http.Response) time.Duration
+	// MaxRetries bounds the retries after a first attempt (0: never retry;
+	// the CLI's default is DefaultMaxRetries), and MaxRetryWait the total
+	// waiting (0: DefaultMaxRetryWait).
+	MaxRetries   int
+	MaxRetryWait time.Duration
+	// OnRetry receives one line per retry ("retrying in 2s: 503 Service
+	// Unavailable (attempt 2 of 5)").
+	OnRetry func(string)
+	// RetryWait, when set, replaces the policy's waits (tests).
+	RetryWait func(retry int, resp *http.Response) time.Duration
 }
 
 // Client talks to the Atlas Admin API.
@@ -56,6 +62,11 @@ type Client struct {
 
 // New builds a client. It fails with ErrNoCredentials when no credentials
 // are complete.
+//
+// The transports stack, from the outside in: retries (so that each attempt
+// authenticates afresh: a new Digest nonce count, a token fetched again
+// after a 429 from the token endpoint), authentication, the --debug tracer
+// (which sees every attempt with its real headers), the network.
 func New(o Options) (*Client, error) {
 	if o.BaseURL == "" {
 		o.BaseURL = DefaultBaseURL
@@ -64,20 +75,13 @@ func New(o Options) (*Client, error) {
 	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
 		return nil, fmt.Errorf("base URL %q: must be an absolute http(s) URL such as %s", o.BaseURL, DefaultBaseURL)
 	}
-	bottom, err := baseTransport(o.CACertFile)
+	rt, err := baseTransport(o.CACertFile)
 	if err != nil {
 		return nil, err
 	}
 	if o.Debug != nil {
-		bottom = &traceTransport{w: o.Debug, base: bottom}
+		rt = &traceTransport{w: o.Debug, base: rt}
 	}
-	if o.Retries <= 0 {
-		o.Retries = DefaultRetries
-	}
-	if o.RetryWait == nil {
-		o.RetryWait = backoff
-	}
-	var rt http.RoundTripper = &retryTransport{base: bottom, attempts: o.Retries, wait: o.RetryWait}
 	c := &Client{base: base, apiVersion: o.APIVersion, envelope: o.Envelope, pretty: o.Pretty, userAgent: o.UserAgent}
 	cr := o.Credentials
 	switch cr.Method() {
@@ -93,9 +97,16 @@ func New(o Options) (*Client, error) {
 	default:
 		return nil, ErrNoCredentials
 	}
+	retry := &retryTransport{base: rt, retries: max(o.MaxRetries, 0), maxWait: o.MaxRetryWait,
+		timeout: o.Timeout, wait: o.RetryWait, notify: o.OnRetry}
+	if retry.maxWait <= 0 {
+		retry.maxWait = DefaultMaxRetryWait
+	}
+	if retry.wait == nil {
+		retry.wait = backoff
+	}
 	c.http = &http.Client{
-		Transport: rt,
-		Timeout:   o.Timeout,
+		Transport: retry,
 		// Never follow a redirect: credentials must not travel to another host.
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
@@ -108,6 +119,15 @@ type Response struct {
 	Status int
 	Header http.Header
 	Raw    []byte
+
+	method, path, contentType string
+}
+
+// bad describes an answer, or a part of it, that is not what the operation
+// answers.
+func (r *Response) bad(problem string, part []byte) *BadAnswerError {
+	return &BadAnswerError{Method: r.method, Path: r.path, Status: r.Status, ContentType: mediaTypeOf(r.contentType),
+		Problem: problem, Excerpt: excerpt(part)}
 }
 
 // call is one API operation to perform.
@@ -166,39 +186,76 @@ func (c *Client) newRequest(ctx context.Context, k call) (*http.Request, []byte,
 	return req, raw, nil
 }
 
-// do sends an operation and returns its answer, or an *Error for an error
-// answer (with envelope=true, judged by the status inside the body).
+// do sends an operation and returns its answer, or an error: an *Error for
+// an error answer (with envelope=true, judged by the status inside the
+// body), a *BadAnswerError for a success that cannot be read, an
+// *UnreachableError when the host cannot be reached at all.
 func (c *Client) do(ctx context.Context, k call) (*Response, error) {
 	req, _, err := c.newRequest(ctx, k)
 	if err != nil {
 		return nil, err
 	}
+	where := k.method + " " + req.URL.Path
 	resp, err := c.http.Do(req)
 	if err != nil {
-		var apiErr *Error // the token endpoint's refusal, under url.Error
-		if errors.As(err, &apiErr) {
-			return nil, apiErr
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err // the URL is said once, below
 		}
-		return nil, err
+		var apiErr *Error // the token endpoint's refusal
+		switch {
+		case errors.As(err, &apiErr):
+			return nil, err
+		case ctx.Err() != nil:
+			return nil, context.Cause(ctx)
+		case refused(err):
+			return nil, &UnreachableError{Host: req.URL.Host, Err: err}
+		}
+		return nil, &RequestError{Request: where, Err: err}
 	}
 	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
+	raw, err := io.ReadAll(resp.Body) // already read whole by the retry transport
 	if err != nil {
-		return nil, fmt.Errorf("reading the answer to %s %s: %w", k.method, req.URL.Path, err)
+		return nil, fmt.Errorf("%s: %w", where, err)
 	}
-	status := resp.StatusCode
+	r := &Response{Status: resp.StatusCode, Header: resp.Header, method: k.method, path: req.URL.Path, contentType: resp.Header.Get("Content-Type")}
+	status, ct := r.Status, r.contentType
 	if c.envelope && status == http.StatusOK {
-		if status, raw, err = unwrap(raw); err != nil {
-			return nil, fmt.Errorf("%s %s: %w", k.method, req.URL.Path, err)
+		if !isJSON(ct) {
+			return nil, r.bad("not JSON", raw)
 		}
+		if status, raw, err = unwrap(raw); err != nil {
+			return nil, r.bad(err.Error(), nil)
+		}
+		ct = "application/json"
+		r.Status = status
 	}
-	if status >= 400 {
-		return nil, decodeError(status, raw)
+	switch {
+	case status >= 400:
+		return nil, decodeError(status, ct, raw)
+	case status >= 300:
+		return nil, fmt.Errorf("%s: unexpected redirect %d to %s (not followed)", where, status, redactURL(resp.Header.Get("Location")))
+	case status == http.StatusNoContent || (len(raw) == 0 && k.method == http.MethodDelete):
+		return r, nil
+	case len(raw) == 0:
+		return nil, r.bad("empty body", nil)
+	case !isJSON(ct):
+		return nil, r.bad("not JSON", raw)
+	case !json.Valid(raw):
+		return nil, r.bad("invalid JSON", raw)
 	}
-	if status >= 300 {
-		return nil, fmt.Errorf("%s %s: unexpected redirect %d to %s", k.method, req.URL.Path, status, resp.Header.Get("Location"))
+	r.Raw = raw
+	return r, nil
+}
+
+// redactURL keeps a URL's scheme and host only: its path and query may
+// carry a signature.
+func redactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" {
+		return "elsewhere"
 	}
-	return &Response{Status: status, Header: resp.Header, Raw: raw}, nil
+	return u.Scheme + "://" + u.Host + "/REDACTED"
 }
 
 // unwrap reads an envelope=true answer: {"status":N,"content":X} for single

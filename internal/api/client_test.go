@@ -31,6 +31,9 @@ func newClient(t *testing.T, creds func(sandbox.Credentials) api.Credentials, o 
 	if o.RetryWait == nil {
 		o.RetryWait = func(int, *http.Response) time.Duration { return time.Millisecond }
 	}
+	if o.MaxRetries == 0 {
+		o.MaxRetries = api.DefaultMaxRetries // -1: never retry
+	}
 	c, err := api.New(o)
 	if err != nil {
 		t.Fatal(err)
@@ -100,7 +103,7 @@ func TestNeverRetriesCreates(t *testing.T) {
 }
 
 func TestGivesUpAfterRetries(t *testing.T) {
-	c, sb := newClient(t, apiKeys, api.Options{Retries: 3}, sandbox.WithFaults(
+	c, sb := newClient(t, apiKeys, api.Options{MaxRetries: 2}, sandbox.WithFaults(
 		sandbox.Fault{Operation: "listExportBuckets", Status: 500},
 	))
 	_, err := c.ListBuckets(context.Background(), sandbox.DemoProjectID, api.ListOptions{})
@@ -223,7 +226,7 @@ func TestCACert(t *testing.T) {
 	}
 	creds := apiKeys(sb.Credentials())
 	list := func(caFile string) error {
-		c, err := api.New(api.Options{BaseURL: srv.URL, Credentials: creds, CACertFile: caFile, Retries: 1})
+		c, err := api.New(api.Options{BaseURL: srv.URL, Credentials: creds, CACertFile: caFile})
 		if err != nil {
 			return err
 		}
@@ -238,5 +241,167 @@ func TestCACert(t *testing.T) {
 	}
 	if err := list(filepath.Join(t.TempDir(), "missing.pem")); err == nil || !strings.Contains(err.Error(), "--ca-cert") {
 		t.Errorf("a missing CA file: %v", err)
+	}
+}
+
+func TestCreateResentOnlyAfter429(t *testing.T) {
+	var lines []string
+	c, sb := newClient(t, apiKeys, api.Options{OnRetry: func(l string) { lines = append(lines, l) }}, sandbox.WithFaults(
+		sandbox.Fault{Operation: "createBackupExport", Status: 429, Times: 1},
+	))
+	req := api.ExportRequest{SnapshotID: sandbox.SeedSnapshotIDs("demo")[0], ExportBucketID: sandbox.DemoBucketID}
+	if _, _, err := c.CreateExport(context.Background(), sandbox.DemoProjectID, "demo", req); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(ops(sb), " "); got != "createBackupExport:Unauthorized createBackupExport:Too Many Requests createBackupExport:OK" {
+		t.Errorf("requests: %s", got)
+	}
+	if len(lines) != 1 || lines[0] != "retrying in 1ms: 429 Too Many Requests (attempt 2 of 5)" {
+		t.Errorf("retry lines %q", lines)
+	}
+
+	_, _, err := c.CreateExport(context.Background(), sandbox.DemoProjectID, "nope", req)
+	var unknown *api.OutcomeUnknownError
+	if errors.As(err, &unknown) {
+		t.Errorf("a 404 is Atlas's answer, not an unknown outcome: %v", err)
+	}
+}
+
+func TestCreateOutcomeUnknown(t *testing.T) {
+	c, sb := newClient(t, apiKeys, api.Options{}, sandbox.WithFaults(
+		sandbox.Fault{Operation: "createBackupRestoreJob", Status: 502, Times: 1},
+	))
+	_, _, err := c.CreateRestore(context.Background(), sandbox.DemoProjectID, "demo", api.RestoreRequest{
+		DeliveryType: api.DeliveryDownload, SnapshotID: sandbox.SeedSnapshotIDs("demo")[0],
+	})
+	var unknown *api.OutcomeUnknownError
+	var apiErr *api.Error
+	if !errors.As(err, &unknown) || !errors.As(err, &apiErr) || apiErr.Status != 502 {
+		t.Fatalf("want an unknown outcome around the 502, got %v", err)
+	}
+	if !strings.Contains(err.Error(), "may or may not have started a job; it was not sent again") {
+		t.Errorf("message: %v", err)
+	}
+	if got := strings.Join(ops(sb), " "); got != "createBackupRestoreJob:Unauthorized createBackupRestoreJob:Bad Gateway" {
+		t.Errorf("requests: %s", got)
+	}
+}
+
+func TestRetryWaitBounded(t *testing.T) {
+	var lines []string
+	c, sb := newClient(t, apiKeys, api.Options{
+		MaxRetryWait: 300 * time.Millisecond,
+		RetryWait:    func(int, *http.Response) time.Duration { return 200 * time.Millisecond },
+		OnRetry:      func(l string) { lines = append(lines, l) },
+	}, sandbox.WithFaults(sandbox.Fault{Operation: "listExportBuckets", Status: 503}))
+	_, err := c.ListBuckets(context.Background(), sandbox.DemoProjectID, api.ListOptions{})
+	var apiErr *api.Error
+	if !errors.As(err, &apiErr) || apiErr.Status != 503 {
+		t.Fatalf("want the 503, got %v", err)
+	}
+	// 200ms waited, then another 200ms would pass the 300ms bound.
+	if got := strings.Join(ops(sb), " "); got != "listExportBuckets:Unauthorized listExportBuckets:Service Unavailable listExportBuckets:Service Unavailable" {
+		t.Errorf("requests: %s", got)
+	}
+	if len(lines) != 1 || lines[0] != "retrying in 200ms: 503 Service Unavailable (attempt 2 of 5)" {
+		t.Errorf("retry lines %q", lines)
+	}
+}
+
+func TestNeverRetried(t *testing.T) {
+	c, sb := newClient(t, apiKeys, api.Options{MaxRetries: -1}, sandbox.WithFaults(
+		sandbox.Fault{Operation: "listExportBuckets", Status: 503, Times: 1},
+	))
+	if _, err := c.ListBuckets(context.Background(), sandbox.DemoProjectID, api.ListOptions{}); err == nil {
+		t.Fatal("MaxRetries 0 retried the 503")
+	}
+	if n := len(sb.Requests()); n != 2 { // the challenge, the 503
+		t.Errorf("%d requests, want 2", n)
+	}
+}
+
+func TestUnreachableHost(t *testing.T) {
+	srv := httptest.NewServer(http.NotFoundHandler())
+	url := srv.URL
+	srv.Close() // nothing listens there now
+	var lines []string
+	c, err := api.New(api.Options{BaseURL: url, Credentials: api.Credentials{AccessToken: "t0ken"}, MaxRetries: 4,
+		OnRetry: func(l string) { lines = append(lines, l) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.ListBuckets(context.Background(), sandbox.DemoProjectID, api.ListOptions{})
+	var unreachable *api.UnreachableError
+	if !errors.As(err, &unreachable) {
+		t.Fatalf("want an UnreachableError, got %v", err)
+	}
+	host := strings.TrimPrefix(url, "http://")
+	if want := "cannot reach " + host + ": connection refused; check the base URL (--base-url, MONGODB_ATLAS_BASE_URL, or base_url in the config)"; err.Error() != want {
+		t.Errorf("message:\n got %s\nwant %s", err, want)
+	}
+	if len(lines) != 0 {
+		t.Errorf("a refused connection was retried: %q", lines)
+	}
+}
+
+func TestRedirectNotFollowed(t *testing.T) {
+	var elsewhere []string
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		elsewhere = append(elsewhere, r.Header.Get("Authorization"))
+	}))
+	t.Cleanup(other.Close)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, other.URL+"/steal?sig=abc", http.StatusFound)
+	}))
+	t.Cleanup(srv.Close)
+	c, err := api.New(api.Options{BaseURL: srv.URL, Credentials: api.Credentials{AccessToken: "t0ken"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.ListBuckets(context.Background(), sandbox.DemoProjectID, api.ListOptions{})
+	if err == nil || !strings.Contains(err.Error(), "unexpected redirect 302") || strings.Contains(err.Error(), "sig=abc") {
+		t.Errorf("want a redirect error without the signed query, got %v", err)
+	}
+	if len(elsewhere) != 0 {
+		t.Errorf("the other host got %d requests (Authorization %q)", len(elsewhere), elsewhere)
+	}
+}
+
+func TestBadAnswers(t *testing.T) {
+	tests := []struct {
+		name, contentType, body string
+		status                  int
+		want                    string
+	}{
+		{"html error page", "text/html; charset=utf-8", "<html><body><h1>502 Bad Gateway</h1><hr>nginx</body></html>", 502,
+			`502 Bad Gateway (text/html, not an answer from Atlas): "502 Bad Gateway nginx"`},
+		{"invalid JSON", "application/json", `{"results": [`, 200,
+			`unreadable answer to GET /api/atlas/v2/groups/65f0a1b2c3d4e5f601234567/backup/exportBuckets: 200 OK, application/json: invalid JSON: "{\"results\": ["`},
+		{"empty 200", "application/json", "", 200,
+			`unreadable answer to GET /api/atlas/v2/groups/65f0a1b2c3d4e5f601234567/backup/exportBuckets: 200 OK, application/json: empty body`},
+		{"wrong content type", "text/plain", "hello", 200,
+			`unreadable answer to GET /api/atlas/v2/groups/65f0a1b2c3d4e5f601234567/backup/exportBuckets: 200 OK, text/plain: not JSON: "hello"`},
+		{"not a list", "application/json", `"results"`, 200,
+			`unreadable answer to GET /api/atlas/v2/groups/65f0a1b2c3d4e5f601234567/backup/exportBuckets: 200 OK, application/json: not a list: json: cannot unmarshal string into Go value of type struct`},
+		{"html 403 from a proxy", "text/html", "<p>Access denied</p>", 403,
+			`403 Forbidden (text/html, not an answer from Atlas): "Access denied"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", tt.contentType)
+				w.WriteHeader(tt.status)
+				w.Write([]byte(tt.body))
+			}))
+			t.Cleanup(srv.Close)
+			c, err := api.New(api.Options{BaseURL: srv.URL, Credentials: api.Credentials{AccessToken: "t0ken"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = c.ListBuckets(context.Background(), sandbox.DemoProjectID, api.ListOptions{})
+			if err == nil || !strings.HasPrefix(err.Error(), tt.want) || strings.Contains(err.Error(), "\n") {
+				t.Errorf("error:\n got %v\nwant %s", err, tt.want)
+			}
+		})
 	}
 }

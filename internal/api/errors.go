@@ -4,36 +4,62 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"mime"
+	"net"
 	"net/http"
+	"regexp"
+	"strings"
+	"time"
+	"unicode"
 )
 
-// Error is an error answer from Atlas, decoded from its ApiError body.
+// Error is an error answer: Atlas's ApiError body when it sent one, else
+// the status with a short excerpt of whatever came (a proxy's HTML page).
 type Error struct {
 	Status    int    // the HTTP status (with envelope=true, the one inside the body)
 	ErrorCode string // e.g. RESOURCE_NOT_FOUND
 	Reason    string
 	Detail    string
-	// Raw is the error body as Atlas sent it, for -o json.
+	// Raw is the error body as Atlas sent it, for -o json; nil when the
+	// body was not Atlas's JSON error.
 	Raw []byte
+	// ContentType and Excerpt describe a body that was not Atlas's error.
+	ContentType, Excerpt string
 	// TokenEndpoint is set when the OAuth token endpoint refused the service
 	// account's credentials.
 	TokenEndpoint bool
 }
 
 func (e *Error) Error() string {
-	code := e.ErrorCode
-	if code == "" {
-		code = http.StatusText(e.Status)
+	var msg string
+	switch {
+	case e.Raw == nil && e.ContentType != "":
+		msg = e.statusText() + " (" + e.ContentType + ", not an answer from Atlas)"
+		if e.Excerpt != "" {
+			msg += fmt.Sprintf(": %q", e.Excerpt)
+		}
+	default:
+		code := e.ErrorCode
+		if code == "" {
+			code = http.StatusText(e.Status)
+		}
+		detail := e.Detail
+		if detail == "" {
+			detail = e.Reason
+		}
+		msg = fmt.Sprintf("%d %s: %s", e.Status, code, detail)
 	}
-	detail := e.Detail
-	if detail == "" {
-		detail = e.Reason
-	}
-	msg := fmt.Sprintf("%d %s: %s", e.Status, code, detail)
 	if e.TokenEndpoint {
 		msg = "the OAuth token endpoint refused the service account: " + msg
 	}
 	return msg
+}
+
+// statusText is "503 Service Unavailable".
+func (e *Error) statusText() string { return statusLine(e.Status) }
+
+func statusLine(status int) string {
+	return strings.TrimSpace(fmt.Sprintf("%d %s", status, http.StatusText(status)))
 }
 
 // IsAuth reports whether the error means the credentials were refused or
@@ -43,23 +69,140 @@ func (e *Error) IsAuth() bool {
 }
 
 // decodeError turns an error answer into an *Error. A body that is not
-// Atlas's error shape still gives an *Error with the status.
-func decodeError(status int, raw []byte) *Error {
+// Atlas's error shape still gives an *Error with the status, its content
+// type and a short plain-text excerpt.
+func decodeError(status int, contentType string, raw []byte) *Error {
 	var body struct {
 		Error     int    `json:"error"`
 		ErrorCode string `json:"errorCode"`
 		Reason    string `json:"reason"`
 		Detail    string `json:"detail"`
 	}
-	e := &Error{Status: status, Raw: raw}
-	if json.Unmarshal(raw, &body) == nil {
-		e.ErrorCode, e.Reason, e.Detail = body.ErrorCode, body.Reason, body.Detail
+	e := &Error{Status: status, Reason: http.StatusText(status)}
+	if isJSON(contentType) && json.Unmarshal(raw, &body) == nil && (body.ErrorCode != "" || body.Detail != "" || body.Error != 0) {
+		e.Raw, e.ErrorCode, e.Detail = raw, body.ErrorCode, body.Detail
+		if body.Reason != "" {
+			e.Reason = body.Reason
+		}
+		return e
 	}
-	if e.Reason == "" {
-		e.Reason = http.StatusText(status)
-	}
+	e.ContentType, e.Excerpt = mediaTypeOf(contentType), excerpt(raw)
 	return e
 }
+
+// BadAnswerError is a success status whose body cannot be what the
+// operation answers: empty, not JSON, or JSON of the wrong shape.
+type BadAnswerError struct {
+	Method, Path string
+	Status       int
+	ContentType  string
+	Problem      string // "empty", "not JSON", "invalid JSON: …"
+	Excerpt      string
+}
+
+func (e *BadAnswerError) Error() string {
+	msg := fmt.Sprintf("unreadable answer to %s %s: %d %s", e.Method, e.Path, e.Status, http.StatusText(e.Status))
+	if e.ContentType != "" {
+		msg += ", " + e.ContentType
+	}
+	msg += ": " + e.Problem
+	if e.Excerpt != "" {
+		msg += fmt.Sprintf(": %q", e.Excerpt)
+	}
+	return msg
+}
+
+// TimeoutError is an attempt that took longer than the per-request timeout.
+type TimeoutError struct {
+	After time.Duration
+	Err   error
+}
+
+func (e *TimeoutError) Error() string {
+	return fmt.Sprintf("no complete answer within %s (--http-timeout)", e.After)
+}
+func (e *TimeoutError) Unwrap() error { return e.Err }
+
+// BodyError is an answer whose body could not be read to its end: the
+// connection dropped or stalled after the status line.
+type BodyError struct {
+	Status int
+	Err    error
+}
+
+func (e *BodyError) Error() string {
+	return fmt.Sprintf("reading the answer (%d %s): %s", e.Status, http.StatusText(e.Status), describe(e.Err))
+}
+func (e *BodyError) Unwrap() error { return e.Err }
+
+// RequestError is a request that got no (whole) answer: a connection
+// dropped or reset, a timeout.
+type RequestError struct {
+	Request string // "GET /api/atlas/v2/…"
+	Err     error
+}
+
+func (e *RequestError) Error() string { return e.Request + ": " + describe(e.Err) }
+func (e *RequestError) Unwrap() error { return e.Err }
+
+// UnreachableError is a host that could not be reached at all: it is
+// unknown, or refuses connections. Nothing was sent.
+type UnreachableError struct {
+	Host string
+	Err  error
+}
+
+func (e *UnreachableError) Error() string {
+	why := "connection refused"
+	var dnsErr *net.DNSError
+	if errors.As(e.Err, &dnsErr) {
+		why = "the host name does not resolve"
+	}
+	return fmt.Sprintf("cannot reach %s: %s; check the base URL (--base-url, MONGODB_ATLAS_BASE_URL, or base_url in the config)", e.Host, why)
+}
+func (e *UnreachableError) Unwrap() error { return e.Err }
+
+// OutcomeUnknownError is a create whose request went out but whose answer
+// did not say what happened (a 5xx, a dropped connection, a timeout, an
+// unreadable answer, or an interrupt). It was not sent again; the job may
+// or may not exist. Check, when set, is the command that tells.
+type OutcomeUnknownError struct {
+	Err   error
+	Check string
+}
+
+func (e *OutcomeUnknownError) Error() string {
+	msg := e.Err.Error() + "\nThe create may or may not have started a job; it was not sent again."
+	if e.Check != "" {
+		msg += " Check with: " + e.Check
+	}
+	return msg
+}
+func (e *OutcomeUnknownError) Unwrap() error { return e.Err }
+
+// createOutcome sorts a create's failure: Atlas's definite refusal, or
+// nothing sent at all, pass as they are; anything else leaves the outcome
+// unknown.
+func createOutcome(err error) error {
+	var apiErr *Error
+	var bad *BadAnswerError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &apiErr) && apiErr.Status < 500 && !errors.As(err, &bad):
+		return err // Atlas answered, and did nothing
+	case errors.Is(err, ErrNoCredentials), errors.As(err, new(*UnreachableError)),
+		errors.As(err, new(*notSentError)), connectTimedOut(err):
+		return err // nothing reached Atlas
+	}
+	return &OutcomeUnknownError{Err: err}
+}
+
+// NotFoundError is something the user named that a lookup did not find
+// (no completed snapshot for latest, no bucket of that name).
+type NotFoundError struct{ Msg string }
+
+func (e *NotFoundError) Error() string { return e.Msg }
 
 // ErrNoCredentials means no way to authenticate was configured.
 var ErrNoCredentials = errors.New(`no credentials: set one of
@@ -67,3 +210,52 @@ var ErrNoCredentials = errors.New(`no credentials: set one of
   MONGODB_ATLAS_CLIENT_ID and MONGODB_ATLAS_CLIENT_SECRET (a service account), or
   MONGODB_ATLAS_PUBLIC_API_KEY and MONGODB_ATLAS_PRIVATE_API_KEY (API keys),
 or the same keys in the config file (atlas-backup config set ...)`)
+
+// isJSON reports a JSON media type: application/json or Atlas's
+// application/vnd.atlas.VERSION+json.
+func isJSON(contentType string) bool {
+	mt := mediaTypeOf(contentType)
+	return mt == "application/json" || (strings.HasPrefix(mt, "application/") && strings.HasSuffix(mt, "+json"))
+}
+
+// mediaTypeOf is the media type of a Content-Type, without parameters.
+func mediaTypeOf(contentType string) string {
+	if contentType == "" {
+		return ""
+	}
+	mt, _, err := mime.ParseMediaType(contentType)
+	if err != nil {
+		return excerptOf(contentType, 40)
+	}
+	return mt
+}
+
+var (
+	htmlSkip = regexp.MustCompile(`(?is)<(script|style|head)\b.*?</(script|style|head)\s*>|<!--.*?-->`)
+	htmlTag  = regexp.MustCompile(`(?s)<[^>]*>`)
+)
+
+// excerpt is at most a short line of plain text from a body: tags,
+// entities and control characters dropped, white space folded.
+func excerpt(raw []byte) string {
+	s := string(raw)
+	if strings.Contains(s, "<") {
+		s = htmlTag.ReplaceAllString(htmlSkip.ReplaceAllString(s, " "), " ")
+		s = strings.NewReplacer("&nbsp;", " ", "&amp;", "&", "&lt;", "<", "&gt;", ">", "&quot;", `"`, "&#39;", "'").Replace(s)
+	}
+	return excerptOf(s, 80)
+}
+
+func excerptOf(s string, limit int) string {
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsSpace(r) || !unicode.IsPrint(r) {
+			return ' '
+		}
+		return r
+	}, s)
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > limit {
+		s = string(r[:limit]) + "…"
+	}
+	return s
+}

@@ -10,18 +10,20 @@ import (
 type UnknownStateError struct{ State string }
 
 func (e *UnknownStateError) Error() string {
-	return fmt.Sprintf("unknown export state %q (known: Queued, InProgress, Successful, Failed, Cancelled)", e.State)
+	return fmt.Sprintf("unknown export state %q (known: %s)", e.State,
+		strings.Join([]string{ExportQueued, ExportInProgress, ExportSuccessful, ExportFailed, ExportCancelled}, ", "))
 }
 
 // Ended judges an export job: whether it has reached an end state and
 // whether that end is a success. States compare case-insensitively.
 func (j *ExportJob) Ended() (ended, ok bool, err error) {
-	switch strings.ToLower(j.State) {
-	case "queued", "inprogress":
+	is := func(state string) bool { return strings.EqualFold(j.State, state) }
+	switch {
+	case is(ExportQueued), is(ExportInProgress):
 		return false, false, nil
-	case "successful":
+	case is(ExportSuccessful):
 		return true, true, nil
-	case "failed", "cancelled":
+	case is(ExportFailed), is(ExportCancelled):
 		return true, false, nil
 	}
 	return false, false, &UnknownStateError{State: j.State}
@@ -44,15 +46,12 @@ func (j *ExportJob) Reason() string {
 	return strings.TrimPrefix(j.StateReason.ErrorCode+": "+j.StateReason.Message, ": ")
 }
 
-// Ended judges a restore job, which has no state field: it has ended when it
-// is failed, cancelled or expired (unsuccessfully), or finished, or (for a
-// download) has its delivery URL (successfully).
+// Ended judges a restore job by its Status: it has ended when the status
+// is anything but Pending, successfully when it is Succeeded.
 func (j *RestoreJob) Ended() (ended, ok bool) {
-	switch {
-	case j.Failed, j.Cancelled, j.Expired:
-		return true, false
-	case j.FinishedAt != nil, j.DeliveryType == DeliveryDownload && len(j.DeliveryURL) > 0:
-		return true, true
-	}
-	return false, false
+	s := j.Status()
+	return s != RestorePending, s == RestoreSucceeded
 }
+
+func (j *ExportJob) jobID() string  { return j.ID }
+func (j *RestoreJob) jobID() string { return j.ID }

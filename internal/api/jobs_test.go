@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/atlas-backup/atlas-backup/internal/api"
 )
@@ -89,7 +90,10 @@ func TestIsTransient(t *testing.T) {
 		{"404", &api.Error{Status: 404}, false},
 		{"token endpoint 503", &api.Error{Status: 503, TokenEndpoint: true}, false},
 		{"dropped connection", &url.Error{Op: "Get", URL: "http://x", Err: io.EOF}, true},
-		{"refused", &url.Error{Op: "Get", URL: "http://x", Err: &net.OpError{Op: "dial", Err: syscall.ECONNREFUSED}}, true},
+		{"refused", &url.Error{Op: "Get", URL: "http://x", Err: &net.OpError{Op: "dial", Err: syscall.ECONNREFUSED}}, false},
+		{"unknown host", &net.OpError{Op: "dial", Err: &net.DNSError{Err: "no such host", Name: "x", IsNotFound: true}}, false},
+		{"timeout", &api.TimeoutError{After: time.Second}, true},
+		{"cut body", &api.BodyError{Status: 200, Err: io.ErrUnexpectedEOF}, true},
 		{"unreadable answer", fmt.Errorf("unreadable answer from Atlas: %w", syntaxErr), false},
 		{"http on https", &url.Error{Op: "Get", URL: "https://x", Err: errors.New("http: server gave HTTP response to HTTPS client")}, false},
 		{"cancelled", &url.Error{Op: "Get", URL: "http://x", Err: context.Canceled}, false},

@@ -83,21 +83,32 @@ const (
 	DeliveryPointInTime = "pointInTime"
 )
 
+// Restore job statuses, derived by Status.
+const (
+	RestorePending   = "Pending"
+	RestoreSucceeded = "Succeeded"
+	RestoreFailed    = "Failed"
+	RestoreCancelled = "Cancelled"
+	RestoreExpired   = "Expired"
+)
+
 // Status is the restore job's state as one word, derived from its flags
 // (Atlas has no state field for restores): Cancelled, Failed, Expired,
-// Succeeded (finished, or a download with its URL), or Pending.
+// Succeeded (finished, or a download with its URL), or Pending. It is the
+// one definition of a restore's end: the STATUS column and the watcher
+// both read it.
 func (j *RestoreJob) Status() string {
 	switch {
 	case j.Cancelled:
-		return "Cancelled"
+		return RestoreCancelled
 	case j.Failed:
-		return "Failed"
+		return RestoreFailed
 	case j.Expired:
-		return "Expired"
+		return RestoreExpired
 	case j.FinishedAt != nil, j.DeliveryType == DeliveryDownload && len(j.DeliveryURL) > 0:
-		return "Succeeded"
+		return RestoreSucceeded
 	default:
-		return "Pending"
+		return RestorePending
 	}
 }
 

@@ -31,23 +31,32 @@ func CreateRestoreCall(projectID, cluster string, r RestoreRequest) Call {
 // DryRun describes the request a call would send, without sending it.
 func (c *Client) DryRun(ctx context.Context, k Call) (*DryRun, error) { return c.dryRun(ctx, k) }
 
-// CreateExport starts an export job.
+// CreateExport starts an export job. A failure that leaves unknown whether
+// a job was started is an *OutcomeUnknownError.
 func (c *Client) CreateExport(ctx context.Context, projectID, cluster string, r ExportRequest) (*ExportJob, []byte, error) {
-	return decodeOne[ExportJob](c.do(ctx, CreateExportCall(projectID, cluster, r)))
+	job, raw, err := decodeOne[ExportJob](c.do(ctx, CreateExportCall(projectID, cluster, r)))
+	return job, raw, createOutcome(err)
 }
 
-// CreateRestore starts a restore job.
+// CreateRestore starts a restore job. A failure that leaves unknown whether
+// a job was started is an *OutcomeUnknownError.
 func (c *Client) CreateRestore(ctx context.Context, projectID, cluster string, r RestoreRequest) (*RestoreJob, []byte, error) {
-	return decodeOne[RestoreJob](c.do(ctx, CreateRestoreCall(projectID, cluster, r)))
+	job, raw, err := decodeOne[RestoreJob](c.do(ctx, CreateRestoreCall(projectID, cluster, r)))
+	return job, raw, createOutcome(err)
 }
 
+// decodeOne decodes a single object; an answer of another shape (an array,
+// a string, an object without an id) is a *BadAnswerError.
 func decodeOne[T any](resp *Response, err error) (*T, []byte, error) {
 	if err != nil {
 		return nil, nil, err
 	}
 	var v T
 	if err := json.Unmarshal(resp.Raw, &v); err != nil {
-		return nil, resp.Raw, fmt.Errorf("unreadable answer from Atlas: %w", err)
+		return nil, nil, resp.bad("not the object expected: "+err.Error(), resp.Raw)
+	}
+	if id, ok := any(&v).(interface{ jobID() string }); ok && id.jobID() == "" {
+		return nil, nil, resp.bad("the object has no id", resp.Raw)
 	}
 	return &v, resp.Raw, nil
 }
@@ -76,6 +85,7 @@ func list[T any](ctx context.Context, c *Client, k call, o ListOptions) (*List[T
 	}
 	page := max(o.Page, 1)
 	var all []json.RawMessage
+	var last *Response
 	for {
 		q := url.Values{}
 		if o.Page > 0 || o.All {
@@ -86,6 +96,7 @@ func list[T any](ctx context.Context, c *Client, k call, o ListOptions) (*List[T
 		}
 		k.query = q
 		resp, err := c.do(ctx, k)
+		last = resp
 		if err != nil {
 			return nil, err
 		}
@@ -96,7 +107,7 @@ func list[T any](ctx context.Context, c *Client, k call, o ListOptions) (*List[T
 			} `json:"links"`
 		}
 		if err := json.Unmarshal(resp.Raw, &body); err != nil {
-			return nil, fmt.Errorf("unreadable list from Atlas: %w", err)
+			return nil, resp.bad("not a list: "+err.Error(), resp.Raw)
 		}
 		all = append(all, body.Results...)
 		next := false
@@ -113,7 +124,7 @@ func list[T any](ctx context.Context, c *Client, k call, o ListOptions) (*List[T
 	raw.WriteByte('[')
 	for i, item := range all {
 		if err := json.Unmarshal(item, &out.Items[i]); err != nil {
-			return nil, fmt.Errorf("unreadable list item from Atlas: %w", err)
+			return nil, last.bad(fmt.Sprintf("list item %d is not the object expected: %v", i+1, err), item)
 		}
 		if i > 0 {
 			raw.WriteByte(',')

@@ -6,20 +6,16 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/url"
 	"os"
 	"regexp"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 )
 
@@ -46,8 +42,12 @@ func (c Credentials) Method() string {
 
 // baseTransport is the bottom of the stack: proxies from the environment
 // (HTTPS_PROXY, NO_PROXY) and an extra CA bundle when one is given.
+// Connections are set up within connectTimeout; the per-request timeout
+// (retryTransport) bounds the rest.
 func baseTransport(caCertFile string) (http.RoundTripper, error) {
 	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.DialContext = (&net.Dialer{Timeout: connectTimeout, KeepAlive: 30 * time.Second}).DialContext
+	t.TLSHandshakeTimeout = connectTimeout
 	if caCertFile == "" {
 		return t, nil
 	}
@@ -97,7 +97,7 @@ const tokenRefreshMargin = time.Minute
 func (t *oauthTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	tok, err := t.accessToken(req.Context())
 	if err != nil {
-		return nil, err
+		return nil, &notSentError{err}
 	}
 	r := req.Clone(req.Context())
 	r.Header.Set("Authorization", "Bearer "+tok)
@@ -111,11 +111,10 @@ func (t *oauthTransport) accessToken(ctx context.Context) (string, error) {
 		return t.token, nil
 	}
 	form := url.Values{"grant_type": {"client_credentials"}}.Encode()
-	req, err := http.NewRequestWithContext(withRetry(ctx), http.MethodPost, t.tokenURL, strings.NewReader(form))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, t.tokenURL, strings.NewReader(form))
 	if err != nil {
 		return "", err
 	}
-	req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader(form)), nil }
 	// As golang.org/x/oauth2 does (AuthStyleInHeader): URL-encode, then Basic.
 	req.SetBasicAuth(url.QueryEscape(t.clientID), url.QueryEscape(t.secret))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
@@ -131,7 +130,7 @@ func (t *oauthTransport) accessToken(ctx context.Context) (string, error) {
 		return "", err
 	}
 	if resp.StatusCode != http.StatusOK {
-		e := decodeError(resp.StatusCode, raw)
+		e := decodeError(resp.StatusCode, resp.Header.Get("Content-Type"), raw)
 		e.TokenEndpoint = resp.StatusCode < 500 && resp.StatusCode != http.StatusTooManyRequests
 		return "", e
 	}
@@ -144,110 +143,6 @@ func (t *oauthTransport) accessToken(ctx context.Context) (string, error) {
 	}
 	t.token, t.expires = body.AccessToken, t.now().Add(time.Duration(body.ExpiresIn)*time.Second)
 	return t.token, nil
-}
-
-// retryKey marks a request that may be sent again though it is not a GET
-// (the token request: it creates nothing that matters).
-type retryKey struct{}
-
-func withRetry(ctx context.Context) context.Context { return context.WithValue(ctx, retryKey{}, true) }
-
-// retryTransport resends GETs (and requests marked withRetry) after
-// connection errors, 429 and 5xx other than 501, honouring Retry-After.
-// Nothing that creates or cancels a job is ever resent.
-type retryTransport struct {
-	base     http.RoundTripper
-	attempts int
-	wait     func(attempt int, resp *http.Response) time.Duration
-}
-
-// DefaultRetries is how many times a safe request is tried in all.
-const DefaultRetries = 4
-
-func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	retryable := req.Method == http.MethodGet || req.Context().Value(retryKey{}) != nil
-	for attempt := 1; ; attempt++ {
-		r := req
-		if attempt > 1 && req.GetBody != nil {
-			r = req.Clone(req.Context())
-			body, err := req.GetBody()
-			if err != nil {
-				return nil, err
-			}
-			r.Body = body
-		}
-		resp, err := t.base.RoundTrip(r)
-		if !retryable || attempt >= t.attempts || !transient(req.Context(), resp, err) {
-			return resp, err
-		}
-		wait := t.wait(attempt, resp)
-		if resp != nil {
-			io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-		}
-		timer := time.NewTimer(wait)
-		select {
-		case <-req.Context().Done():
-			timer.Stop()
-			return nil, req.Context().Err()
-		case <-timer.C:
-		}
-	}
-}
-
-// transient reports whether an outcome is worth another try.
-func transient(ctx context.Context, resp *http.Response, err error) bool {
-	if ctx.Err() != nil {
-		return false
-	}
-	if err != nil {
-		return unreachable(err)
-	}
-	return transientStatus(resp.StatusCode)
-}
-
-func transientStatus(status int) bool {
-	return status == http.StatusTooManyRequests || (status >= 500 && status != http.StatusNotImplemented)
-}
-
-// IsTransient reports whether an error from a safe request may go away if
-// the request is sent again later: a 429, a 5xx other than 501, or a failure
-// to reach Atlas at all. Cancellations and deadlines are not transient.
-func IsTransient(err error) bool {
-	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return false
-	}
-	var apiErr *Error
-	if errors.As(err, &apiErr) {
-		return !apiErr.TokenEndpoint && transientStatus(apiErr.Status)
-	}
-	return unreachable(err)
-}
-
-// unreachable reports whether err is a failure to reach Atlas or to hear its
-// answer out: a refused, reset or dropped connection, or a network timeout.
-// An answer that cannot be read, a TLS certificate Atlas cannot prove, or an
-// http URL on an https server will not get better by asking again.
-func unreachable(err error) bool {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		err = ue.Err // url.Error is a net.Error itself, whatever it wraps
-	}
-	var netErr net.Error
-	return errors.As(err, &netErr) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
-		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.ECONNREFUSED)
-}
-
-// backoff waits as Retry-After says (capped at 30s), else 0.5s, 1s, 2s…
-// up to 8s, with jitter.
-func backoff(attempt int, resp *http.Response) time.Duration {
-	if resp != nil {
-		if s, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && s >= 0 {
-			return min(time.Duration(s)*time.Second, 30*time.Second)
-		}
-	}
-	d := min(500*time.Millisecond<<(attempt-1), 8*time.Second)
-	return d/2 + rand.N(d/2+1)
 }
 
 // traceTransport writes each exchange to w, with secrets shown as REDACTED.
@@ -269,7 +164,7 @@ func (t *traceTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp, err := t.base.RoundTrip(req)
 	var out bytes.Buffer
 	fmt.Fprintf(&out, "> %s %s\n", req.Method, req.URL.Redacted())
-	writeHeaders(&out, "> ", req.Header)
+	WriteHeaders(&out, "> ", req.Header)
 	if len(reqBody) > 0 {
 		fmt.Fprintf(&out, "> \n%s\n", redactBody(reqBody))
 	}
@@ -278,9 +173,10 @@ func (t *traceTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	} else {
 		raw, rerr := io.ReadAll(resp.Body)
 		resp.Body.Close()
-		resp.Body = io.NopCloser(bytes.NewReader(raw))
+		// The next layer sees the same bytes and the same read error.
+		resp.Body = io.NopCloser(io.MultiReader(bytes.NewReader(raw), errReader{rerr}))
 		fmt.Fprintf(&out, "< %s %s (%s)\n", resp.Proto, resp.Status, time.Since(began).Round(time.Millisecond))
-		writeHeaders(&out, "< ", resp.Header)
+		WriteHeaders(&out, "< ", resp.Header)
 		if len(raw) > 0 {
 			fmt.Fprintf(&out, "< \n%s\n", redactBody(raw))
 		}
@@ -298,7 +194,9 @@ func (t *traceTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 // secretHeaders are shown as REDACTED (with their scheme, for Authorization).
 var secretHeaders = map[string]bool{"Authorization": true, "Cookie": true, "Set-Cookie": true}
 
-func writeHeaders(w io.Writer, prefix string, h http.Header) {
+// WriteHeaders writes headers sorted, one a line after prefix, with
+// credentials shown as REDACTED: the --debug trace and --dry-run both use it.
+func WriteHeaders(w io.Writer, prefix string, h http.Header) {
 	keys := make([]string, 0, len(h))
 	for k := range h {
 		keys = append(keys, k)
@@ -335,4 +233,14 @@ func redactBody(b []byte) []byte {
 		}
 		return append(append([]byte{}, sub[2]...), "REDACTED"...)
 	})
+}
+
+// errReader returns err (or EOF when err is nil) on every read.
+type errReader struct{ err error }
+
+func (r errReader) Read([]byte) (int, error) {
+	if r.err == nil {
+		return 0, io.EOF
+	}
+	return 0, r.err
 }

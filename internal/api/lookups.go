@@ -1,0 +1,67 @@
+package api
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+)
+
+// Patterns the API states for IDs and cluster names: the CLI checks its
+// input against them before anything is sent.
+var (
+	IDPattern          = regexp.MustCompile(`^[a-f0-9]{24}$`)
+	ClusterNamePattern = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9-]*$`)
+)
+
+// Latest, as a snapshot ID, names a cluster's newest completed snapshot.
+const Latest = "latest"
+
+// ResolveSnapshot turns Latest into the cluster's newest completed
+// snapshot (returned too, so the caller can say which it took); any other
+// ID is returned as it is, with a nil snapshot. A cluster without a
+// completed snapshot is a *NotFoundError.
+func (c *Client) ResolveSnapshot(ctx context.Context, projectID, cluster, id string) (string, *Snapshot, error) {
+	if id != Latest {
+		return id, nil, nil
+	}
+	snaps, err := c.ListSnapshots(ctx, projectID, cluster, ListOptions{All: true})
+	if err != nil {
+		return "", nil, err
+	}
+	var newest *Snapshot
+	for i, s := range snaps.Items {
+		if s.Status == SnapshotCompleted && s.CreatedAt != nil && (newest == nil || s.CreatedAt.After(*newest.CreatedAt)) {
+			newest = &snaps.Items[i]
+		}
+	}
+	if newest == nil {
+		return "", nil, &NotFoundError{Msg: fmt.Sprintf("--snapshot-id latest: cluster %s has no completed snapshot", cluster)}
+	}
+	return newest.ID, newest, nil
+}
+
+// ResolveBucket turns an export bucket's name into its ID (returning the
+// bucket too); an ID is returned as it is, with a nil bucket. An unknown
+// name is a *NotFoundError that lists the names there are.
+func (c *Client) ResolveBucket(ctx context.Context, projectID, nameOrID string) (string, *Bucket, error) {
+	if IDPattern.MatchString(nameOrID) {
+		return nameOrID, nil, nil
+	}
+	buckets, err := c.ListBuckets(ctx, projectID, ListOptions{All: true})
+	if err != nil {
+		return "", nil, err
+	}
+	var names []string
+	for i, b := range buckets.Items {
+		if b.BucketName == nameOrID {
+			return b.ID, &buckets.Items[i], nil
+		}
+		names = append(names, b.BucketName)
+	}
+	known := "the project has no export buckets"
+	if len(names) > 0 {
+		known = "known: " + strings.Join(names, ", ")
+	}
+	return "", nil, &NotFoundError{Msg: fmt.Sprintf("--bucket-id %q: no export bucket of that name in project %s (%s)", nameOrID, projectID, known)}
+}

@@ -1,0 +1,271 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"syscall"
+	"time"
+)
+
+// The retry policy: the one place that decides whether a request is sent
+// again, and when.
+//
+//   - GET, HEAD and the DELETE that cancels a restore are sent again after a connection error (before the answer or
+//     while reading it), a timeout, a 429, or a 5xx other than 501.
+//   - A create (POST) is sent again only after a 429 (Atlas refused it before
+//     doing anything), a connect timeout, or a failure to get its OAuth token
+//     (nothing went out). Any other
+//     failure after its body went out is never resent: the create may have
+//     started a job.
+//   - A refused connection or an unknown host is not retried at all: it
+//     ends at once with an *UnreachableError.
+//   - The wait is Retry-After when the answer has one (seconds or an HTTP
+//     date), else capped exponential backoff with full jitter. Retries and
+//     the total time waited are bounded; every wait ends at once when the
+//     context is done.
+const (
+	DefaultMaxRetries   = 4               // retries after the first attempt
+	DefaultMaxRetryWait = 2 * time.Minute // total waiting between attempts
+	retryBase           = time.Second     // the first backoff's upper bound
+	retryCap            = 30 * time.Second
+	connectTimeout      = 10 * time.Second
+)
+
+// notSentError is a failure before the request went out (getting the
+// OAuth token for it): safe to retry whatever the method.
+type notSentError struct{ err error }
+
+func (e *notSentError) Error() string { return e.err.Error() }
+func (e *notSentError) Unwrap() error { return e.err }
+
+// retryTransport applies the retry policy. It reads each answer's body in
+// full, within the attempt, so that a connection lost in the middle of a
+// body is a failed attempt like any other, and it bounds each attempt by the
+// per-request timeout.
+type retryTransport struct {
+	base    http.RoundTripper
+	retries int           // after the first attempt; 0: never retry
+	maxWait time.Duration // total waiting
+	timeout time.Duration // each attempt, body included; 0: none
+	wait    func(retry int, resp *http.Response) time.Duration
+	notify  func(string) // one line per retry
+}
+
+func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	ctx := req.Context()
+	var waited time.Duration
+	for attempt := 1; ; attempt++ {
+		resp, raw, err := t.attempt(req, attempt)
+		reason, again := retryable(req, answerStatus(req, resp, raw), err)
+		if !again || attempt > t.retries {
+			return resp, err
+		}
+		wait := t.wait(attempt, resp)
+		if waited+wait > t.maxWait {
+			return resp, err
+		}
+		waited += wait
+		if t.notify != nil {
+			t.notify(fmt.Sprintf("retrying in %s: %s (attempt %d of %d)", roundWait(wait), reason, attempt+1, t.retries+1))
+		}
+		timer := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			return nil, context.Cause(ctx)
+		case <-timer.C:
+		}
+	}
+}
+
+// attempt sends the request once and reads the whole answer.
+func (t *retryTransport) attempt(req *http.Request, n int) (*http.Response, []byte, error) {
+	ctx, cancel := req.Context(), context.CancelFunc(func() {})
+	if t.timeout > 0 {
+		ctx, cancel = context.WithTimeout(ctx, t.timeout)
+	}
+	defer cancel()
+	r := req.Clone(ctx)
+	if n > 1 && req.GetBody != nil {
+		body, err := req.GetBody()
+		if err != nil {
+			return nil, nil, err
+		}
+		r.Body = body
+	}
+	timedOut := func(err error) error {
+		if req.Context().Err() == nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return &TimeoutError{After: t.timeout, Err: err}
+		}
+		return err
+	}
+	resp, err := t.base.RoundTrip(r)
+	if err != nil {
+		return nil, nil, timedOut(err)
+	}
+	raw, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		return nil, nil, &BodyError{Status: resp.StatusCode, Err: timedOut(err)}
+	}
+	resp.Body = io.NopCloser(bytes.NewReader(raw))
+	return resp, raw, nil
+}
+
+// answerStatus is the status an answer means: with envelope=true, a 200
+// carries the real one in its body. 0 when there is no answer.
+func answerStatus(req *http.Request, resp *http.Response, raw []byte) int {
+	if resp == nil {
+		return 0
+	}
+	if resp.StatusCode == http.StatusOK && req.URL.Query().Get("envelope") == "true" {
+		var env struct {
+			Status int `json:"status"`
+		}
+		if json.Unmarshal(raw, &env) == nil && env.Status >= 400 {
+			return env.Status
+		}
+	}
+	return resp.StatusCode
+}
+
+// retryable applies the policy to one outcome (the answer's status, or an
+// error), and says why in a few words.
+func retryable(req *http.Request, status int, err error) (reason string, again bool) {
+	if req.Context().Err() != nil {
+		return "", false
+	}
+	idempotent := req.Method == http.MethodGet || req.Method == http.MethodHead || req.Method == http.MethodDelete
+	if err != nil {
+		if errors.As(err, new(*notSentError)) || connectTimedOut(err) {
+			idempotent = true // nothing went out: safe to send, whatever the method
+		}
+		var apiErr *Error // the token endpoint's answer
+		switch {
+		case errors.As(err, &apiErr):
+			return apiErr.statusText(), idempotent && transientStatus(apiErr.Status)
+		case refused(err):
+			return "", false
+		}
+		return describe(err), idempotent && unreachable(err)
+	}
+	reason = statusLine(status)
+	switch {
+	case status == http.StatusTooManyRequests:
+		return reason, true
+	case transientStatus(status):
+		return reason, idempotent
+	}
+	return "", false
+}
+
+func transientStatus(status int) bool {
+	return status == http.StatusTooManyRequests || (status >= 500 && status != http.StatusNotImplemented)
+}
+
+// IsTransient reports whether an error from a safe request may go away if
+// the request is sent again later: a 429, a 5xx other than 501, a timeout,
+// or a connection lost. Cancellations, refused connections and unknown
+// hosts are not transient.
+func IsTransient(err error) bool {
+	if err == nil || errors.Is(err, context.Canceled) {
+		return false
+	}
+	var apiErr *Error
+	if errors.As(err, &apiErr) {
+		return !apiErr.TokenEndpoint && transientStatus(apiErr.Status)
+	}
+	return !refused(err) && unreachable(err)
+}
+
+// unreachable reports whether err is a failure to reach Atlas or to hear its
+// answer out: a reset or dropped connection, or a timeout. An answer that
+// cannot be read, a TLS certificate Atlas cannot prove, or an http URL on an
+// https server will not get better by asking again.
+func unreachable(err error) bool {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err // url.Error is a net.Error itself, whatever it wraps
+	}
+	var netErr net.Error
+	var timeout *TimeoutError
+	return errors.As(err, &timeout) || errors.As(err, &netErr) || errors.Is(err, io.EOF) ||
+		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
+}
+
+// refused reports a failure that ends at once: an unknown host or a refused
+// connection, so nothing reached a server.
+func refused(err error) bool {
+	var dnsErr *net.DNSError
+	return errors.As(err, &dnsErr) || errors.Is(err, syscall.ECONNREFUSED)
+}
+
+// connectTimedOut reports a connection that could not be set up in time:
+// nothing was sent.
+func connectTimedOut(err error) bool {
+	var opErr *net.OpError
+	return errors.As(err, &opErr) && opErr.Op == "dial" && opErr.Timeout()
+}
+
+// describe names a transport failure in a few words, for the retry line.
+func describe(err error) string {
+	var timeout *TimeoutError
+	var body *BodyError
+	switch {
+	case errors.As(err, &body):
+		return body.Error()
+	case errors.As(err, &timeout):
+		return timeout.Error()
+	case connectTimedOut(err):
+		return "connect timeout"
+	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+		return "connection lost before the whole answer came"
+	case errors.Is(err, syscall.ECONNRESET):
+		return "connection reset"
+	}
+	return err.Error()
+}
+
+// backoff is the wait before retry n: Retry-After when the answer has one,
+// else a random time up to min(retryCap, retryBase·2ⁿ⁻¹) (full jitter).
+func backoff(n int, resp *http.Response) time.Duration {
+	if d, ok := retryAfter(resp, time.Now()); ok {
+		return d
+	}
+	return rand.N(min(retryCap, retryBase<<min(n-1, 16)) + 1)
+}
+
+// retryAfter reads a Retry-After header: delay-seconds or an HTTP date.
+func retryAfter(resp *http.Response, now time.Time) (time.Duration, bool) {
+	if resp == nil {
+		return 0, false
+	}
+	v := resp.Header.Get("Retry-After")
+	if v == "" {
+		return 0, false
+	}
+	if s, err := strconv.Atoi(v); err == nil && s >= 0 {
+		return time.Duration(min(s, 1<<20)) * time.Second, true
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return max(t.Sub(now), 0), true
+	}
+	return 0, false
+}
+
+// roundWait shows a wait as a person reads it: 2s, 1.5s, 350ms.
+func roundWait(d time.Duration) string {
+	if d >= time.Second {
+		return d.Round(100 * time.Millisecond).String()
+	}
+	return d.Round(time.Millisecond).String()
+}
