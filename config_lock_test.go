@@ -1,11 +1,8 @@
 package main
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -14,27 +11,11 @@ import (
 	"github.com/atlas-backup/atlas-backup/internal/config"
 )
 
-// atlasBackup runs the test binary as atlas-backup with the config file at
-// path and returns its exit code and output.
-func atlasBackup(t *testing.T, path string, args ...string) (code int, stdout, stderr string) {
-	t.Helper()
-	c := exec.Command(os.Args[0], args...)
-	c.Env = append(os.Environ(), runMainEnv+"=1",
-		config.EnvConfig+"="+path, config.EnvProfile+"=",
-		"MONGODB_ATLAS_PROJECT_ID=65f0a1b2c3d4e5f601234567",
-		"MONGODB_ATLAS_BASE_URL=http://127.0.0.1:1", // nothing may be sent
-	)
-	var out, errOut bytes.Buffer
-	c.Stdout, c.Stderr = &out, &errOut
-	err := c.Run()
-	var ee *exec.ExitError
-	switch {
-	case errors.As(err, &ee):
-		code = ee.ExitCode()
-	case err != nil:
-		t.Fatal(err)
-	}
-	return code, out.String(), errOut.String()
+// configRun runs atlas-backup with the config file at path, and nothing to
+// talk to: no request may be sent.
+func configRun(t *testing.T, path string, args ...string) cliResult {
+	return runAtlasBackup(t, []string{config.EnvConfig + "=" + path,
+		"MONGODB_ATLAS_PROJECT_ID=65f0a1b2c3d4e5f601234567", "MONGODB_ATLAS_BASE_URL=http://127.0.0.1:1"}, args...)
 }
 
 // Eight `config set` processes started together, each with its own key or
@@ -56,8 +37,8 @@ func TestConfigConcurrentSetsKeepEveryValue(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if code, _, stderr := atlasBackup(t, path, "--profile", s.profile, "config", "set", s.key, s.value); code != 0 {
-				t.Errorf("config set %s %s (profile %s): exit %d, stderr %q", s.key, s.value, s.profile, code, stderr)
+			if res := configRun(t, path, "--profile", s.profile, "config", "set", s.key, s.value); res.code != 0 {
+				t.Errorf("config set %s %s (profile %s): exit %d\n%s", s.key, s.value, s.profile, res.code, res)
 			}
 		}()
 	}
@@ -93,9 +74,9 @@ func TestConfigFileErrorsSameExitCodeEverywhere(t *testing.T) {
 	} {
 		for _, args := range [][]string{{"bucket", "list"}, {"config", "list"}} {
 			t.Run(fmt.Sprintf("%s/%s", tt.name, strings.Join(args, "_")), func(t *testing.T) {
-				code, stdout, stderr := atlasBackup(t, tt.path, args...)
-				if code != tt.code || stdout != "" || !strings.HasPrefix(stderr, tt.want) {
-					t.Errorf("exit %d, stdout %q, stderr %q; want exit %d and stderr starting %q", code, stdout, stderr, tt.code, tt.want)
+				res := configRun(t, tt.path, args...)
+				if res.code != tt.code || res.stdout != "" || !strings.HasPrefix(res.stderr, tt.want) {
+					t.Errorf("exit %d, want %d and stderr starting %q\n%s", res.code, tt.code, tt.want, res)
 				}
 			})
 		}

@@ -1,12 +1,17 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"maps"
 	"net/http/httptest"
+	"os"
+	"os/exec"
 	"regexp"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -304,4 +309,90 @@ func setupJobs(t *testing.T, baseURL string, creds sandbox.Credentials, what str
 		t.Fatalf("unknown setup %q", what)
 	}
 	return id
+}
+
+// Ctrl-C ends a wait between retries at once: exit 130.
+func TestRetryWaitInterrupted(t *testing.T) {
+	sb := sandbox.New(sandbox.WithRetryAfter(60), sandbox.WithFaults(sandbox.Fault{Operation: "getBackupExport", Status: 503}))
+	srv := httptest.NewServer(sb)
+	t.Cleanup(srv.Close)
+	creds := sb.Credentials()
+	job := setupJobs(t, srv.URL, creds, "export")
+	c := exec.Command(os.Args[0], "export", "get", job, "--cluster", "demo")
+	c.Env = append(os.Environ(), runMainEnv+"=1", "MONGODB_ATLAS_BASE_URL="+srv.URL, "MONGODB_ATLAS_PROJECT_ID="+sandbox.DemoProjectID,
+		"MONGODB_ATLAS_ACCESS_TOKEN="+creds.AccessToken, "XDG_CONFIG_HOME="+t.TempDir())
+	var out, errOut bytes.Buffer
+	c.Stdout, c.Stderr = &out, &errOut
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for !slices.ContainsFunc(sb.Requests(), func(r sandbox.Request) bool { return r.Status == 503 }) {
+		if time.Now().After(deadline) {
+			c.Process.Kill()
+			t.Fatal("no 503 was answered")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	began := time.Now()
+	if err := c.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	err := c.Wait()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 130 {
+		t.Fatalf("exit %v, want 130\nstderr: %s", err, errOut.String())
+	}
+	if took := time.Since(began); took > 5*time.Second {
+		t.Errorf("took %s to stop waiting", took)
+	}
+	if !strings.Contains(errOut.String(), "retrying in 1m0s: 503 Service Unavailable (attempt 2 of 5)") || out.Len() != 0 {
+		t.Errorf("stdout %q\nstderr %q", out.String(), errOut.String())
+	}
+}
+
+// A created job whose stdout is closed under it is still named on stderr,
+// with the command that shows it.
+func TestCreateClosedStdout(t *testing.T) {
+	sb := sandbox.New()
+	srv := httptest.NewServer(sb)
+	t.Cleanup(srv.Close)
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Close() // nobody reads: writes fail with EPIPE
+	defer w.Close()
+	c := exec.Command(os.Args[0], exportCreate...)
+	c.Env = append(os.Environ(), runMainEnv+"=1", "MONGODB_ATLAS_BASE_URL="+srv.URL, "MONGODB_ATLAS_PROJECT_ID="+sandbox.DemoProjectID,
+		"MONGODB_ATLAS_ACCESS_TOKEN="+sb.Credentials().AccessToken, "XDG_CONFIG_HOME="+t.TempDir())
+	var errOut bytes.Buffer
+	c.Stdout, c.Stderr = w, &errOut
+	err = c.Run()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 1 {
+		t.Fatalf("exit %v, want 1\nstderr: %s", err, errOut.String())
+	}
+	if !regexp.MustCompile(`(?m)broken pipe\nexport job [a-f0-9]{24} was created; see it with: atlas-backup export get [a-f0-9]{24} --cluster demo --project-id 65f0a1b2c3d4e5f601234567$`).MatchString(errOut.String()) {
+		t.Errorf("stderr %q", errOut.String())
+	}
+}
+
+// A host that cannot be reached at all ends at once, with no retry, naming
+// the host and the settings that choose it.
+func TestUnreachable(t *testing.T) {
+	for _, tt := range []struct{ name, base, want string }{
+		{"refused", "http://127.0.0.1:1", "Error: cannot reach 127.0.0.1:1: connection refused; check the base URL (--base-url, MONGODB_ATLAS_BASE_URL, or base_url in the config)\n"},
+		// Go's resolver answers .onion names itself: no DNS query leaves.
+		{"unknown host", "https://atlas.onion", "Error: cannot reach atlas.onion: the host name does not resolve; check the base URL (--base-url, MONGODB_ATLAS_BASE_URL, or base_url in the config)\n"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			res := runAtlasBackup(t, []string{"MONGODB_ATLAS_ACCESS_TOKEN=t0ken", "MONGODB_ATLAS_PROJECT_ID=" + sandbox.DemoProjectID},
+				"bucket", "list", "--base-url", tt.base)
+			if res.code != 1 || res.stderr != tt.want || res.stdout != "" {
+				t.Errorf("exit %d, want 1 and stderr %q\n%s", res.code, tt.want, res)
+			}
+		})
+	}
 }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"os"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -84,23 +83,8 @@ type ConfigScope struct {
 	Profile string // --profile, else $ATLAS_BACKUP_PROFILE, else "default"
 }
 
-// resolve fills in Path and Profile. The flags are the root's persistent
-// ones; where they are missing, the environment and defaults decide.
-func (s *ConfigScope) resolve(c *cobra.Command, f *Factory) {
-	getenv := f.Getenv
-	if getenv == nil {
-		getenv = os.Getenv
-	}
-	if s.Path, _ = c.Flags().GetString("config"); s.Path == "" {
-		s.Path = config.DefaultPath(getenv)
-	}
-	if s.Profile, _ = c.Flags().GetString("profile"); s.Profile == "" {
-		s.Profile = getenv(config.EnvProfile)
-	}
-	if s.Profile == "" {
-		s.Profile = config.DefaultProfile
-	}
-}
+// resolve fills in Path and Profile, as every other command finds them.
+func (s *ConfigScope) resolve(_ *cobra.Command, f *Factory) { s.Path, s.Profile = f.configFile() }
 
 // where names the profile and file in messages.
 func (s *ConfigScope) where() string { return fmt.Sprintf("profile %s (%s)", s.Profile, s.Path) }

@@ -60,14 +60,7 @@ const sandboxJobDuration = 3 * time.Second
 // in-process sandbox instead.
 func (f *Factory) Config() (*config.Config, error) {
 	f.cfgOnce.Do(func() {
-		path := f.global.configPath
-		if path == "" {
-			path = config.DefaultPath(f.Getenv)
-		}
-		profile := f.global.profile
-		if profile == "" {
-			profile = f.Getenv("ATLAS_BACKUP_PROFILE")
-		}
+		path, profile := f.configFile()
 		f.cfg, f.cfgErr = config.Load(config.LoadOptions{
 			Path: path, Profile: profile, Flags: f.flags, Getenv: f.Getenv, Warn: f.IO.ErrOut,
 		})
@@ -82,6 +75,26 @@ func (f *Factory) Config() (*config.Config, error) {
 		}
 	})
 	return f.cfg, f.cfgErr
+}
+
+// configFile is the one place that says which config file and profile are
+// in force: --config, else $ATLAS_BACKUP_CONFIG, else the default path;
+// --profile, else $ATLAS_BACKUP_PROFILE, else "default".
+func (f *Factory) configFile() (path, profile string) {
+	getenv := f.Getenv
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	if path = f.global.configPath; path == "" {
+		path = config.DefaultPath(getenv)
+	}
+	if profile = f.global.profile; profile == "" {
+		profile = getenv(config.EnvProfile)
+	}
+	if profile == "" {
+		profile = config.DefaultProfile
+	}
+	return path, profile
 }
 
 // startSandbox runs the simulator on a free loopback port for the rest of

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"syscall"
 	"time"
 	"unicode"
 )
@@ -153,12 +154,19 @@ type UnreachableError struct {
 }
 
 func (e *UnreachableError) Error() string {
-	why := "connection refused"
+	why, advice := "connection refused", "check the base URL (--base-url, MONGODB_ATLAS_BASE_URL, or base_url in the config)"
 	var dnsErr *net.DNSError
-	if errors.As(e.Err, &dnsErr) {
+	var addrErr *net.AddrError
+	var opErr *net.OpError
+	switch {
+	case errors.As(e.Err, &opErr) && opErr.Op == "proxyconnect":
+		why, advice = "its proxy could not be reached: "+describe(opErr.Err), "check HTTPS_PROXY and NO_PROXY"
+	case errors.As(e.Err, &dnsErr), errors.As(e.Err, &addrErr):
 		why = "the host name does not resolve"
+	case !errors.Is(e.Err, syscall.ECONNREFUSED) && errors.As(e.Err, &opErr):
+		why = describe(opErr.Err)
 	}
-	return fmt.Sprintf("cannot reach %s: %s; check the base URL (--base-url, MONGODB_ATLAS_BASE_URL, or base_url in the config)", e.Host, why)
+	return fmt.Sprintf("cannot reach %s: %s; %s", e.Host, why, advice)
 }
 func (e *UnreachableError) Unwrap() error { return e.Err }
 
@@ -232,7 +240,9 @@ func mediaTypeOf(contentType string) string {
 
 var (
 	htmlSkip = regexp.MustCompile(`(?is)<(script|style|head)\b.*?</(script|style|head)\s*>|<!--.*?-->`)
-	htmlTag  = regexp.MustCompile(`(?s)<[^>]*>`)
+	// A tag, or one the body was cut off in: `<` then a letter, `/`, `!` or `?`
+	// (`a < b` is text).
+	htmlTag = regexp.MustCompile(`(?s)<[a-zA-Z/!?][^>]*(?:>|$)`)
 )
 
 // excerpt is at most a short line of plain text from a body: tags,

@@ -202,11 +202,15 @@ func unreachable(err error) bool {
 		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
 }
 
-// refused reports a failure that ends at once: an unknown host or a refused
-// connection, so nothing reached a server.
+// refused reports a failure that ends at once: an unknown host, a refused
+// connection, no route: no connection could be made, and asking again at
+// once will not make one.
 func refused(err error) bool {
 	var dnsErr *net.DNSError
-	return errors.As(err, &dnsErr) || errors.Is(err, syscall.ECONNREFUSED)
+	var addrErr *net.AddrError
+	var opErr *net.OpError
+	return errors.As(err, &dnsErr) || errors.As(err, &addrErr) || errors.Is(err, syscall.ECONNREFUSED) ||
+		(errors.As(err, &opErr) && (opErr.Op == "dial" || opErr.Op == "proxyconnect") && !opErr.Timeout())
 }
 
 // connectTimedOut reports a connection that could not be set up in time:
