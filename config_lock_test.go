@@ -1,10 +1,8 @@
 package main
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 
@@ -50,35 +48,5 @@ func TestConfigConcurrentSetsKeepEveryValue(t *testing.T) {
 	}
 	if entries, err := os.ReadDir(filepath.Dir(path)); err != nil || len(entries) > 2 { // the file, and on Windows its lock file
 		t.Errorf("%s holds %v, %v; want no temporary files left", filepath.Dir(path), entries, err)
-	}
-}
-
-// An API command and the config command give a config file that cannot be
-// used the same exit code: 2 when it is not valid, 1 when it cannot be
-// read; the message names the file.
-func TestConfigFileErrorsSameExitCodeEverywhere(t *testing.T) {
-	invalid := filepath.Join(t.TempDir(), "config.yaml")
-	if err := os.WriteFile(invalid, []byte("default: [\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	unreadable := filepath.Join(t.TempDir(), "config.yaml") // a directory: root cannot read it either
-	if err := os.Mkdir(unreadable, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	for _, tt := range []struct {
-		name, path, want string
-		code             int
-	}{
-		{"unparsable", invalid, "Error: config file " + invalid + " is invalid: line 1: did not find expected node content; fix it in an editor", 2},
-		{"unreadable", unreadable, "Error: cannot read config file " + unreadable + ": it is a directory, not a file", 1},
-	} {
-		for _, args := range [][]string{{"bucket", "list"}, {"config", "list"}} {
-			t.Run(fmt.Sprintf("%s/%s", tt.name, strings.Join(args, "_")), func(t *testing.T) {
-				res := configRun(t, tt.path, args...)
-				if res.code != tt.code || res.stdout != "" || !strings.HasPrefix(res.stderr, tt.want) {
-					t.Errorf("exit %d, want %d and stderr starting %q\n%s", res.code, tt.code, tt.want, res)
-				}
-			})
-		}
 	}
 }

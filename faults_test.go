@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -81,8 +82,8 @@ var faultCases = []faultCase{
 		count: ops("getBackupExport", 2), stderr: []string{`connection lost before the whole answer came \(attempt 2 of 5\)$`}, stdout: `Queued`},
 	{name: "get html page once", setup: "export", faults: []string{"getBackupExport:html:1"}, args: exportGet,
 		count: ops("getBackupExport", 2), stderr: []string{`^retrying in 0s: 502 Bad Gateway \(attempt 2 of 5\)$`}},
-	{name: "get timeout", setup: "export", faults: []string{"getBackupExport:slow=5s:1"}, args: with(exportGet, "--http-timeout", "300ms"),
-		count: ops("getBackupExport", 2), stderr: []string{`no complete answer within 300ms \(--http-timeout\) \(attempt 2 of 5\)$`}},
+	{name: "get timeout", setup: "export", faults: []string{"getBackupExport:slow=1m:1"}, args: with(exportGet, "--http-timeout", "1s"),
+		count: ops("getBackupExport", 2), stderr: []string{`no complete answer within 1s \(--http-timeout\) \(attempt 2 of 5\)$`}},
 	// GET: failures that stay, or that asking again cannot mend.
 	{name: "get 502 always", setup: "export", faults: []string{"getBackupExport:502"}, args: exportGet, code: 1,
 		count: ops("getBackupExport", 5), stderr: []string{`^Error: 502 \w+: Simulated fault`, `attempt 5 of 5`}},
@@ -108,7 +109,11 @@ var faultCases = []faultCase{
 	{name: "get service account 503", auth: "sa", setup: "export", faults: []string{"getBackupExport:503:1"}, args: exportGet,
 		count: ops("createToken", 1, "getBackupExport", 2)},
 	{name: "get token dropped", auth: "token", setup: "export", faults: []string{"getBackupExport:drop:1"}, args: exportGet,
-		count: ops("getBackupExport", 2)},
+		count: ops("getBackupExport", 2)}, // a first request: a new connection, so the resend is ours
+	// A cancel resent after its answer was lost finds the job cancelled
+	// already: Atlas refuses it, and the job says it is done.
+	{name: "cancel of a cancelled job", setup: "cancelled", args: restoreCancel,
+		count: ops("cancelBackupRestoreJob", 1, "getBackupRestoreJob", 1), stderr: []string{`^Restore job \w+ was cancelled already.$`}},
 	{name: "get quiet", setup: "export", faults: []string{"getBackupExport:503:1"}, args: with(exportGet, "-q", "-o", "json"),
 		count: ops("getBackupExport", 2), stdout: `"state": "Queued"`},
 	{name: "get debug", setup: "export", faults: []string{"getBackupExport:503:1"}, args: with(exportGet, "--debug"),
@@ -144,11 +149,12 @@ var faultCases = []faultCase{
 	{name: "create dropped", faults: []string{"createBackupExport:drop:1"}, args: exportCreate, code: 1,
 		count: ops("createBackupExport", 1), stderr: []string{`: connection lost before the whole answer came$`, unknownOut}},
 	{name: "create body cut", faults: []string{"createBackupExport:cut=10:1"}, args: exportCreate, code: 1,
-		count: ops("createBackupExport", 1), stderr: []string{`reading the answer \(200 OK\)`, unknownOut}},
+		count: ops("createBackupExport", 1), stderr: []string{`reading the answer \(200 OK\)`,
+			`^Atlas accepted the create, so it most likely started a job, but its answer was lost; it was not sent again. Check with: atlas-backup export list --cluster demo --project-id 65f0a1b2c3d4e5f601234567$`}},
 	{name: "create invalid JSON", faults: []string{"createBackupRestoreJob:badjson:1"}, args: restoreCreate, code: 1,
 		count: ops("createBackupRestoreJob", 1), stderr: []string{`invalid JSON`, unknownOut}},
-	{name: "create timeout", faults: []string{"createBackupExport:slow=5s:1"}, args: with(exportCreate, "--http-timeout", "300ms"), code: 1,
-		count: ops("createBackupExport", 1), stderr: []string{`no complete answer within 300ms`, unknownOut}},
+	{name: "create timeout", faults: []string{"createBackupExport:slow=1m:1"}, args: with(exportCreate, "--http-timeout", "1s"), code: 1,
+		count: ops("createBackupExport", 1), stderr: []string{`no complete answer within 1s`, unknownOut}},
 	{name: "create 409", faults: []string{"createBackupExport:409:1"}, args: exportCreate, code: 5, count: ops("createBackupExport", 1)},
 	{name: "create 400", faults: []string{"createBackupRestoreJob:400:1"}, args: restoreCreate, code: 5, count: ops("createBackupRestoreJob", 1)},
 	{name: "create 404", faults: []string{"createBackupExport:404:1"}, args: exportCreate, code: 4, count: ops("createBackupExport", 1)},
@@ -299,12 +305,17 @@ func setupJobs(t *testing.T, baseURL string, creds sandbox.Credentials, what str
 			}
 			id = j.ID
 		}
-	case "restore":
+	case "restore", "cancelled":
 		j, _, err := c.CreateRestore(ctx, sandbox.DemoProjectID, "demo", api.RestoreRequest{DeliveryType: api.DeliveryDownload, SnapshotID: snap2})
 		if err != nil {
 			t.Fatal(err)
 		}
 		id = j.ID
+		if what == "cancelled" {
+			if err := c.CancelRestore(ctx, sandbox.DemoProjectID, "demo", id); err != nil {
+				t.Fatal(err)
+			}
+		}
 	default:
 		t.Fatalf("unknown setup %q", what)
 	}
@@ -321,24 +332,40 @@ func TestRetryWaitInterrupted(t *testing.T) {
 	c := exec.Command(os.Args[0], "export", "get", job, "--cluster", "demo")
 	c.Env = append(os.Environ(), runMainEnv+"=1", "MONGODB_ATLAS_BASE_URL="+srv.URL, "MONGODB_ATLAS_PROJECT_ID="+sandbox.DemoProjectID,
 		"MONGODB_ATLAS_ACCESS_TOKEN="+creds.AccessToken, "XDG_CONFIG_HOME="+t.TempDir())
-	var out, errOut bytes.Buffer
-	c.Stdout, c.Stderr = &out, &errOut
+	var out bytes.Buffer
+	c.Stdout = &out
+	stderr, err := c.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := c.Start(); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for !slices.ContainsFunc(sb.Requests(), func(r sandbox.Request) bool { return r.Status == 503 }) {
-		if time.Now().After(deadline) {
-			c.Process.Kill()
-			t.Fatal("no 503 was answered")
+	// Signal once the retry line is out: the wait has begun.
+	var errOut strings.Builder
+	waiting, scanned := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(scanned)
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			errOut.WriteString(sc.Text() + "\n")
+			if strings.HasPrefix(sc.Text(), "retrying in") {
+				close(waiting)
+			}
 		}
-		time.Sleep(10 * time.Millisecond)
+	}()
+	select {
+	case <-waiting:
+	case <-time.After(10 * time.Second):
+		c.Process.Kill()
+		t.Fatal("no retry line")
 	}
 	began := time.Now()
 	if err := c.Process.Signal(syscall.SIGINT); err != nil {
 		t.Fatal(err)
 	}
-	err := c.Wait()
+	<-scanned // stderr read to its end, then Wait
+	err = c.Wait()
 	var ee *exec.ExitError
 	if !errors.As(err, &ee) || ee.ExitCode() != 130 {
 		t.Fatalf("exit %v, want 130\nstderr: %s", err, errOut.String())
@@ -384,7 +411,7 @@ func TestUnreachable(t *testing.T) {
 	for _, tt := range []struct{ name, base, want string }{
 		{"refused", "http://127.0.0.1:1", "Error: cannot reach 127.0.0.1:1: connection refused; check the base URL (--base-url, MONGODB_ATLAS_BASE_URL, or base_url in the config)\n"},
 		// Go's resolver answers .onion names itself: no DNS query leaves.
-		{"unknown host", "https://atlas.onion", "Error: cannot reach atlas.onion: the host name does not resolve; check the base URL (--base-url, MONGODB_ATLAS_BASE_URL, or base_url in the config)\n"},
+		{"unknown host", "https://atlas.onion.", "Error: cannot reach atlas.onion.: the host name does not resolve; check the base URL (--base-url, MONGODB_ATLAS_BASE_URL, or base_url in the config)\n"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()

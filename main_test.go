@@ -66,11 +66,13 @@ func TestScript(t *testing.T) {
 }
 
 // sandboxStart starts a sandbox in the test process, on loopback, with its
-// answers checked against the OpenAPI contract, and exports the environment
-// that points atlas-backup at it. Arguments: [--job-duration D]
-// [--export-outcome O] [--restore-outcome O] [--fault SPEC]...
-// [--retry-after SECONDS] (Retry-After of injected 429, 5xx and html faults;
-// 0 lets a script rehearse retries without waiting).
+// answers checked against the OpenAPI contract, and its archive server on a
+// second loopback server, and exports the environment that points
+// atlas-backup at it ($SANDBOX_ARCHIVE_URL is the archive server's base URL).
+// Arguments: [--job-duration D] [--export-outcome O] [--restore-outcome O]
+// [--fault SPEC]... [--retry-after SECONDS] (Retry-After of injected 429, 5xx
+// and html faults; 0 lets a script rehearse retries without waiting)
+// [--archive-size BYTES] (each download archive's size; default 4 MiB).
 func sandboxStart(t *testing.T, spec *spectest.Validator, ts *testscript.TestScript, neg bool, args []string) {
 	if neg {
 		ts.Fatalf("unsupported: ! sandbox-start")
@@ -104,6 +106,12 @@ func sandboxStart(t *testing.T, spec *spectest.Validator, ts *testscript.TestScr
 				ts.Fatalf("sandbox-start: --retry-after %q: want a whole number of seconds, 0 or more", val)
 			}
 			opts = append(opts, sandbox.WithRetryAfter(n))
+		case "--archive-size":
+			n, err := strconv.ParseInt(val, 10, 64)
+			if err != nil || n < 1 {
+				ts.Fatalf("sandbox-start: --archive-size %q: want a whole number of bytes, 1 or more", val)
+			}
+			opts = append(opts, sandbox.WithArchiveSize(n))
 		default:
 			ts.Fatalf("sandbox-start: unknown option %s", args[i])
 		}
@@ -113,8 +121,13 @@ func sandboxStart(t *testing.T, spec *spectest.Validator, ts *testscript.TestScr
 	ts.Defer(func() { sandboxes.Delete(ts) })
 	srv := httptest.NewServer(contractCheck(t, spec, spec.Middleware(t, sb)))
 	ts.Defer(srv.Close)
+	// The archives are no part of the contract: another origin, unchecked.
+	archives := httptest.NewServer(sb.ArchiveHandler())
+	ts.Defer(archives.Close)
+	sb.SetArchiveURL(archives.URL)
 	c := sb.Credentials()
 	ts.Setenv("SANDBOX_URL", srv.URL)
+	ts.Setenv("SANDBOX_ARCHIVE_URL", archives.URL)
 	// A point in time an hour ago: after every cluster's oldest snapshot.
 	pit := time.Now().Add(-time.Hour).Truncate(time.Second)
 	ts.Setenv("SANDBOX_PIT", strconv.FormatInt(pit.Unix(), 10))
@@ -129,7 +142,9 @@ func sandboxStart(t *testing.T, spec *spectest.Validator, ts *testscript.TestScr
 var sandboxes sync.Map // *testscript.TestScript → *sandbox.Server
 
 // contractCheck validates every API request the CLI sends against the
-// OpenAPI contract; the OAuth endpoints are not part of it.
+// OpenAPI contract: those under /api/atlas/v2. The OAuth endpoints are not
+// part of it, nor are archive downloads (under /archives/, on the archive
+// server's origin, which does not go through this handler at all).
 func contractCheck(t *testing.T, spec *spectest.Validator, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)

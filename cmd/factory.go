@@ -38,6 +38,10 @@ type Factory struct {
 
 	sandboxStop func()
 
+	// progress, while a watch shows one, carries the retry lines too, so
+	// that they do not break into its spinner.
+	progress output.Progress
+
 	clientOnce sync.Once
 	apiClient  *api.Client
 	clientErr  error
@@ -98,20 +102,25 @@ func (f *Factory) configFile() (path, profile string) {
 }
 
 // startSandbox runs the simulator on a free loopback port for the rest of
-// this invocation, and points the settings at it.
+// this invocation, and its archive server (for download restores) on
+// another, and points the settings at it.
 func (f *Factory) startSandbox(cfg *config.Config) error {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return fmt.Errorf("--sandbox: %w", err)
 	}
+	aln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		ln.Close()
+		return fmt.Errorf("--sandbox: %w", err)
+	}
 	sb := sandbox.New(sandbox.WithJobDuration(sandboxJobDuration))
+	sb.SetArchiveURL("http://" + aln.Addr().String())
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		sandbox.Serve(ctx, ln, sb)
-	}()
-	f.sandboxStop = func() { cancel(); <-done }
+	var wg sync.WaitGroup
+	wg.Go(func() { sandbox.Serve(ctx, ln, sb) })
+	wg.Go(func() { sandbox.Serve(ctx, aln, sb.ArchiveHandler()) })
+	f.sandboxStop = func() { cancel(); wg.Wait() }
 	creds := sb.Credentials()
 	cfg.BaseURL = "http://" + ln.Addr().String()
 	cfg.AccessToken, cfg.ClientID, cfg.ClientSecret = "", "", ""
@@ -133,6 +142,8 @@ func (f *Factory) Notef(format string, args ...any) {
 // trace all the same.
 func (f *Factory) retryNote(line string) {
 	switch {
+	case !f.global.quiet && f.progress != nil:
+		f.progress.Note(line)
 	case !f.global.quiet:
 		fmt.Fprintln(f.IO.ErrOut, line)
 	case f.global.debug:

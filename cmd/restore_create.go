@@ -30,6 +30,7 @@ type RestoreCreateOptions struct {
 	Yes             bool
 	DryRun          bool
 	watch           watchFlags
+	dl              downloadFlags // with --download-dir
 	factory         *Factory
 
 	// set tells which flags the user gave (pflag's Changed).
@@ -74,6 +75,9 @@ the final job on stdout.`,
 			if err := opts.validate(); err != nil {
 				return err
 			}
+			if err := opts.downloadDir(c); err != nil {
+				return err
+			}
 			if err := opts.watch.resolve(c, f); err != nil {
 				return err
 			}
@@ -95,6 +99,7 @@ the final job on stdout.`,
 	fl.BoolVar(&opts.Yes, "yes", false, "do not ask before overwriting the target cluster")
 	fl.BoolVar(&opts.DryRun, "dry-run", false, "print the request that would be sent, and send nothing that changes anything")
 	opts.watch.add(c, true)
+	opts.dl.add(c, "download-dir", "with --delivery-type download: wait for the archives and download them here (implies --watch)")
 	c.RegisterFlagCompletionFunc("snapshot-id", completeSnapshotIDs(f, func() string { return opts.Cluster }))
 	return c
 }
@@ -172,6 +177,32 @@ func (o *RestoreCreateOptions) validate() error {
 	return nil
 }
 
+// downloadDir checks --download-dir and the flags that go with it; it
+// implies --watch.
+func (o *RestoreCreateOptions) downloadDir(c *cobra.Command) error {
+	if !o.set("download-dir") {
+		for _, name := range []string{"parallel", "force", "private-endpoint"} {
+			if o.set(name) {
+				return usageErrorf("--%s: only with --download-dir", name)
+			}
+		}
+		return nil
+	}
+	if o.DeliveryType != api.DeliveryDownload {
+		return usageErrorf("--download-dir: only with --delivery-type download, not %s", o.DeliveryType)
+	}
+	if o.dl.dir == "" {
+		return usageErrorf("--download-dir: give a directory (. for the current one)")
+	}
+	if !o.DryRun {
+		o.watch.watch = true
+		if err := o.dl.validate(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // checkTarget requires the target cluster and project (which defaults to
 // the job's own).
 func (o *RestoreCreateOptions) checkTarget(r *api.RestoreRequest) error {
@@ -214,7 +245,10 @@ func restoreCreateRun(ctx context.Context, o *RestoreCreateOptions) error {
 	if err != nil {
 		return outcomeUnknown(err, kind.list())
 	}
-	if o.watch.watch {
+	switch {
+	case o.set("download-dir"):
+		return created(kind, job.ID, downloadRestore(ctx, o.factory, o.watch, o.dl, kind.scope, job.ID, o.Printer))
+	case o.watch.watch:
 		return created(kind, job.ID, follow(ctx, o.factory, o.watch, o.Printer, kind, job.ID))
 	}
 	return created(kind, job.ID, o.Printer.Print(o.IO.Out, output.Value{Raw: raw, Table: output.RestoreJobTable(*job, o.ProjectID)}))

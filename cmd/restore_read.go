@@ -2,7 +2,9 @@ package cmd
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net/http"
 
 	"github.com/spf13/cobra"
 
@@ -62,7 +64,17 @@ func newRestoreCancelCmd(f *Factory, runF func(context.Context, *CancelOptions) 
 			return err
 		}
 		if err := client.CancelRestore(ctx, o.ProjectID, o.Cluster, o.ID); err != nil {
-			return err
+			// A cancel resent after a lost answer finds the job cancelled
+			// already, and Atlas refuses it: what was asked for is done.
+			var apiErr *api.Error
+			if !errors.As(err, &apiErr) || apiErr.Status == http.StatusNotFound || apiErr.IsAuth() || apiErr.Status >= 500 {
+				return err
+			}
+			if job, _, gerr := client.GetRestore(ctx, o.ProjectID, o.Cluster, o.ID); gerr != nil || !job.Cancelled {
+				return err
+			}
+			fmt.Fprintf(o.IO.ErrOut, "Restore job %s was cancelled already.\n", o.ID)
+			return nil
 		}
 		fmt.Fprintf(o.IO.ErrOut, "Cancelled restore job %s.\n", o.ID)
 		return nil

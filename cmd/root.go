@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -36,7 +37,7 @@ for a local Atlas API simulator that needs no account.`,
 	export := group("export", "Export snapshots to an export bucket, and follow export jobs",
 		newExportCreateCmd(f, nil), newExportGetCmd(f, nil), newExportListCmd(f, nil), newExportWatchCmd(f, nil))
 	restore := group("restore", "Restore snapshots (into a cluster, as a download, or to a point in time), and follow restore jobs",
-		newRestoreCreateCmd(f, nil), newRestoreGetCmd(f, nil), newRestoreListCmd(f, nil), newRestoreWatchCmd(f, nil), newRestoreCancelCmd(f, nil))
+		newRestoreCreateCmd(f, nil), newRestoreGetCmd(f, nil), newRestoreListCmd(f, nil), newRestoreWatchCmd(f, nil), newRestoreCancelCmd(f, nil), newRestoreDownloadCmd(f, nil))
 	snapshot := group("snapshot", "List a cluster's snapshots", newSnapshotListCmd(f, nil))
 	bucket := group("bucket", "List the project's export buckets", newBucketListCmd(f, nil))
 
@@ -87,7 +88,7 @@ func addGlobalFlags(root *cobra.Command, f *Factory) {
 	pf.BoolVar(&f.global.sandbox, "sandbox", false, "start the built-in Atlas API simulator in-process and talk to it (no account needed)")
 	pf.BoolVar(&f.global.debug, "debug", false, "trace HTTP exchanges on stderr, secrets redacted")
 	pf.Duration("http-timeout", 30*time.Second, "per-request timeout, each attempt")
-	pf.Int("max-retries", api.DefaultMaxRetries, "retries of a request that failed for a passing reason (0: never retry)")
+	pf.String("max-retries", strconv.Itoa(api.DefaultMaxRetries), "retries of a request that failed for a transient reason, 0 to 20 (0: never retry)")
 	pf.String("ca-cert", "", "extra CA bundle (PEM) for a private CA")
 	pf.BoolVar(&f.global.noColor, "no-color", false, "no ANSI colour [$NO_COLOR]")
 	pf.BoolVarP(&f.global.quiet, "quiet", "q", false, "no progress output on stderr")

@@ -18,6 +18,9 @@ type SandboxOptions struct {
 	Quiet bool
 
 	Addr           string
+	ArchiveAddr    string
+	ArchiveAddrSet bool   // --archive-addr was given
+	ArchiveSize    string // as given, e.g. 64MiB
 	JobDuration    time.Duration
 	ExportOutcome  string
 	RestoreOutcome string
@@ -26,6 +29,7 @@ type SandboxOptions struct {
 	RetryAfterSet  bool // --retry-after was given
 
 	// Filled in by validate.
+	archiveSize    int64
 	exportOutcome  sandbox.Outcome
 	restoreOutcome sandbox.Outcome
 	faults         []sandbox.Fault
@@ -33,6 +37,18 @@ type SandboxOptions struct {
 
 // DefaultSandboxAddr is where `atlas-backup sandbox` listens unless told otherwise.
 const DefaultSandboxAddr = "127.0.0.1:8484"
+
+// DefaultSandboxArchiveAddr is where `atlas-backup sandbox` serves the archives
+// of download restores unless told otherwise.
+const DefaultSandboxArchiveAddr = "127.0.0.1:8485"
+
+// defaultSandboxArchiveSize is the size of each archive `atlas-backup sandbox`
+// serves unless told otherwise (--sandbox keeps the package's 4 MiB).
+const defaultSandboxArchiveSize = "64MiB"
+
+// minSandboxArchiveSize is the smallest --archive-size: below it no archive
+// has exactly the size asked for.
+const minSandboxArchiveSize = 4 << 10
 
 func newSandboxCmd(f *Factory, runF func(context.Context, *SandboxOptions) error) *cobra.Command {
 	opts := &SandboxOptions{IO: f.IO}
@@ -45,16 +61,23 @@ OAuth service-account and Bearer-token authentication, Atlas's versioned media
 types, validation and error bodies.
 
 It starts with demo data (projects, clusters with completed snapshots of
-different ages, export buckets) and prints it, with the environment variables
-that point atlas-backup at it. Jobs move through their real states over
---job-duration. --export-outcome and --restore-outcome make jobs end badly;
---fault injects errors so scripts can rehearse their error paths. Each request
-is logged on stderr (not with --quiet). Ctrl-C stops it.
+different ages, among them the sharded demo-sharded, export buckets) and
+prints it, with the environment variables that point atlas-backup at it. Jobs
+move through their real states over --job-duration. --export-outcome and
+--restore-outcome make jobs end badly; --fault injects errors so scripts can
+rehearse their error paths. Each request is logged on stderr (not with
+--quiet). Ctrl-C stops it.
+
+A finished download restore links to .tar.gz archives on a second origin,
+--archive-addr (if its default port is taken, a free one is used and shown):
+pre-signed URLs, served with Content-Length, ETag, Range and If-Range.
+Each archive is a real, deterministic .tar.gz of --archive-size bytes (64MiB,
+512KiB, 4194304, ...); a sharded cluster's job has one per replica set.
 
 A fault is OPERATION:KIND[:TIMES[:AFTER]]. OPERATION is an operation name from the
 Atlas API spec (getBackupExport, createBackupRestoreJob, listBackupSnapshots,
-...), createToken or revokeToken for the OAuth endpoints, or * for all. KIND
-is one of:
+...), createToken or revokeToken for the OAuth endpoints, downloadArchive for
+the archives, or * for all. KIND is one of:
   400..599        that HTTP status, in Atlas's error shape (429 and 503 carry
                   Retry-After: 1; see --retry-after)
   drop            close the connection without an answer
@@ -66,6 +89,9 @@ is one of:
   badjson         answer 200 with the real answer's body cut in half: not JSON
   empty           answer 200 with the usual Content-Type and no body
   ctype           answer 200 with Content-Type text/plain and plain text
+  corrupt         (downloadArchive only) the real archive, same length and
+                  headers, with a wrong CRC-32 in its gzip trailer
+Status faults on downloadArchive answer in S3's XML error shape.
 cut, badjson and empty carry out the request (a create does start its job)
 before they spoil its answer; html and ctype answer in its place. Answers
 spoiled on purpose carry an X-Sandbox-Fault header naming the fault. TIMES
@@ -78,11 +104,13 @@ waiting.`,
 		Example: `  atlas-backup sandbox
   atlas-backup sandbox --addr 127.0.0.1:9000 --job-duration 5s
   atlas-backup sandbox --export-outcome failed --fault getBackupExport:503:2
-  atlas-backup sandbox --fault getBackupExport:cut=20:1 --fault listBackupSnapshots:html:1 --retry-after 0`,
+  atlas-backup sandbox --fault getBackupExport:cut=20:1 --fault listBackupSnapshots:html:1 --retry-after 0
+  atlas-backup sandbox --archive-size 256MiB --fault downloadArchive:cut=1000000:1 --fault downloadArchive:corrupt:1`,
 		Args: exactArgs(0, "none"),
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.Quiet = f.global.quiet
 			opts.RetryAfterSet = c.Flags().Changed("retry-after")
+			opts.ArchiveAddrSet = c.Flags().Changed("archive-addr")
 			if err := opts.validate(); err != nil {
 				return err
 			}
@@ -94,6 +122,8 @@ waiting.`,
 	}
 	fl := c.Flags()
 	fl.StringVar(&opts.Addr, "addr", DefaultSandboxAddr, "address to listen on (HOST:PORT; port 0 picks a free one)")
+	fl.StringVar(&opts.ArchiveAddr, "archive-addr", DefaultSandboxArchiveAddr, "address to serve download archives on (HOST:PORT; port 0 picks a free one, as does a taken default)")
+	fl.StringVar(&opts.ArchiveSize, "archive-size", defaultSandboxArchiveSize, "size of each download archive (bytes, or with KiB, MiB or GiB)")
 	fl.DurationVar(&opts.JobDuration, "job-duration", sandbox.DefaultJobDuration, "how long a job takes to reach its end state")
 	fl.StringVar(&opts.ExportOutcome, "export-outcome", "success", "how export jobs end: success, failed or cancelled")
 	fl.StringVar(&opts.RestoreOutcome, "restore-outcome", "success", "how restore jobs end: success, failed, cancelled or expired")
@@ -106,10 +136,22 @@ func (o *SandboxOptions) validate() error {
 	if _, _, err := net.SplitHostPort(o.Addr); err != nil {
 		return usageErrorf("--addr %q: must be HOST:PORT, e.g. 127.0.0.1:8484", o.Addr)
 	}
+	_, archivePort, err := net.SplitHostPort(o.ArchiveAddr)
+	if err != nil {
+		return usageErrorf("--archive-addr %q: must be HOST:PORT, e.g. 127.0.0.1:8485", o.ArchiveAddr)
+	}
+	if o.ArchiveAddr == o.Addr && archivePort != "0" {
+		return usageErrorf("--archive-addr %q: must differ from --addr: archives are served on an origin of their own", o.ArchiveAddr)
+	}
+	if o.archiveSize, err = sandbox.ParseSize(o.ArchiveSize); err != nil {
+		return usageErrorf("--archive-size %v", err)
+	}
+	if o.archiveSize < minSandboxArchiveSize || o.archiveSize > sandbox.MaxArchiveSize {
+		return usageErrorf("--archive-size %q: must be from 4KiB to %s (archives are held in memory)", o.ArchiveSize, sandbox.FormatSize(sandbox.MaxArchiveSize))
+	}
 	if o.JobDuration < 0 {
 		return usageErrorf("--job-duration %s: must not be negative", o.JobDuration)
 	}
-	var err error
 	if o.exportOutcome, err = sandbox.ParseOutcome(o.ExportOutcome, false); err != nil {
 		return usageErrorf("--export-outcome %v", err)
 	}
@@ -139,7 +181,16 @@ func sandboxRun(ctx context.Context, opts *SandboxOptions) error {
 	if ip := ln.Addr().(*net.TCPAddr).IP; !ip.IsLoopback() {
 		fmt.Fprintf(opts.IO.ErrOut, "Warning: the sandbox listens on %s, beyond this machine; anyone who reaches it can use its demo credentials.\n", ln.Addr())
 	}
+	aln, err := listenArchives(opts)
+	if err != nil {
+		return fmt.Errorf("sandbox: %w", err)
+	}
+	defer aln.Close()
+	if ip := aln.Addr().(*net.TCPAddr).IP; !ip.IsLoopback() {
+		fmt.Fprintf(opts.IO.ErrOut, "Warning: the sandbox serves archives on %s, beyond this machine; anyone who reaches it can download them with the links it hands out.\n", aln.Addr())
+	}
 	sandboxOpts := []sandbox.Option{
+		sandbox.WithArchiveSize(opts.archiveSize),
 		sandbox.WithJobDuration(opts.JobDuration),
 		sandbox.WithExportOutcome(opts.exportOutcome),
 		sandbox.WithRestoreOutcome(opts.restoreOutcome),
@@ -154,13 +205,44 @@ func sandboxRun(ctx context.Context, opts *SandboxOptions) error {
 		}))
 	}
 	sb := sandbox.New(sandboxOpts...)
+	sb.SetArchiveURL("http://" + aln.Addr().String())
 	sb.WriteBanner(opts.IO.Out, "http://"+ln.Addr().String())
 	for _, fault := range opts.faults {
 		fmt.Fprintf(opts.IO.Out, "Injecting fault %s\n", fault)
 	}
-	if err := sandbox.Serve(ctx, ln, sb); err != nil {
+	// Both servers stop when ctx is done, or when either fails.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errc := make(chan error, 2)
+	go func() { errc <- sandbox.Serve(ctx, ln, sb) }()
+	go func() { errc <- sandbox.Serve(ctx, aln, sb.ArchiveHandler()) }()
+	err = <-errc
+	cancel()
+	if err2 := <-errc; err == nil {
+		err = err2
+	}
+	if err != nil {
 		return fmt.Errorf("sandbox: %w", err)
 	}
 	fmt.Fprintln(opts.IO.ErrOut, "Sandbox stopped.")
 	return nil
+}
+
+// listenArchives listens on --archive-addr. When that is the default and its
+// port is taken (by another sandbox, say), it picks a free port on the same
+// host instead and says so, unless --quiet: the links in the jobs name it.
+func listenArchives(opts *SandboxOptions) (net.Listener, error) {
+	ln, err := net.Listen("tcp", opts.ArchiveAddr)
+	if err == nil || opts.ArchiveAddrSet {
+		return ln, err
+	}
+	host, _, _ := net.SplitHostPort(opts.ArchiveAddr)
+	ln, err2 := net.Listen("tcp", net.JoinHostPort(host, "0"))
+	if err2 != nil {
+		return nil, err
+	}
+	if !opts.Quiet {
+		fmt.Fprintf(opts.IO.ErrOut, "Note: %s is taken (%v); archives are served on %s instead (set --archive-addr to choose).\n", opts.ArchiveAddr, err, ln.Addr())
+	}
+	return ln, nil
 }

@@ -67,11 +67,30 @@ type observation[T any] struct {
 // *WatchTimeoutError (after printing the last state), or an interrupt that
 // says how to resume.
 func follow[T any](ctx context.Context, f *Factory, w watchFlags, p output.Printer, job jobKind[T], id string) error {
+	last, err := await(ctx, f, w, job, id)
+	var interrupted *InterruptedError
+	var usage *UsageError
+	if last.job != nil && !errors.As(err, &interrupted) && !errors.As(err, &usage) {
+		if perr := p.Print(f.IO.Out, output.Value{Raw: last.raw, Table: job.table(last.job)}); perr != nil {
+			return perr
+		}
+	}
+	return err
+}
+
+// await polls a job until it ends, showing its progress on stderr, and
+// returns the last look at it. The error is nil (a successful end),
+// *WatchFailedError, *WatchTimeoutError, a *UsageError from the judge, or a
+// watch stopped early (an interrupt among them) whose message names the job
+// and how to resume.
+func await[T any](ctx context.Context, f *Factory, w watchFlags, job jobKind[T], id string) (observation[T], error) {
 	client, err := f.Client()
 	if err != nil {
-		return err
+		return observation[T]{}, err
 	}
 	progress := output.NewProgress(f.IO, f.global.quiet, f.global.noColor)
+	f.progress = progress
+	defer func() { f.progress = nil }()
 	defer progress.Stop()
 	last, state, err := watch.Poll(ctx, watch.Options[observation[T]]{
 		Interval: w.interval,
@@ -92,38 +111,26 @@ func follow[T any](ctx context.Context, f *Factory, w watchFlags, p output.Print
 		},
 	})
 	progress.Stop()
-	printLast := func() error {
-		if last.job == nil {
-			return nil
-		}
-		return p.Print(f.IO.Out, output.Value{Raw: last.raw, Table: job.table(last.job)})
-	}
 	var timeout *watch.TimeoutError
+	var usage *UsageError
 	switch {
 	case err == nil && state.OK:
-		return printLast()
+		return last, nil
 	case err == nil:
-		if perr := printLast(); perr != nil {
-			return perr
-		}
-		return &WatchFailedError{Msg: fmt.Sprintf("%s %s ended %s", job.name, id, job.why(last.job))}
+		return last, &WatchFailedError{Msg: fmt.Sprintf("%s %s ended %s", job.name, id, job.why(last.job))}
 	case errors.As(err, &timeout):
-		if perr := printLast(); perr != nil {
-			return perr
-		}
 		where := "before its first check"
 		if last.job != nil {
 			where = "while " + state.Label
 		}
-		return &WatchTimeoutError{Msg: fmt.Sprintf("stopped watching %s %s after %s, %s; it keeps running. Resume with: %s",
+		return last, &WatchTimeoutError{Msg: fmt.Sprintf("stopped watching %s %s after %s, %s; it keeps running. Resume with: %s",
 			job.name, id, w.timeout, where, job.resume(id))}
+	case errors.As(err, &usage):
+		return last, err
 	case errors.As(err, new(*InterruptedError)):
-		return &watchError{fmt.Sprintf("stopped watching %s %s; it keeps running. Resume with: %s (%v)", job.name, id, job.resume(id), err), err}
+		return last, &watchError{fmt.Sprintf("stopped watching %s %s; it keeps running. Resume with: %s (%v)", job.name, id, job.resume(id), err), err}
 	}
-	if perr := printLast(); perr != nil {
-		return perr
-	}
-	return &watchError{fmt.Sprintf("watching %s %s: %v", job.name, id, err), err}
+	return last, &watchError{fmt.Sprintf("watching %s %s: %v; it keeps running. Resume with: %s", job.name, id, err, job.resume(id)), err}
 }
 
 // watchError is a watch that stopped before the job ended; its message

@@ -14,6 +14,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/atlas-backup/atlas-backup/internal/backoff"
 )
 
 // Default resource versions: the newest the OpenAPI contract documents for
@@ -103,7 +105,7 @@ func New(o Options) (*Client, error) {
 		retry.maxWait = DefaultMaxRetryWait
 	}
 	if retry.wait == nil {
-		retry.wait = backoff
+		retry.wait = backoff.Delay
 	}
 	c.http = &http.Client{
 		Transport: retry,
@@ -291,9 +293,11 @@ func removeKey(raw []byte, key string) []byte {
 	out.WriteByte('{')
 	first := true
 	for dec.More() {
-		t, _ := dec.Token()
+		t, err := dec.Token()
 		var v json.RawMessage
-		dec.Decode(&v)
+		if err != nil || dec.Decode(&v) != nil {
+			break // not a JSON object: More would go on saying true
+		}
 		if k, _ := t.(string); k == key {
 			continue
 		}

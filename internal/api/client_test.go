@@ -303,7 +303,8 @@ func TestRetryWaitBounded(t *testing.T) {
 	if got := strings.Join(ops(sb), " "); got != "listExportBuckets:Unauthorized listExportBuckets:Service Unavailable listExportBuckets:Service Unavailable" {
 		t.Errorf("requests: %s", got)
 	}
-	if len(lines) != 1 || lines[0] != "retrying in 200ms: 503 Service Unavailable (attempt 2 of 5)" {
+	if len(lines) != 2 || lines[0] != "retrying in 200ms: 503 Service Unavailable (attempt 2 of 5)" ||
+		lines[1] != "not retrying: 503 Service Unavailable, and waiting 200ms more would pass the 300ms retry budget" {
 		t.Errorf("retry lines %q", lines)
 	}
 }

@@ -48,7 +48,9 @@ func (e *Error) Error() string {
 		if detail == "" {
 			detail = e.Reason
 		}
-		msg = fmt.Sprintf("%d %s: %s", e.Status, code, detail)
+		// Atlas's own text, on one line: the message is the single
+		// "Error: ..." line, and no control character reaches the terminal.
+		msg = fmt.Sprintf("%d %s: %s", e.Status, oneLine(code), oneLine(detail))
 	}
 	if e.TokenEndpoint {
 		msg = "the OAuth token endpoint refused the service account: " + msg
@@ -181,6 +183,10 @@ type OutcomeUnknownError struct {
 
 func (e *OutcomeUnknownError) Error() string {
 	msg := e.Err.Error() + "\nThe create may or may not have started a job; it was not sent again."
+	var body *BodyError
+	if errors.As(e.Err, &body) && body.Status < 300 {
+		msg = e.Err.Error() + "\nAtlas accepted the create, so it most likely started a job, but its answer was lost; it was not sent again."
+	}
 	if e.Check != "" {
 		msg += " Check with: " + e.Check
 	}
@@ -257,15 +263,20 @@ func excerpt(raw []byte) string {
 }
 
 func excerptOf(s string, limit int) string {
+	s = oneLine(s)
+	if r := []rune(s); len(r) > limit {
+		s = string(r[:limit]) + "…"
+	}
+	return s
+}
+
+// oneLine folds white space and control characters into single spaces.
+func oneLine(s string) string {
 	s = strings.Map(func(r rune) rune {
 		if unicode.IsSpace(r) || !unicode.IsPrint(r) {
 			return ' '
 		}
 		return r
 	}, s)
-	s = strings.Join(strings.Fields(s), " ")
-	if r := []rune(s); len(r) > limit {
-		s = string(r[:limit]) + "…"
-	}
-	return s
+	return strings.Join(strings.Fields(s), " ")
 }

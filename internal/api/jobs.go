@@ -43,7 +43,7 @@ func (j *ExportJob) Reason() string {
 	if j.StateReason == nil || (j.StateReason.ErrorCode == "" && j.StateReason.Message == "") {
 		return ""
 	}
-	return strings.TrimPrefix(j.StateReason.ErrorCode+": "+j.StateReason.Message, ": ")
+	return oneLine(strings.TrimPrefix(j.StateReason.ErrorCode+": "+j.StateReason.Message, ": "))
 }
 
 // Ended judges a restore job by its Status: it has ended when the status
@@ -55,3 +55,52 @@ func (j *RestoreJob) Ended() (ended, ok bool) {
 
 func (j *ExportJob) jobID() string  { return j.ID }
 func (j *RestoreJob) jobID() string { return j.ID }
+
+// Archive is one download link of a restore job, with the replica set it
+// holds when the job says (a sharded cluster's components).
+type Archive struct {
+	URL            string
+	ReplicaSetName string
+}
+
+// Archives lists a download job's distinct links, in the job's order:
+// deliveryUrl, then the components' own links; or, given a private
+// endpoint ID, the links through that endpoint.
+func (j *RestoreJob) Archives(endpointID string) []Archive {
+	var out []Archive
+	seen := map[string]int{}
+	add := func(link, replicaSet string) {
+		if link == "" {
+			return
+		}
+		if i, ok := seen[link]; ok {
+			if out[i].ReplicaSetName == "" {
+				out[i].ReplicaSetName = replicaSet
+			}
+			return
+		}
+		seen[link] = len(out)
+		out = append(out, Archive{URL: link, ReplicaSetName: replicaSet})
+	}
+	private := func(urls []PrivateURL, replicaSet string) {
+		for _, p := range urls {
+			if p.EndpointID == endpointID {
+				add(p.DeliveryURL, replicaSet)
+			}
+		}
+	}
+	if endpointID == "" {
+		for _, u := range j.DeliveryURL {
+			add(u, "")
+		}
+		for _, c := range j.Components {
+			add(c.DownloadURL, c.ReplicaSetName)
+		}
+		return out
+	}
+	private(j.PrivateDownloadDeliveryURLs, "")
+	for _, c := range j.Components {
+		private(c.PrivateDownloadDeliveryURLs, c.ReplicaSetName)
+	}
+	return out
+}

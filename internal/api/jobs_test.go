@@ -90,7 +90,7 @@ func TestIsTransient(t *testing.T) {
 		{"404", &api.Error{Status: 404}, false},
 		{"token endpoint 503", &api.Error{Status: 503, TokenEndpoint: true}, false},
 		{"dropped connection", &url.Error{Op: "Get", URL: "http://x", Err: io.EOF}, true},
-		{"refused", &url.Error{Op: "Get", URL: "http://x", Err: &net.OpError{Op: "dial", Err: syscall.ECONNREFUSED}}, false},
+		{"refused", &url.Error{Op: "Get", URL: "http://x", Err: &net.OpError{Op: "dial", Err: syscall.ECONNREFUSED}}, true}, // to a watch: a host that answered before
 		{"unknown host", &net.OpError{Op: "dial", Err: &net.DNSError{Err: "no such host", Name: "x", IsNotFound: true}}, false},
 		{"timeout", &api.TimeoutError{After: time.Second}, true},
 		{"cut body", &api.BodyError{Status: 200, Err: io.ErrUnexpectedEOF}, true},

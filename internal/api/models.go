@@ -74,6 +74,23 @@ type RestoreJob struct {
 	FinishedAt  *time.Time `json:"finishedAt,omitempty"`
 	ExpiresAt   *time.Time `json:"expiresAt,omitempty"`
 	DeliveryURL []string   `json:"deliveryUrl,omitempty"`
+	// PrivateDownloadDeliveryURLs are the links through private endpoints.
+	PrivateDownloadDeliveryURLs []PrivateURL `json:"privateDownloadDeliveryUrls,omitempty"`
+	// Components has one entry per replica set of a sharded cluster.
+	Components []RestoreComponent `json:"components,omitempty"`
+}
+
+// PrivateURL is a download link through a private endpoint.
+type PrivateURL struct {
+	DeliveryURL string `json:"deliveryUrl"`
+	EndpointID  string `json:"endpointId"`
+}
+
+// RestoreComponent is one replica set's part of a restore job.
+type RestoreComponent struct {
+	ReplicaSetName              string       `json:"replicaSetName"`
+	DownloadURL                 string       `json:"downloadUrl"`
+	PrivateDownloadDeliveryURLs []PrivateURL `json:"privateDownloadDeliveryUrls,omitempty"`
 }
 
 // Restore delivery types.

@@ -7,13 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/url"
-	"strconv"
 	"syscall"
 	"time"
+
+	"github.com/atlas-backup/atlas-backup/internal/backoff"
 )
 
 // The retry policy: the one place that decides whether a request is sent
@@ -35,9 +35,8 @@ import (
 const (
 	DefaultMaxRetries   = 4               // retries after the first attempt
 	DefaultMaxRetryWait = 2 * time.Minute // total waiting between attempts
-	retryBase           = time.Second     // the first backoff's upper bound
-	retryCap            = 30 * time.Second
 	connectTimeout      = 10 * time.Second
+	maxAnswer           = 64 << 20 // bytes: no API answer comes near
 )
 
 // notSentError is a failure before the request went out (getting the
@@ -71,18 +70,17 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		wait := t.wait(attempt, resp)
 		if waited+wait > t.maxWait {
+			if t.notify != nil {
+				t.notify(fmt.Sprintf("not retrying: %s, and waiting %s more would pass the %s retry budget", reason, backoff.Round(wait), t.maxWait))
+			}
 			return resp, err
 		}
 		waited += wait
 		if t.notify != nil {
-			t.notify(fmt.Sprintf("retrying in %s: %s (attempt %d of %d)", roundWait(wait), reason, attempt+1, t.retries+1))
+			t.notify(fmt.Sprintf("retrying in %s: %s (attempt %d of %d)", backoff.Round(wait), reason, attempt+1, t.retries+1))
 		}
-		timer := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			timer.Stop()
+		if !backoff.Sleep(ctx.Done(), wait) {
 			return nil, context.Cause(ctx)
-		case <-timer.C:
 		}
 	}
 }
@@ -112,8 +110,11 @@ func (t *retryTransport) attempt(req *http.Request, n int) (*http.Response, []by
 	if err != nil {
 		return nil, nil, timedOut(err)
 	}
-	raw, err := io.ReadAll(resp.Body)
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer+1))
 	resp.Body.Close()
+	if err == nil && len(raw) > maxAnswer {
+		err = fmt.Errorf("the answer is larger than %d MiB", maxAnswer>>20)
+	}
 	if err != nil {
 		return nil, nil, &BodyError{Status: resp.StatusCode, Err: timedOut(err)}
 	}
@@ -173,8 +174,9 @@ func transientStatus(status int) bool {
 }
 
 // IsTransient reports whether an error from a safe request may go away if
-// the request is sent again later: a 429, a 5xx other than 501, a timeout,
-// or a connection lost. Cancellations, refused connections and unknown
+// the request is sent again later, as a watch does at its next check: a
+// 429, a 5xx other than 501, a timeout, a connection lost or refused (a
+// host that answered a moment ago, restarting). Cancellations and unknown
 // hosts are not transient.
 func IsTransient(err error) bool {
 	if err == nil || errors.Is(err, context.Canceled) {
@@ -183,6 +185,9 @@ func IsTransient(err error) bool {
 	var apiErr *Error
 	if errors.As(err, &apiErr) {
 		return !apiErr.TokenEndpoint && transientStatus(apiErr.Status)
+	}
+	if errors.Is(err, syscall.ECONNREFUSED) {
+		return true
 	}
 	return !refused(err) && unreachable(err)
 }
@@ -237,39 +242,4 @@ func describe(err error) string {
 		return "connection reset"
 	}
 	return err.Error()
-}
-
-// backoff is the wait before retry n: Retry-After when the answer has one,
-// else a random time up to min(retryCap, retryBase·2ⁿ⁻¹) (full jitter).
-func backoff(n int, resp *http.Response) time.Duration {
-	if d, ok := retryAfter(resp, time.Now()); ok {
-		return d
-	}
-	return rand.N(min(retryCap, retryBase<<min(n-1, 16)) + 1)
-}
-
-// retryAfter reads a Retry-After header: delay-seconds or an HTTP date.
-func retryAfter(resp *http.Response, now time.Time) (time.Duration, bool) {
-	if resp == nil {
-		return 0, false
-	}
-	v := resp.Header.Get("Retry-After")
-	if v == "" {
-		return 0, false
-	}
-	if s, err := strconv.Atoi(v); err == nil && s >= 0 {
-		return time.Duration(min(s, 1<<20)) * time.Second, true
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		return max(t.Sub(now), 0), true
-	}
-	return 0, false
-}
-
-// roundWait shows a wait as a person reads it: 2s, 1.5s, 350ms.
-func roundWait(d time.Duration) string {
-	if d >= time.Second {
-		return d.Round(100 * time.Millisecond).String()
-	}
-	return d.Round(time.Millisecond).String()
 }

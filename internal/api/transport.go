@@ -224,15 +224,21 @@ func RedactHeader(name, value string) string {
 
 var secretFields = regexp.MustCompile(`("(?:access_token|refresh_token|client_secret|private_api_key|privateKey)"\s*:\s*)"[^"]*"|((?:^|&)(?:token|client_secret|access_token)=)[^&\s]*`)
 
-// redactBody hides token values in JSON and form bodies.
+// signedURL is a link with a query: a download link's query and path are
+// its signature (pre-signed archive links).
+var signedURL = regexp.MustCompile(`(https?://[^/"\s?]+)/[^"\s?]*\?[^"\s]*`)
+
+// redactBody hides token values in JSON and form bodies, and the path and
+// query of signed links (archive download URLs).
 func redactBody(b []byte) []byte {
-	return secretFields.ReplaceAllFunc(b, func(m []byte) []byte {
+	b = secretFields.ReplaceAllFunc(b, func(m []byte) []byte {
 		sub := secretFields.FindSubmatch(m)
 		if len(sub[1]) > 0 {
 			return append(append([]byte{}, sub[1]...), `"REDACTED"`...)
 		}
 		return append(append([]byte{}, sub[2]...), "REDACTED"...)
 	})
+	return signedURL.ReplaceAll(b, []byte("$1/REDACTED"))
 }
 
 // errReader returns err (or EOF when err is nil) on every read.

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/atlas-backup/atlas-backup/internal/api"
+	"github.com/atlas-backup/atlas-backup/internal/download"
 )
 
 // Column definitions for the table printer, one pair per resource: a list
@@ -83,14 +84,16 @@ func orDash(s string) string {
 
 // formatSize writes a byte count in binary units with one decimal: 512 B,
 // 1.5 KiB, 26.2 GiB.
-func formatSize(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
+func formatSize(n int64) string { return download.Size(n) }
+
+// DownloadsTable is the report of restore download: FILE, SIZE, SHARD and
+// RESULT, one row a file (Table.Add).
+func DownloadsTable() *Table { return &Table{Header: []string{"FILE", "SIZE", "SHARD", "RESULT"}} }
+
+// Add appends a row; empty cells print as "-".
+func (t *Table) Add(cells ...string) {
+	for i, c := range cells {
+		cells[i] = orDash(c)
 	}
-	v, i := float64(n)/unit, 0
-	for ; v >= unit && i < 5; i++ {
-		v /= unit
-	}
-	return fmt.Sprintf("%.1f %ciB", v, "KMGTPE"[i])
+	t.Rows = append(t.Rows, cells)
 }

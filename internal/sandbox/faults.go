@@ -3,6 +3,7 @@ package sandbox
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -17,11 +18,13 @@ import (
 type Fault struct {
 	// Operation is the operation's name as the spec gives it, short
 	// (getBackupExport) or long (getGroupClusterBackupExport), or
-	// createToken / revokeToken for the OAuth endpoints, or "*" for all.
+	// createToken / revokeToken for the OAuth endpoints, downloadArchive
+	// for the archive server (ArchiveHandler), or "*" for all.
 	Operation string
-	// Status, when set, answers with this HTTP status in Atlas's error shape;
-	// 429 and 503 carry Retry-After: 1, or with WithRetryAfter every 429 and
-	// 5xx carries its value.
+	// Status, when set, answers with this HTTP status in Atlas's error shape
+	// (in S3's XML error shape for downloadArchive); 429 and 503 carry
+	// Retry-After: 1, or with WithRetryAfter every 429 and 5xx carries its
+	// value.
 	Status int
 	// Drop closes the connection without an answer.
 	Drop bool
@@ -64,6 +67,12 @@ const (
 	// FaultContentType answers 200 with Content-Type text/plain and a
 	// plain-text body; the operation does not run.
 	FaultContentType FaultKind = "ctype"
+	// FaultCorrupt, for downloadArchive only, serves the archive with its
+	// real status and headers (ETag included) and the same bytes and length,
+	// except that the CRC-32 in its gzip trailer is wrong: the file arrives
+	// whole and fails its gzip check at the end. A Range that leaves out the
+	// trailer gets the real bytes.
+	FaultCorrupt FaultKind = "corrupt"
 )
 
 // FaultHeader is the response header that marks an answer a FaultKind broke
@@ -79,11 +88,12 @@ const retryAfterSeconds = 1
 
 // faultKinds is what ParseFault's error lists as KIND. Its start is the
 // wording from before the FaultKinds, which scripts may match.
-const faultKinds = "an HTTP status from 400 to 599, drop, or slow=DURATION (or a broken answer: cut=BYTES, html, badjson, empty or ctype)"
+const faultKinds = "an HTTP status from 400 to 599, drop, or slow=DURATION (or a broken answer: cut=BYTES, html, badjson, empty or ctype; corrupt for downloadArchive)"
 
 // ParseFault reads a fault written OPERATION:KIND[:TIMES[:AFTER]], where KIND is an
 // HTTP status from 400 to 599, "drop", "slow=DURATION", "cut=BYTES",
-// "html", "badjson", "empty" or "ctype" (see FaultKind). For example
+// "html", "badjson", "empty", "ctype" or, for downloadArchive only,
+// "corrupt" (see FaultKind). For example
 // "getBackupExport:503:2" answers the first two export polls with 503, and
 // "getBackupExport:cut=10:1" sends the first poll's headers and ten bytes of
 // its body, then drops the connection. AFTER lets that many matching
@@ -115,6 +125,11 @@ func ParseFault(spec string) (Fault, error) {
 		f.Kind, f.CutAfter = FaultCut, n
 	case kind == string(FaultHTML) || kind == string(FaultBadJSON) || kind == string(FaultEmpty) || kind == string(FaultContentType):
 		f.Kind = FaultKind(kind)
+	case kind == string(FaultCorrupt):
+		if operationByName(f.Operation) != opDownloadArchive {
+			return Fault{}, fmt.Errorf("%q: corrupt applies to downloadArchive only (a gzip archive whose CRC-32 is wrong)", spec)
+		}
+		f.Kind = FaultCorrupt
 	default:
 		n, err := strconv.Atoi(kind)
 		if err != nil || n < 400 || n > 599 {
@@ -192,11 +207,17 @@ func (s *Server) takeFault(op string) *Fault {
 // serve writes the real answer to the writer it is given. record logs the
 // request; it runs just before a connection is dropped.
 func (s *Server) answer(w *statusWriter, r *http.Request, op string, record func(), serve func(http.ResponseWriter)) {
-	f := s.takeFault(op)
+	s.applyFault(s.takeFault(op), w, r, op, record, serve)
+}
+
+// applyFault serves a request through f (nil: none), as answer does.
+func (s *Server) applyFault(f *Fault, w *statusWriter, r *http.Request, op string, record func(), serve func(http.ResponseWriter)) {
 	if f == nil {
 		serve(w)
 		return
 	}
+	// The archive server is no Atlas API: no rate-limit headers.
+	api := op != opDownloadArchive
 	mark := func() { w.Header().Set(FaultHeader, f.String()) }
 	switch {
 	case f.Kind == FaultCut:
@@ -218,7 +239,9 @@ func (s *Server) answer(w *statusWriter, r *http.Request, op string, record func
 	case f.Kind == FaultContentType:
 		text := fmt.Sprintf("Simulated fault %s injected by the sandbox: this answer is plain text, not JSON.\n", f)
 		mark()
-		setRateLimit(w.Header())
+		if api {
+			setRateLimit(w.Header())
+		}
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.Header().Set("Content-Length", strconv.Itoa(len(text)))
 		w.WriteHeader(http.StatusOK)
@@ -237,8 +260,11 @@ func (s *Server) answer(w *statusWriter, r *http.Request, op string, record func
 		if h.Get("Content-Type") == "" {
 			h.Set("Content-Type", "application/json")
 		}
+		h.Del("Content-Range") // a 200 now, whatever the real answer was
 		h.Set("Content-Length", strconv.Itoa(len(out)))
-		setRateLimit(h)
+		if api {
+			setRateLimit(h)
+		}
 		mark()
 		w.WriteHeader(http.StatusOK)
 		w.Write(out)
@@ -253,6 +279,8 @@ func (s *Server) answer(w *statusWriter, r *http.Request, op string, record func
 	case f.Drop:
 		record()
 		dropConnection(w)
+	case !api:
+		s.archiveFault(w, r, f)
 	default:
 		s.setRetryAfter(w.Header(), f.Status)
 		// An error of Atlas's own: enveloped when the request asks for it.
@@ -286,17 +314,24 @@ func dropConnection(w http.ResponseWriter) {
 }
 
 // cutWriter passes the status and headers through, and only the first left
-// bytes of the body; it swallows the rest.
+// bytes of the body; it refuses the rest, so that a large answer being
+// copied stops there.
 type cutWriter struct {
 	http.ResponseWriter
 	left int64
 }
+
+// errCut is what a cutWriter answers for the bytes past the cut.
+var errCut = errors.New("sandbox: cut fault: the rest of the body is not sent")
 
 func (c *cutWriter) Write(p []byte) (int, error) {
 	n := min(int64(len(p)), c.left)
 	c.left -= n
 	if _, err := c.ResponseWriter.Write(p[:n]); err != nil {
 		return 0, err
+	}
+	if int(n) < len(p) {
+		return int(n), errCut
 	}
 	return len(p), nil
 }

@@ -46,6 +46,9 @@ func TestParseFault(t *testing.T) {
 		"getBackupRestoreJob:empty":              {Operation: "getBackupRestoreJob", Kind: sandbox.FaultEmpty},
 		"createToken:ctype:3":                    {Operation: "createToken", Kind: sandbox.FaultContentType, Times: 3},
 		"listBackupExports:drop:1:1":             {Operation: "listBackupExports", Drop: true, Times: 1, After: 1},
+		"downloadArchive:corrupt:1":              {Operation: "downloadArchive", Kind: sandbox.FaultCorrupt, Times: 1},
+		"downloadArchive:cut=4096":               {Operation: "downloadArchive", Kind: sandbox.FaultCut, CutAfter: 4096},
+		"downloadArchive:503:2:1":                {Operation: "downloadArchive", Status: 503, Times: 2, After: 1},
 	}
 	for spec, want := range good {
 		got, err := sandbox.ParseFault(spec)
@@ -64,7 +67,10 @@ func TestParseFault(t *testing.T) {
 		"getBackupExport":           "want OPERATION:KIND[:TIMES[:AFTER]]",
 		"nosuchOp:500":              `unknown operation "nosuchOp"`,
 		"getBackupExport:200":       "from 400 to 599",
-		"getBackupExport:teapot":    "KIND must be an HTTP status from 400 to 599, drop, or slow=DURATION (or a broken answer: cut=BYTES, html, badjson, empty or ctype)",
+		"getBackupExport:teapot":    "KIND must be an HTTP status from 400 to 599, drop, or slow=DURATION (or a broken answer: cut=BYTES, html, badjson, empty or ctype; corrupt for downloadArchive)",
+		"getBackupExport:corrupt":   "corrupt applies to downloadArchive only",
+		"*:corrupt":                 "corrupt applies to downloadArchive only",
+		"downloadArchive:CORRUPT":   "KIND must be",
 		"getBackupExport:HTML":      "cut=BYTES, html, badjson, empty or ctype",
 		"getBackupExport:cut=":      "cut takes how many bytes of the body to send",
 		"getBackupExport:cut=-1":    "a whole number of 0 or more, e.g. cut=100",

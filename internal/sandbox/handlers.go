@@ -117,7 +117,7 @@ type snapshotView struct {
 	FrequencyType    string   `json:"frequencyType"`
 	Type             string   `json:"type"`
 	CloudProvider    string   `json:"cloudProvider"`
-	ReplicaSetName   string   `json:"replicaSetName"`
+	ReplicaSetName   string   `json:"replicaSetName,omitempty"`
 	MongodVersion    string   `json:"mongodVersion"`
 	StorageSizeBytes int64    `json:"storageSizeBytes"`
 	Description      string   `json:"description,omitempty"`
@@ -145,6 +145,9 @@ func (x *exchange) snapshotView(sn *snapshot) snapshotView {
 	}
 	if sn.kind == "onDemand" {
 		v.Description = "On-demand snapshot taken by the sandbox seed"
+	}
+	if sn.rsName == "" { // the spec gives replicaSetName for replica sets only
+		v.Type = "shardedCluster"
 	}
 	return v
 }
@@ -224,6 +227,9 @@ func (s *Server) createExport(x *exchange) (int, any, *apiError) {
 	j := &exportJob{
 		id: s.newID(), snapshotID: snapID, bucketID: bucketID, customData: custom,
 		createdAt: now, duration: s.jobDuration, outcome: s.exportOutcome, collections: c.collections,
+	}
+	for _, rs := range c.replicaSets {
+		j.components = append(j.components, exportMember{ExportID: s.newID(), ReplicaSetName: rs})
 	}
 	c.exports = append([]*exportJob{j}, c.exports...)
 	return http.StatusOK, j.view(now, x.self()+"/"+j.id), nil
@@ -368,12 +374,10 @@ func (s *Server) createRestore(x *exchange) (int, any, *apiError) {
 	}
 	j.id, j.snapshotTime, j.createdAt = s.newID(), snap.createdAt, now
 	j.duration, j.outcome = s.jobDuration, s.restoreOutcome
+	j.replicaSets = c.replicaSets
 	c.restores = append([]*restoreJob{j}, c.restores...)
-	return http.StatusOK, j.view(now, x.self()+"/"+j.id, downloadBase), nil
+	return http.StatusOK, j.view(now, x.self()+"/"+j.id, s.archiveURL), nil
 }
-
-// downloadBase is where download restores point; the .invalid domain never resolves.
-const downloadBase = "https://restore-downloads.sandbox.invalid"
 
 // restoreInto returns a running restore job that writes into the cluster.
 func (s *Server) restoreInto(groupID, clusterName string, now time.Time) *restoreJob {
@@ -397,7 +401,7 @@ func (s *Server) listRestores(x *exchange) (int, any, *apiError) {
 	now := s.now()
 	views := make([]restoreJobView, len(c.restores))
 	for i, j := range c.restores {
-		views[i] = j.view(now, x.self()+"/"+j.id, downloadBase)
+		views[i] = j.view(now, x.self()+"/"+j.id, s.archiveURL)
 	}
 	return http.StatusOK, paginate(x, views), nil
 }
@@ -419,7 +423,7 @@ func (s *Server) getRestore(x *exchange) (int, any, *apiError) {
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, j.view(s.now(), x.self(), downloadBase), nil
+	return http.StatusOK, j.view(s.now(), x.self(), s.archiveURL), nil
 }
 
 func (s *Server) cancelRestore(x *exchange) (int, any, *apiError) {

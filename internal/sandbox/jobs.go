@@ -62,6 +62,13 @@ type exportJob struct {
 	duration                 time.Duration
 	outcome                  Outcome
 	collections              int
+	components               []exportMember // a sharded cluster's: one per replica set
+}
+
+// exportMember is the spec's DiskBackupExportMember.
+type exportMember struct {
+	ExportID       string `json:"exportId"`
+	ReplicaSetName string `json:"replicaSetName"`
 }
 
 type exportStatus struct {
@@ -75,16 +82,17 @@ type stateReason struct {
 }
 
 type exportJobView struct {
-	ID             string        `json:"id"`
-	SnapshotID     string        `json:"snapshotId"`
-	ExportBucketID string        `json:"exportBucketId"`
-	State          string        `json:"state"`
-	StateReason    *stateReason  `json:"stateReason,omitempty"`
-	ExportStatus   *exportStatus `json:"exportStatus,omitempty"`
-	CreatedAt      string        `json:"createdAt"`
-	FinishedAt     string        `json:"finishedAt,omitempty"`
-	CustomData     []label       `json:"customData"`
-	Links          []link        `json:"links"`
+	ID             string         `json:"id"`
+	SnapshotID     string         `json:"snapshotId"`
+	ExportBucketID string         `json:"exportBucketId"`
+	State          string         `json:"state"`
+	StateReason    *stateReason   `json:"stateReason,omitempty"`
+	ExportStatus   *exportStatus  `json:"exportStatus,omitempty"`
+	CreatedAt      string         `json:"createdAt"`
+	FinishedAt     string         `json:"finishedAt,omitempty"`
+	CustomData     []label        `json:"customData"`
+	Components     []exportMember `json:"components,omitempty"`
+	Links          []link         `json:"links"`
 }
 
 func (j *exportJob) done(now time.Time) bool { return !now.Before(j.createdAt.Add(j.duration)) }
@@ -96,6 +104,7 @@ func (j *exportJob) view(now time.Time, self string) exportJobView {
 		ExportBucketID: j.bucketID,
 		CreatedAt:      timeString(j.createdAt),
 		CustomData:     j.customData,
+		Components:     j.components,
 		Links:          selfLinks(self),
 	}
 	if v.CustomData == nil {
@@ -142,25 +151,41 @@ type restoreJob struct {
 	duration                       time.Duration
 	outcome                        Outcome
 	cancelledAt                    time.Time // zero: not cancelled
+	replicaSets                    []string  // the source cluster's, when it is sharded
+}
+
+// privateURL is the spec's ApiPrivateDownloadDeliveryUrl.
+type privateURL struct {
+	DeliveryURL string `json:"deliveryUrl"`
+	EndpointID  string `json:"endpointId"`
+}
+
+// restoreMember is the spec's DiskBackupRestoreMember.
+type restoreMember struct {
+	ReplicaSetName              string       `json:"replicaSetName"`
+	DownloadURL                 string       `json:"downloadUrl,omitempty"`
+	PrivateDownloadDeliveryURLs []privateURL `json:"privateDownloadDeliveryUrls,omitempty"`
 }
 
 type restoreJobView struct {
-	ID                    string   `json:"id"`
-	DeliveryType          string   `json:"deliveryType"`
-	SnapshotID            string   `json:"snapshotId,omitempty"`
-	TargetClusterName     string   `json:"targetClusterName,omitempty"`
-	TargetGroupID         string   `json:"targetGroupId,omitempty"`
-	PointInTimeUTCSeconds int64    `json:"pointInTimeUTCSeconds,omitempty"`
-	OplogTs               int64    `json:"oplogTs,omitempty"`
-	OplogInc              int64    `json:"oplogInc,omitempty"`
-	Timestamp             string   `json:"timestamp,omitempty"`
-	Cancelled             bool     `json:"cancelled"`
-	Failed                bool     `json:"failed"`
-	Expired               bool     `json:"expired"`
-	FinishedAt            string   `json:"finishedAt,omitempty"`
-	ExpiresAt             string   `json:"expiresAt,omitempty"`
-	DeliveryURL           []string `json:"deliveryUrl,omitempty"`
-	Links                 []link   `json:"links"`
+	ID                    string          `json:"id"`
+	DeliveryType          string          `json:"deliveryType"`
+	SnapshotID            string          `json:"snapshotId,omitempty"`
+	TargetClusterName     string          `json:"targetClusterName,omitempty"`
+	TargetGroupID         string          `json:"targetGroupId,omitempty"`
+	PointInTimeUTCSeconds int64           `json:"pointInTimeUTCSeconds,omitempty"`
+	OplogTs               int64           `json:"oplogTs,omitempty"`
+	OplogInc              int64           `json:"oplogInc,omitempty"`
+	Timestamp             string          `json:"timestamp,omitempty"`
+	Cancelled             bool            `json:"cancelled"`
+	Failed                bool            `json:"failed"`
+	Expired               bool            `json:"expired"`
+	FinishedAt            string          `json:"finishedAt,omitempty"`
+	ExpiresAt             string          `json:"expiresAt,omitempty"`
+	DeliveryURL           []string        `json:"deliveryUrl,omitempty"`
+	PrivateDeliveryURLs   []privateURL    `json:"privateDownloadDeliveryUrls,omitempty"`
+	Components            []restoreMember `json:"components,omitempty"`
+	Links                 []link          `json:"links"`
 }
 
 // ended reports whether the job has reached an end state at now.
@@ -175,7 +200,29 @@ func (j *restoreJob) cancelled(now time.Time) bool {
 // overwrites reports whether the job writes into its target cluster.
 func (j *restoreJob) overwrites() bool { return j.deliveryType != "download" }
 
-func (j *restoreJob) view(now time.Time, self, downloadBase string) restoreJobView {
+// linkExpired reports whether the job's download links no longer work: they
+// last downloadLinkTTL from the job's end.
+func (j *restoreJob) linkExpired(now time.Time) bool {
+	return !now.Before(j.createdAt.Add(j.duration + downloadLinkTTL))
+}
+
+// linksLive reports whether the job is a download restore that ended well and
+// whose links still work.
+func (j *restoreJob) linksLive(now time.Time) bool {
+	return j.deliveryType == "download" && j.outcome == OutcomeSuccess && !j.cancelled(now) &&
+		j.ended(now) && !j.linkExpired(now)
+}
+
+// archiveURLs makes the URL of a job's archive, or of its private
+// endpoint's copy.
+type archiveURLs func(jobID, name string, private bool) string
+
+// view is the job as the API shows it. A sharded cluster's job lists its
+// replica sets in components; a finished download job links to one archive
+// per replica set (one in all for a replica set), in deliveryUrl, in
+// privateDownloadDeliveryUrls for DemoPrivateEndpointID, and per replica set
+// in components.
+func (j *restoreJob) view(now time.Time, self string, urls archiveURLs) restoreJobView {
 	v := restoreJobView{
 		ID:                    j.id,
 		DeliveryType:          j.deliveryType,
@@ -187,6 +234,9 @@ func (j *restoreJob) view(now time.Time, self, downloadBase string) restoreJobVi
 		OplogInc:              j.oplogInc,
 		Timestamp:             timeString(j.snapshotTime),
 		Links:                 selfLinks(self),
+	}
+	for _, rs := range j.replicaSets {
+		v.Components = append(v.Components, restoreMember{ReplicaSetName: rs})
 	}
 	end := j.createdAt.Add(j.duration)
 	switch {
@@ -206,10 +256,22 @@ func (j *restoreJob) view(now time.Time, self, downloadBase string) restoreJobVi
 		if j.deliveryType == "download" {
 			expires := end.Add(downloadLinkTTL)
 			v.ExpiresAt = timeString(expires)
-			if now.Before(expires) {
-				v.DeliveryURL = []string{downloadBase + "/" + j.id + "/restore-" + j.snapshotID + ".tar.gz"}
-			} else {
+			if j.linkExpired(now) {
 				v.Expired = true
+				break
+			}
+			urlsOf := func(rs string) (string, privateURL) {
+				name := ArchiveFileName(j.id, rs)
+				return urls(j.id, name, false), privateURL{DeliveryURL: urls(j.id, name, true), EndpointID: DemoPrivateEndpointID}
+			}
+			if len(j.replicaSets) == 0 {
+				u, p := urlsOf("")
+				v.DeliveryURL, v.PrivateDeliveryURLs = []string{u}, []privateURL{p}
+			}
+			for i, rs := range j.replicaSets {
+				u, p := urlsOf(rs)
+				v.DeliveryURL, v.PrivateDeliveryURLs = append(v.DeliveryURL, u), append(v.PrivateDeliveryURLs, p)
+				v.Components[i].DownloadURL, v.Components[i].PrivateDownloadDeliveryURLs = u, []privateURL{p}
 			}
 		}
 	}

@@ -102,7 +102,7 @@ func matchPath(pattern string, segs []string) (map[string]string, bool) {
 // operationByName returns the short name of an operation given its short or
 // long name, or "" when there is none.
 func operationByName(name string) string {
-	if name == opCreateToken || name == opRevokeToken {
+	if name == opCreateToken || name == opRevokeToken || name == opDownloadArchive {
 		return name
 	}
 	for _, r := range routes {
@@ -114,7 +114,7 @@ func operationByName(name string) string {
 }
 
 func operationNames() []string {
-	names := []string{opCreateToken, opRevokeToken}
+	names := []string{opCreateToken, opRevokeToken, opDownloadArchive}
 	for _, r := range routes {
 		names = append(names, r.op)
 	}

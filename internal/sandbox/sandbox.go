@@ -3,7 +3,8 @@
 // with Digest, OAuth and Bearer authentication, Atlas's versioning,
 // validation and error shapes, jobs that move through their states over
 // time, and injected faults. The same handler serves the `sandbox` command,
-// the --sandbox flag and the tests.
+// the --sandbox flag and the tests. ArchiveHandler serves, on an origin of
+// its own, the .tar.gz archives that download restores link to.
 package sandbox
 
 import (
@@ -31,13 +32,17 @@ type Server struct {
 	logf           func(format string, args ...any)
 	nonceKey       []byte
 	retryAfter     int // Retry-After of injected 429 and 5xx answers; -1: the default
+	archiveSize    int64
+	archiveKey     []byte // signs archive URLs
+	archives       archiveCache
 
-	mu       sync.Mutex
-	store    *store
-	tokens   map[string]time.Time // OAuth access token → expiry
-	faults   []*activeFault
-	requests []Request
-	nextID   uint64
+	mu          sync.Mutex
+	store       *store
+	archiveBase string               // SetArchiveURL's base URL, or ""
+	tokens      map[string]time.Time // OAuth access token → expiry
+	faults      []*activeFault
+	requests    []Request
+	nextID      uint64
 }
 
 // Option configures a Server.
@@ -95,6 +100,8 @@ func New(opts ...Option) *Server {
 		tokenTTL:       time.Hour,
 		logf:           func(string, ...any) {},
 		nonceKey:       []byte(rand.Text()),
+		archiveKey:     []byte(rand.Text()),
+		archiveSize:    DefaultArchiveSize,
 		tokens:         map[string]time.Time{},
 		retryAfter:     -1,
 	}
@@ -110,7 +117,7 @@ func (s *Server) Credentials() Credentials { return s.creds }
 
 // Request is one request the sandbox received, as it received it.
 type Request struct {
-	Operation string // short operation name, createToken, revokeToken, or ""
+	Operation string // short operation name, createToken, revokeToken, downloadArchive, or ""
 	Method    string
 	Path      string
 	RawQuery  string
@@ -176,27 +183,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	body, tooLarge := readBody(r)
-	// record logs the request once it is answered, or just before its
-	// connection is dropped (so that a client that sees the drop finds it
-	// in Requests).
-	recorded := false
-	record := func() {
-		if recorded {
-			return
-		}
-		recorded = true
-		s.mu.Lock()
-		s.requests = append(s.requests, Request{
-			Operation: op, Method: r.Method, Path: r.URL.Path, RawQuery: r.URL.RawQuery,
-			Header: r.Header.Clone(), Body: body, Status: sw.status,
-		})
-		s.mu.Unlock()
-		status := "dropped"
-		if sw.status != 0 {
-			status = strconv.Itoa(sw.status)
-		}
-		s.logf("%s %s %s %s", r.Method, r.URL.RequestURI(), status, op)
-	}
+	record := s.recorder(sw, r, op, body)
 	defer record()
 
 	if tooLarge {
@@ -218,6 +205,40 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.answer(sw, r, op, record, func(w http.ResponseWriter) { s.serveAPI(w, r, body, rt, params, allowed) })
+}
+
+// recorder returns the function that logs a request once it is answered, or
+// just before its connection is dropped (so that a client that sees the drop
+// finds it in Requests); calls after the first do nothing. The log line of an
+// archive request leaves out the query, which holds the URL's signature, and
+// shows the Range header.
+func (s *Server) recorder(sw *statusWriter, r *http.Request, op string, body []byte) func() {
+	recorded := false
+	return func() {
+		if recorded {
+			return
+		}
+		recorded = true
+		s.mu.Lock()
+		s.requests = append(s.requests, Request{
+			Operation: op, Method: r.Method, Path: r.URL.Path, RawQuery: r.URL.RawQuery,
+			Header: r.Header.Clone(), Body: body, Status: sw.status,
+		})
+		s.mu.Unlock()
+		status := "dropped"
+		if sw.status != 0 {
+			status = strconv.Itoa(sw.status)
+		}
+		if op == opDownloadArchive {
+			line := fmt.Sprintf("%s %s %s %s", r.Method, r.URL.Path, status, op)
+			if rg := r.Header.Get("Range"); rg != "" {
+				line += " Range: " + rg
+			}
+			s.logf("%s", line)
+			return
+		}
+		s.logf("%s %s %s %s", r.Method, r.URL.RequestURI(), status, op)
+	}
 }
 
 // readBody reads a request body of at most MaxBodyBytes. For a larger one it

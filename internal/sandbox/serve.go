@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -35,22 +36,30 @@ func Serve(ctx context.Context, ln net.Listener, h http.Handler) error {
 }
 
 // WriteBanner describes the seeded data and prints the environment a client
-// needs to reach the sandbox at baseURL.
+// needs to reach the sandbox at baseURL, and where archives are served when
+// SetArchiveURL has said so.
 func (s *Server) WriteBanner(w io.Writer, baseURL string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.now()
-	fmt.Fprintf(w, "Atlas API sandbox listening on %s (jobs take %s)\n\n", baseURL, s.jobDuration)
+	fmt.Fprintf(w, "Atlas API sandbox listening on %s (jobs take %s)\n", baseURL, s.jobDuration)
+	if s.archiveBase != "" {
+		fmt.Fprintf(w, "Download restore archives served on %s (%s each)\n", s.archiveBase, FormatSize(s.archiveSize))
+	}
+	fmt.Fprintln(w)
 	for _, id := range []string{DemoProjectID, DemoStagingID} {
 		p := s.store.projects[id]
 		fmt.Fprintf(w, "Project %s (%s)\n", p.id, p.name)
 		for _, name := range p.clusterNames() {
 			c := p.clusters[name]
-			fmt.Fprintf(w, "  cluster %-10s snapshots:", name)
+			fmt.Fprintf(w, "  cluster %-12s snapshots:", name)
 			for _, sn := range c.snapshots {
 				fmt.Fprintf(w, " %s (%s old)", sn.id, now.Sub(sn.createdAt).Round(time.Minute))
 			}
 			fmt.Fprintln(w)
+			if c.replicaSets != nil {
+				fmt.Fprintf(w, "          sharded, replica sets: %s\n", strings.Join(c.replicaSets, ", "))
+			}
 		}
 		for _, b := range p.buckets {
 			fmt.Fprintf(w, "  export bucket %s  %s (%s)\n", b.id, b.name, b.provider)

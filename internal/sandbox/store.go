@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"time"
 )
@@ -14,6 +15,7 @@ const (
 	DemoStagingID      = "65f0a1b2c3d4e5f601234568"
 	DemoStagingName    = "staging-project"
 	DemoCluster        = "demo"
+	DemoShardedCluster = "demo-sharded" // two shards and a config server; see DemoShardedReplicaSets
 	DemoBucketID       = "65f0b0c0d0e0f00000000001"
 	DemoBucketName     = "demo-export-bucket"
 	DemoGCPBucketID    = "65f0b0c0d0e0f00000000002"
@@ -25,6 +27,12 @@ const (
 	snapshotIDTemplate = "65f0e0e0d0e0%012x"
 )
 
+// DemoShardedReplicaSets are the replica sets of DemoShardedCluster: its two
+// shards, then its config server. Its export and download restore jobs carry
+// one components[] entry for each, in this order, and a download restore has
+// one archive for each, named ArchiveFileName(jobID, replicaSetName).
+var DemoShardedReplicaSets = []string{"demo-sharded-shard-0", "demo-sharded-shard-1", "demo-sharded-config-0"}
+
 type project struct {
 	id, name string
 	clusters map[string]*cluster
@@ -34,6 +42,7 @@ type project struct {
 type cluster struct {
 	name        string
 	collections int
+	replicaSets []string    // a sharded cluster's shards and config server; nil for a replica set
 	snapshots   []*snapshot // newest first
 	exports     []*exportJob
 	restores    []*restoreJob
@@ -45,7 +54,7 @@ type snapshot struct {
 	frequency string
 	kind      string // snapshotType
 	sizeBytes int64
-	rsName    string
+	rsName    string // "" for a sharded cluster's snapshot
 }
 
 type bucket struct {
@@ -56,19 +65,24 @@ type store struct {
 	projects map[string]*project
 }
 
-// seedCluster describes one seeded cluster: its name, its collection count and
-// the ages of its completed snapshots.
+// seedCluster describes one seeded cluster: its name, its collection count,
+// the ages of its completed snapshots and, for a sharded cluster, its replica
+// sets.
 type seedCluster struct {
 	project     string
 	name        string
 	collections int
 	ages        []time.Duration
+	replicaSets []string
 }
 
+// seedClusters numbers the snapshots in this order: new clusters go at the
+// end, so that the IDs documentation and scripts name stay the same.
 var seedClusters = []seedCluster{
-	{DemoProjectID, DemoCluster, 42, []time.Duration{2 * time.Hour, 26 * time.Hour, 50 * time.Hour, 7 * 24 * time.Hour}},
-	{DemoProjectID, "analytics", 17, []time.Duration{5 * time.Hour, 29 * time.Hour}},
-	{DemoStagingID, "staging", 9, []time.Duration{3 * time.Hour}},
+	{DemoProjectID, DemoCluster, 42, []time.Duration{2 * time.Hour, 26 * time.Hour, 50 * time.Hour, 7 * 24 * time.Hour}, nil},
+	{DemoProjectID, "analytics", 17, []time.Duration{5 * time.Hour, 29 * time.Hour}, nil},
+	{DemoStagingID, "staging", 9, []time.Duration{3 * time.Hour}, nil},
+	{DemoProjectID, DemoShardedCluster, 24, []time.Duration{4 * time.Hour, 28 * time.Hour}, DemoShardedReplicaSets},
 }
 
 func newStore(start time.Time) *store {
@@ -81,21 +95,24 @@ func newStore(start time.Time) *store {
 	}}
 	n := 0
 	for _, sc := range seedClusters {
-		c := &cluster{name: sc.name, collections: sc.collections}
+		c := &cluster{name: sc.name, collections: sc.collections, replicaSets: slices.Clone(sc.replicaSets)}
 		for i, age := range sc.ages {
 			n++
 			kind, freq := "scheduled", "daily"
 			if i == 0 {
 				kind, freq = "onDemand", "hourly"
 			}
-			c.snapshots = append(c.snapshots, &snapshot{
+			sn := &snapshot{
 				id:        fmt.Sprintf(snapshotIDTemplate, n),
 				createdAt: start.Add(-age).Truncate(time.Second),
 				frequency: freq,
 				kind:      kind,
 				sizeBytes: int64(sc.collections) * (1 << 26) * int64(10+i),
-				rsName:    "atlas-" + sc.name + "-shard-0",
-			})
+			}
+			if c.replicaSets == nil {
+				sn.rsName = "atlas-" + sc.name + "-shard-0"
+			}
+			c.snapshots = append(c.snapshots, sn)
 		}
 		s.projects[sc.project].clusters[sc.name] = c
 	}
@@ -170,6 +187,18 @@ func (c *cluster) export(id string) *exportJob {
 	for _, j := range c.exports {
 		if j.id == id {
 			return j
+		}
+	}
+	return nil
+}
+
+// restoreJob finds a restore job by its ID, in any cluster.
+func (s *store) restoreJob(id string) *restoreJob {
+	for _, p := range s.projects {
+		for _, c := range p.clusters {
+			if j := c.restore(id); j != nil {
+				return j
+			}
 		}
 	}
 	return nil

@@ -1,0 +1,216 @@
+package cmd
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+
+	"github.com/spf13/cobra"
+
+	"github.com/atlas-backup/atlas-backup/internal/api"
+	"github.com/atlas-backup/atlas-backup/internal/download"
+	"github.com/atlas-backup/atlas-backup/internal/output"
+	"github.com/atlas-backup/atlas-backup/internal/watch"
+)
+
+// downloadFlags are what a download of restore archives takes: the
+// directory, --parallel, --force and --private-endpoint.
+type downloadFlags struct {
+	dir             string
+	parallel        int
+	force           bool
+	privateEndpoint string
+	dirFlag         string // the name of the directory flag: dir, or download-dir
+}
+
+var endpointPattern = regexp.MustCompile(`^vpce-[0-9a-f]{17}$`)
+
+func (d *downloadFlags) add(c *cobra.Command, dirFlag, dirUsage string) {
+	d.dirFlag = dirFlag
+	c.Flags().StringVar(&d.dir, dirFlag, d.dir, dirUsage)
+	c.Flags().IntVar(&d.parallel, "parallel", download.DefaultParallel, "archives downloaded at once, 1 to 16")
+	c.Flags().BoolVar(&d.force, "force", false, "download again archives that are already complete on disk")
+	c.Flags().StringVar(&d.privateEndpoint, "private-endpoint", "", "download through this private endpoint (vpce-…) instead")
+	c.MarkFlagDirname(dirFlag)
+}
+
+// validate checks the flags, and that the directory can be made and
+// written, before anything is sent.
+func (d *downloadFlags) validate() error {
+	if d.parallel < 1 || d.parallel > 16 {
+		return usageErrorf("--parallel %d: must be from 1 to 16", d.parallel)
+	}
+	if d.privateEndpoint != "" && !endpointPattern.MatchString(d.privateEndpoint) {
+		return usageErrorf("--private-endpoint %q: must match %s", d.privateEndpoint, endpointPattern)
+	}
+	if err := os.MkdirAll(d.dir, 0o755); err != nil {
+		return usageErrorf("--%s %q: cannot create it: %v", d.dirFlag, d.dir, unwrapPath(err))
+	}
+	probe, err := os.CreateTemp(d.dir, ".atlas-backup-probe-*")
+	if err != nil {
+		return usageErrorf("--%s %q: cannot write in it: %v", d.dirFlag, d.dir, unwrapPath(err))
+	}
+	probe.Close()
+	os.Remove(probe.Name())
+	return nil
+}
+
+// unwrapPath drops the path an *os.PathError repeats.
+func unwrapPath(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// RestoreDownloadOptions are what `restore download` was given.
+type RestoreDownloadOptions struct {
+	WatchOptions
+	dl downloadFlags
+}
+
+func newRestoreDownloadCmd(f *Factory, runF func(context.Context, *RestoreDownloadOptions) error) *cobra.Command {
+	opts := &RestoreDownloadOptions{dl: downloadFlags{dir: "."}}
+	c := newJobCmd(f, "download", "Wait for a download restore, then download its archives", "restore", opts, &opts.JobOptions,
+		func(ctx context.Context, o *RestoreDownloadOptions) error {
+			return downloadRestore(ctx, f, o.watch, o.dl, &o.clusterScope, o.ID, o.Printer)
+		}, runF, func(c *cobra.Command) error {
+			if err := opts.watch.resolve(c, f); err != nil {
+				return err
+			}
+			return opts.dl.validate()
+		})
+	c.Long = `Wait, as restore watch does, until a download restore job has its links, then
+download every archive it lists into --dir (created if missing): one for a
+replica set, one per shard and config server for a sharded cluster.
+
+Each archive is written as NAME.part and renamed to NAME only when every byte
+is there and its gzip stream checks out to the end. Run the same command again
+after an interruption, a dropped connection or Ctrl-C: complete files are
+skipped and .part files resume where they stopped. No Atlas credential is
+sent to the archive host: the links are pre-signed.
+
+stdout is a table of FILE, SIZE, SHARD and RESULT (downloaded, resumed,
+skipped or failed), or with -o json an array of {path, bytes,
+replicaSetName, result}. Exit 0 when every archive is complete on disk; 6
+when the job failed, was cancelled or expired; 7 when --watch-timeout passes;
+1 when a download failed (its .part is kept).`
+	c.Example = `  atlas-backup restore download 6b05f41c0000000000000001 --cluster demo --dir ./restore
+  atlas-backup restore download 6b05f41c0000000000000001 --cluster demo --private-endpoint vpce-0a1b2c3d4e5f60718 -o json`
+	opts.watch.add(c, false)
+	opts.dl.add(c, "dir", "directory to download into (created if missing)")
+	c.ValidArgsFunction = completeRestoreIDs(f, &opts.clusterScope)
+	return c
+}
+
+// downloadRestore waits for a download restore job's links and downloads
+// its archives, then prints the report.
+func downloadRestore(ctx context.Context, f *Factory, w watchFlags, d downloadFlags, s *clusterScope, id string, p output.Printer) error {
+	kind := restoreJobKind(s)
+	judge := kind.judge
+	kind.judge = func(j *api.RestoreJob) (watch.State, error) {
+		if j.DeliveryType != api.DeliveryDownload {
+			return watch.State{}, usageErrorf("restore job %s is a %s restore, not a download: it has no archives to download", id, j.DeliveryType)
+		}
+		return judge(j)
+	}
+	last, err := await(ctx, f, w, kind, id)
+	if err != nil {
+		return err
+	}
+	archives := last.job.Archives(d.privateEndpoint)
+	if len(archives) == 0 {
+		where := "no download link"
+		if d.privateEndpoint != "" {
+			where = "no download link for private endpoint " + d.privateEndpoint
+		}
+		return &NotFoundError{Err: fmt.Errorf("restore job %s lists %s", id, where)}
+	}
+	links := make([]string, len(archives))
+	for i, a := range archives {
+		links[i] = a.URL
+	}
+	names := download.Names(links, func(i int) string { return fmt.Sprintf("restore-%s-%d.tar.gz", id, i+1) })
+	files := make([]download.File, len(archives))
+	for i := range archives {
+		files[i] = download.File{URL: links[i], Name: names[i]}
+	}
+	cfg, err := f.Config()
+	if err != nil {
+		return err
+	}
+	progress := output.NewDownloadProgress(f.IO, f.global.quiet, names)
+	o := download.Options{Dir: d.dir, Parallel: d.parallel, Force: d.force, Stall: cfg.HTTPTimeout, OnEvent: progress.Event}
+	if f.global.debug {
+		o.Trace = f.IO.ErrOut
+	}
+	results := download.Run(ctx, o, files)
+	progress.Stop()
+
+	if perr := printDownloads(f.IO, p, results, archives); perr != nil {
+		return perr
+	}
+	resume := fmt.Sprintf("atlas-backup restore download %s --cluster %s --project-id %s --dir %s", id, s.Cluster, s.ProjectID, shellQuote(d.dir))
+	if d.privateEndpoint != "" {
+		resume += " --private-endpoint " + d.privateEndpoint
+	}
+	if cause := context.Cause(ctx); ctx.Err() != nil {
+		return fmt.Errorf("stopped downloading; the .part files are kept. Resume with: %s (%w)", resume, cause)
+	}
+	var failed []error
+	resumable := false
+	for _, r := range results {
+		if r.Err != nil {
+			failed = append(failed, fmt.Errorf("%s: %v", r.File.Name, r.Err))
+			resumable = resumable || !download.Permanent(r.Err)
+		}
+	}
+	switch {
+	case len(failed) == 0:
+		return nil
+	case resumable:
+		return fmt.Errorf("%w\nThe .part files are kept; running the same command again resumes: %s", errors.Join(failed...), resume)
+	}
+	return errors.Join(failed...)
+}
+
+// printDownloads prints the report: the FILE, SIZE, SHARD, RESULT table, or
+// for -o json (and yaml, go-template) an array of {path, bytes,
+// replicaSetName, result, error}.
+func printDownloads(io output.Streams, p output.Printer, results []download.Result, archives []api.Archive) error {
+	type entry struct {
+		Path           string `json:"path"`
+		Bytes          int64  `json:"bytes"`
+		ReplicaSetName string `json:"replicaSetName,omitempty"`
+		Result         string `json:"result"`
+		Error          string `json:"error,omitempty"`
+	}
+	entries := make([]entry, len(results))
+	table := output.DownloadsTable()
+	for i, r := range results {
+		entries[i] = entry{Path: r.Path, Bytes: r.Bytes, ReplicaSetName: archives[i].ReplicaSetName, Result: string(r.Outcome)}
+		if r.Err != nil {
+			entries[i].Error = r.Err.Error()
+		}
+		table.Add(r.Path, download.Size(r.Bytes), archives[i].ReplicaSetName, string(r.Outcome))
+	}
+	raw, err := json.Marshal(entries)
+	if err != nil {
+		return err
+	}
+	return p.Print(io.Out, output.Value{Raw: raw, Table: table})
+}
+
+// shellQuote quotes a path for a command a user may paste.
+func shellQuote(s string) string {
+	if regexp.MustCompile(`^[A-Za-z0-9@%_+=:,./-]+$`).MatchString(s) {
+		return s
+	}
+	return strconv.Quote(filepath.Clean(s))
+}

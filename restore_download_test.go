@@ -1,0 +1,421 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/atlas-backup/atlas-backup/internal/api"
+	"github.com/atlas-backup/atlas-backup/internal/sandbox"
+	"github.com/atlas-backup/atlas-backup/internal/spectest"
+)
+
+// dlSandbox is a sandbox with its archive server, both on loopback, and a
+// finished download restore job.
+type dlSandbox struct {
+	sb       *sandbox.Server
+	api      *httptest.Server
+	archives *httptest.Server
+	job      *api.RestoreJob
+	env      []string
+}
+
+// startDownloadSandbox starts a sandbox whose jobs end at once, makes a
+// download restore job of cluster and waits for its links. front, when
+// set, stands between the CLI and the archive server (redirects, stalls).
+func startDownloadSandbox(t *testing.T, cluster string, front func(archives string) http.Handler, opts ...sandbox.Option) *dlSandbox {
+	t.Helper()
+	d := &dlSandbox{sb: sandbox.New(append([]sandbox.Option{sandbox.WithJobDuration(time.Millisecond), sandbox.WithArchiveSize(300_000), sandbox.WithRetryAfter(0)}, opts...)...)}
+	spec := spectest.Load(t)
+	d.api = httptest.NewServer(contractCheck(t, spec, spec.Middleware(t, d.sb)))
+	t.Cleanup(d.api.Close)
+	d.archives = httptest.NewServer(d.sb.ArchiveHandler())
+	t.Cleanup(d.archives.Close)
+	d.sb.SetArchiveURL(d.archives.URL)
+	if front != nil {
+		f := httptest.NewServer(front(d.archives.URL))
+		t.Cleanup(f.Close)
+		d.sb.SetArchiveURL(f.URL)
+	}
+	creds := d.sb.Credentials()
+	c, err := api.New(api.Options{BaseURL: d.api.URL, Credentials: api.Credentials{AccessToken: creds.AccessToken}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	j, _, err := c.CreateRestore(ctx, sandbox.DemoProjectID, cluster, api.RestoreRequest{
+		DeliveryType: api.DeliveryDownload, SnapshotID: sandbox.SeedSnapshotIDs(cluster)[0]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		if d.job, _, err = c.GetRestore(ctx, sandbox.DemoProjectID, cluster, j.ID); err != nil {
+			t.Fatal(err)
+		}
+		if ended, _ := d.job.Ended(); ended || time.Now().After(deadline) {
+			break
+		}
+	}
+	d.env = []string{"MONGODB_ATLAS_BASE_URL=" + d.api.URL, "MONGODB_ATLAS_PROJECT_ID=" + sandbox.DemoProjectID,
+		"MONGODB_ATLAS_PUBLIC_API_KEY=" + creds.PublicKey, "MONGODB_ATLAS_PRIVATE_API_KEY=" + creds.PrivateKey}
+	return d
+}
+
+// archiveRequests are the requests the archive server saw.
+func (d *dlSandbox) archiveRequests() []sandbox.Request {
+	var out []sandbox.Request
+	for _, r := range d.sb.Requests() {
+		if r.Operation == "downloadArchive" {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// served fetches an archive as the sandbox serves it, with a plain GET.
+func served(t *testing.T, link string) []byte {
+	t.Helper()
+	resp, err := http.Get(link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("GET the archive: %s, %v", resp.Status, err)
+	}
+	return b
+}
+
+func (d *dlSandbox) download(t *testing.T, dir string, extra ...string) cliResult {
+	t.Helper()
+	return runAtlasBackup(t, d.env, append([]string{"restore", "download", d.job.ID, "--cluster", d.clusterOf(), "--dir", dir}, extra...)...)
+}
+
+func (d *dlSandbox) clusterOf() string {
+	if len(d.job.Components) > 0 {
+		return sandbox.DemoShardedCluster
+	}
+	return sandbox.DemoCluster
+}
+
+func noAuthorization(t *testing.T, d *dlSandbox) {
+	t.Helper()
+	for _, r := range d.archiveRequests() {
+		if r.Header.Get("Authorization") != "" || r.Header.Get("Cookie") != "" {
+			t.Errorf("the archive server got credentials: %v", r.Header)
+		}
+	}
+}
+
+func TestDownloadByteForByte(t *testing.T) {
+	d := startDownloadSandbox(t, sandbox.DemoCluster, nil)
+	dir := filepath.Join(t.TempDir(), "new", "dir")
+	res := d.download(t, dir, "-o", "json")
+	if res.code != 0 {
+		t.Fatalf("exit %d\n%s", res.code, res)
+	}
+	name := "restore-" + d.job.ID + ".tar.gz"
+	got, err := os.ReadFile(filepath.Join(dir, name))
+	if err != nil || !bytes.Equal(got, served(t, d.job.DeliveryURL[0])) {
+		t.Fatalf("%s differs from what the sandbox serves (%v)", name, err)
+	}
+	var report []map[string]any
+	if err := json.Unmarshal([]byte(res.stdout), &report); err != nil || len(report) != 1 ||
+		report[0]["path"] != filepath.Join(dir, name) || report[0]["result"] != "downloaded" || report[0]["bytes"] != float64(len(got)) {
+		t.Errorf("report %s (%v)", res.stdout, err)
+	}
+	if strings.Contains(res.stderr, "X-Amz-Signature") || strings.Contains(res.stdout, "X-Amz-Signature") {
+		t.Errorf("a signed link was printed\n%s", res)
+	}
+	noAuthorization(t, d)
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 1 {
+		t.Errorf("%s holds %v: leftovers", dir, entries)
+	}
+
+	// A re-run skips the complete file without fetching it.
+	before := len(d.archiveRequests())
+	res = d.download(t, dir)
+	if res.code != 0 || !regexp.MustCompile(`(?m)^\S+`+name+`\s+293\.0 KiB\s+-\s+skipped\s*$`).MatchString(res.stdout) || len(d.archiveRequests()) != before {
+		t.Errorf("re-run: %d archive requests after %d\n%s", len(d.archiveRequests()), before, res)
+	}
+}
+
+func TestDownloadSharded(t *testing.T) {
+	d := startDownloadSandbox(t, sandbox.DemoShardedCluster, nil)
+	dir := t.TempDir()
+	res := d.download(t, dir, "--parallel", "2")
+	if res.code != 0 {
+		t.Fatalf("exit %d\n%s", res.code, res)
+	}
+	for _, rs := range sandbox.DemoShardedReplicaSets {
+		if !regexp.MustCompile(`(?m)` + regexp.QuoteMeta(filepath.Join(dir, rs+".tar.gz")) + `\s+293\.0 KiB\s+` + rs + `\s+downloaded`).MatchString(res.stdout) {
+			t.Errorf("no row for %s\n%s", rs, res)
+		}
+	}
+	if n := len(d.archiveRequests()); n != 3 {
+		t.Errorf("%d archive requests, want 3", n)
+	}
+}
+
+func TestDownloadResumesInTheSameRun(t *testing.T) {
+	d := startDownloadSandbox(t, sandbox.DemoCluster, nil, sandbox.WithFaults(mustFault(t, "downloadArchive:cut=100000:1")))
+	dir := t.TempDir()
+	res := d.download(t, dir)
+	if res.code != 0 {
+		t.Fatalf("exit %d\n%s", res.code, res)
+	}
+	reqs := d.archiveRequests()
+	if len(reqs) != 2 || reqs[1].Header.Get("Range") != "bytes=100000-" || reqs[1].Header.Get("If-Range") == "" {
+		t.Errorf("archive requests %v", headers(reqs))
+	}
+	if got, _ := os.ReadFile(filepath.Join(dir, "restore-"+d.job.ID+".tar.gz")); !bytes.Equal(got, served(t, d.job.DeliveryURL[0])) {
+		t.Error("the resumed file differs from what the sandbox serves")
+	}
+	noAuthorization(t, d)
+}
+
+func TestDownloadResumesAPartFromAnEarlierRun(t *testing.T) {
+	d := startDownloadSandbox(t, sandbox.DemoCluster, nil)
+	dir := t.TempDir()
+	name := "restore-" + d.job.ID + ".tar.gz"
+	whole := served(t, d.job.DeliveryURL[0])
+	resp, _ := http.Get(d.job.DeliveryURL[0]) // for its ETag
+	resp.Body.Close()
+	os.WriteFile(filepath.Join(dir, name+".part"), whole[:123_000], 0o644)
+	os.WriteFile(filepath.Join(dir, "."+name+".etag"), []byte(resp.Header.Get("ETag")+"\n"), 0o644)
+	before := len(d.archiveRequests())
+	res := d.download(t, dir)
+	if res.code != 0 || !strings.Contains(res.stdout, "resumed") {
+		t.Fatalf("exit %d\n%s", res.code, res)
+	}
+	reqs := d.archiveRequests()[before:]
+	if len(reqs) != 1 || reqs[0].Header.Get("Range") != "bytes=123000-" || reqs[0].Header.Get("If-Range") != resp.Header.Get("ETag") {
+		t.Errorf("archive requests %v", headers(reqs))
+	}
+	if got, _ := os.ReadFile(filepath.Join(dir, name)); !bytes.Equal(got, whole) {
+		t.Error("the resumed file differs")
+	}
+
+	// A .part of another version (its ETag changed) starts over.
+	os.Remove(filepath.Join(dir, name))
+	os.WriteFile(filepath.Join(dir, name+".part"), bytes.Repeat([]byte{'x'}, 50_000), 0o644)
+	os.WriteFile(filepath.Join(dir, "."+name+".etag"), []byte(`"an-older-version"`), 0o644)
+	before = len(d.archiveRequests())
+	res = d.download(t, dir)
+	if res.code != 0 {
+		t.Fatalf("exit %d\n%s", res.code, res)
+	}
+	if got, _ := os.ReadFile(filepath.Join(dir, name)); !bytes.Equal(got, whole) {
+		t.Error("a .part of another version was kept")
+	}
+	if reqs := d.archiveRequests()[before:]; len(reqs) != 1 || reqs[0].Header.Get("If-Range") != `"an-older-version"` {
+		t.Errorf("archive requests %v", headers(reqs))
+	}
+}
+
+func TestDownloadStatuses(t *testing.T) {
+	for _, tt := range []struct {
+		fault    string
+		code     int
+		requests int
+		stderr   string
+	}{
+		{"downloadArchive:503:2", 0, 3, ""},
+		{"downloadArchive:429:1", 0, 2, ""},
+		{"downloadArchive:drop:1", 0, 2, ""},
+		{"downloadArchive:403", 1, 1, `restore-\w+\.tar\.gz: 403 Forbidden \(the link may have expired\)`},
+		{"downloadArchive:404", 1, 1, `restore-\w+\.tar\.gz: 404 Not Found$`},
+		{"downloadArchive:410", 1, 1, `restore-\w+\.tar\.gz: 410 Gone \(the link may have expired\)$`},
+		{"downloadArchive:503", 1, 5, `restore-\w+\.tar\.gz: 503 Service Unavailable \(5 attempts in a row without progress\)$`},
+		{"downloadArchive:corrupt", 1, 1, `restore-\w+\.tar\.gz: the archive is corrupt \(gzip: invalid checksum\)`},
+	} {
+		t.Run(tt.fault, func(t *testing.T) {
+			t.Parallel()
+			d := startDownloadSandbox(t, sandbox.DemoCluster, nil, sandbox.WithFaults(mustFault(t, tt.fault)))
+			dir := t.TempDir()
+			res := d.download(t, dir)
+			if res.code != tt.code || len(d.archiveRequests()) != tt.requests {
+				t.Errorf("exit %d after %d archive requests, want %d after %d\n%s", res.code, len(d.archiveRequests()), tt.code, tt.requests, res)
+			}
+			if tt.stderr != "" && !regexp.MustCompile(`(?m)^Error: `+tt.stderr).MatchString(res.stderr) {
+				t.Errorf("stderr lacks %s\n%s", tt.stderr, res)
+			}
+			name := filepath.Join(dir, "restore-"+d.job.ID+".tar.gz")
+			if _, err := os.Stat(name); (err == nil) != (tt.code == 0) {
+				t.Errorf("%s exists: %v, want %v", name, err == nil, tt.code == 0)
+			}
+			if resumable := tt.code != 0 && tt.requests > 1; resumable != strings.Contains(res.stderr, "running the same command again resumes") {
+				t.Errorf("resume advice: want %v\n%s", resumable, res)
+			}
+		})
+	}
+}
+
+func TestDownloadRedirectWithoutCredentials(t *testing.T) {
+	var fronted []http.Header
+	d := startDownloadSandbox(t, sandbox.DemoCluster, func(archives string) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			fronted = append(fronted, r.Header.Clone())
+			http.Redirect(w, r, archives+r.URL.RequestURI(), http.StatusFound)
+		})
+	})
+	res := d.download(t, t.TempDir())
+	if res.code != 0 || len(d.archiveRequests()) != 1 || len(fronted) != 1 {
+		t.Fatalf("exit %d, %d archive requests, %d at the front\n%s", res.code, len(d.archiveRequests()), len(fronted), res)
+	}
+	if fronted[0].Get("Authorization") != "" {
+		t.Error("the front got credentials")
+	}
+	noAuthorization(t, d)
+}
+
+func TestDownloadJobEndedBadly(t *testing.T) {
+	d := startDownloadSandbox(t, sandbox.DemoCluster, nil, sandbox.WithRestoreOutcome(sandbox.OutcomeExpired))
+	res := d.download(t, t.TempDir())
+	if res.code != 6 || len(d.archiveRequests()) != 0 || !strings.Contains(res.stderr, "ended Expired") {
+		t.Errorf("exit %d after %d archive requests\n%s", res.code, len(d.archiveRequests()), res)
+	}
+}
+
+func TestDownloadBadInput(t *testing.T) {
+	d := startDownloadSandbox(t, sandbox.DemoCluster, nil)
+	file := filepath.Join(t.TempDir(), "a-file")
+	os.WriteFile(file, nil, 0o644)
+	for _, tt := range []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"unknown job", []string{"restore", "download", "6b0000000000000000000000", "--cluster", "demo", "--dir", t.TempDir()}, 4, `^Error: watching restore job 6b0000000000000000000000: 404 `},
+		{"parallel 17", []string{"restore", "download", d.job.ID, "--cluster", "demo", "--parallel", "17"}, 2, `^Error: --parallel 17: must be from 1 to 16$`},
+		{"dir is a file", []string{"restore", "download", d.job.ID, "--cluster", "demo", "--dir", filepath.Join(file, "sub")}, 2, `^Error: --dir ".*a-file/sub": cannot create it: not a directory$`},
+		{"bad endpoint", []string{"restore", "download", d.job.ID, "--cluster", "demo", "--private-endpoint", "vpce-1"}, 2, `^Error: --private-endpoint "vpce-1": must match`},
+		{"unknown endpoint", []string{"restore", "download", d.job.ID, "--cluster", "demo", "--dir", t.TempDir(), "--private-endpoint", "vpce-00000000000000000"}, 4, `lists no download link for private endpoint vpce-00000000000000000$`},
+		{"download-dir without download", []string{"restore", "create", "--delivery-type", "automated", "--cluster", "demo", "--snapshot-id", "latest",
+			"--target-cluster", "demo", "--yes", "--download-dir", t.TempDir()}, 2, `^Error: --download-dir: only with --delivery-type download, not automated$`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			before := len(d.sb.Requests())
+			res := runAtlasBackup(t, d.env, tt.args...)
+			if res.code != tt.code || !regexp.MustCompile(`(?m)`+tt.want).MatchString(res.stderr) {
+				t.Errorf("exit %d, want %d and stderr %s\n%s", res.code, tt.code, tt.want, res)
+			}
+			if tt.code == 2 && len(d.sb.Requests()) != before {
+				t.Errorf("a usage error sent %d requests", len(d.sb.Requests())-before)
+			}
+		})
+	}
+	// Not a download job: exit 2 naming its delivery type.
+	c, _ := api.New(api.Options{BaseURL: d.api.URL, Credentials: api.Credentials{AccessToken: d.sb.Credentials().AccessToken}})
+	j, _, err := c.CreateRestore(context.Background(), sandbox.DemoProjectID, "demo", api.RestoreRequest{DeliveryType: api.DeliveryAutomated,
+		SnapshotID: sandbox.SeedSnapshotIDs("demo")[1], TargetClusterName: "analytics", TargetGroupID: sandbox.DemoProjectID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := runAtlasBackup(t, d.env, "restore", "download", j.ID, "--cluster", "demo", "--dir", t.TempDir())
+	if res.code != 2 || !strings.Contains(res.stderr, "is a automated restore, not a download") {
+		t.Errorf("exit %d\n%s", res.code, res)
+	}
+}
+
+func TestDownloadPrivateEndpoint(t *testing.T) {
+	d := startDownloadSandbox(t, sandbox.DemoCluster, nil)
+	dir := t.TempDir()
+	res := d.download(t, dir, "--private-endpoint", sandbox.DemoPrivateEndpointID)
+	if res.code != 0 || len(d.archiveRequests()) != 1 || !strings.Contains(d.archiveRequests()[0].Path, "/private/") {
+		t.Fatalf("exit %d, requests %v\n%s", res.code, d.archiveRequests(), res)
+	}
+}
+
+// Ctrl-C in the middle of an archive keeps its .part and says how to
+// resume: exit 130.
+func TestDownloadInterrupted(t *testing.T) {
+	started := make(chan struct{}, 1)
+	d := startDownloadSandbox(t, sandbox.DemoCluster, func(archives string) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			resp, err := http.Get(archives + r.URL.RequestURI())
+			if err != nil {
+				http.Error(w, err.Error(), 502)
+				return
+			}
+			defer resp.Body.Close()
+			w.Header().Set("Content-Length", resp.Header.Get("Content-Length"))
+			w.Header().Set("ETag", resp.Header.Get("ETag"))
+			io.CopyN(w, resp.Body, 50_000)
+			w.(http.Flusher).Flush()
+			started <- struct{}{}
+			<-r.Context().Done() // then nothing more
+		})
+	})
+	dir := t.TempDir()
+	c := exec.Command(os.Args[0], "restore", "download", d.job.ID, "--cluster", "demo", "--dir", dir)
+	c.Env = append(os.Environ(), append(d.env, runMainEnv+"=1", "XDG_CONFIG_HOME="+t.TempDir())...)
+	var out, errOut bytes.Buffer
+	c.Stdout, c.Stderr = &out, &errOut
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-started:
+	case <-time.After(10 * time.Second):
+		c.Process.Kill()
+		t.Fatal("the download never started")
+	}
+	part := filepath.Join(dir, "restore-"+d.job.ID+".tar.gz.part")
+	for deadline := time.Now().Add(5 * time.Second); fileLen(part) < 50_000 && time.Now().Before(deadline); {
+		time.Sleep(5 * time.Millisecond)
+	}
+	c.Process.Signal(syscall.SIGINT)
+	err := c.Wait()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 130 {
+		t.Fatalf("exit %v, want 130\nstderr: %s", err, errOut.String())
+	}
+	if fileLen(part) != 50_000 {
+		t.Errorf(".part holds %d bytes, want 50000", fileLen(part))
+	}
+	if !strings.Contains(errOut.String(), "the .part files are kept. Resume with: atlas-backup restore download "+d.job.ID+" --cluster demo") {
+		t.Errorf("stderr %q", errOut.String())
+	}
+}
+
+func fileLen(path string) int64 {
+	info, err := os.Stat(path)
+	if err != nil {
+		return -1
+	}
+	return info.Size()
+}
+
+func mustFault(t *testing.T, spec string) sandbox.Fault {
+	t.Helper()
+	f, err := sandbox.ParseFault(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+func headers(reqs []sandbox.Request) []string {
+	var out []string
+	for _, r := range reqs {
+		out = append(out, "Range="+r.Header.Get("Range")+" If-Range="+r.Header.Get("If-Range"))
+	}
+	return slices.Clip(out)
+}
