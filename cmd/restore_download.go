@@ -145,8 +145,13 @@ func downloadRestore(ctx context.Context, f *Factory, w watchFlags, d downloadFl
 	if err != nil {
 		return err
 	}
+	network, err := api.NetworkTransport(cfg.CACert) // --ca-cert and proxies apply, the API's credentials do not
+	if err != nil {
+		return usageErrorf("%v", err)
+	}
 	progress := output.NewDownloadProgress(f.IO, f.global.quiet, names)
-	o := download.Options{Dir: d.dir, Parallel: d.parallel, Force: d.force, Stall: cfg.HTTPTimeout, OnEvent: progress.Event}
+	o := download.Options{Dir: d.dir, Parallel: d.parallel, Force: d.force, Stall: cfg.HTTPTimeout,
+		Client: download.NewClient(network), OnEvent: progress.Event}
 	if f.global.debug {
 		o.Trace = f.IO.ErrOut
 	}

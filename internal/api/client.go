@@ -77,7 +77,8 @@ func New(o Options) (*Client, error) {
 	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
 		return nil, fmt.Errorf("base URL %q: must be an absolute http(s) URL such as %s", o.BaseURL, DefaultBaseURL)
 	}
-	rt, err := baseTransport(o.CACertFile)
+	var rt http.RoundTripper
+	rt, err = NetworkTransport(o.CACertFile)
 	if err != nil {
 		return nil, err
 	}

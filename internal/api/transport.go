@@ -40,11 +40,12 @@ func (c Credentials) Method() string {
 	return ""
 }
 
-// baseTransport is the bottom of the stack: proxies from the environment
-// (HTTPS_PROXY, NO_PROXY) and an extra CA bundle when one is given.
-// Connections are set up within connectTimeout; the per-request timeout
-// (retryTransport) bounds the rest.
-func baseTransport(caCertFile string) (http.RoundTripper, error) {
+// NetworkTransport is the bottom of every stack: proxies from the
+// environment (HTTPS_PROXY, NO_PROXY) and an extra CA bundle when one is
+// given (--ca-cert). Connections are set up within connectTimeout; the
+// per-request timeout (retryTransport) bounds the rest. The archive
+// downloads build on it too, without any of the API's layers above it.
+func NetworkTransport(caCertFile string) (*http.Transport, error) {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.DialContext = (&net.Dialer{Timeout: connectTimeout, KeepAlive: 30 * time.Second}).DialContext
 	t.TLSHandshakeTimeout = connectTimeout

@@ -118,10 +118,14 @@ const (
 	copyBuffer      = 256 << 10
 )
 
-// NewClient is the client for archive links: proxies from the environment,
-// redirects followed without any credential or cookie, no cookie jar.
-func NewClient() *http.Client {
-	t := http.DefaultTransport.(*http.Transport).Clone()
+// NewClient is the client for archive links, over base (nil: Go's default
+// transport, with proxies from the environment): redirects followed without
+// any credential or cookie, no cookie jar.
+func NewClient(base *http.Transport) *http.Client {
+	if base == nil {
+		base = http.DefaultTransport.(*http.Transport)
+	}
+	t := base.Clone()
 	t.DisableCompression = true // the bytes as stored: Content-Length and Range count them
 	return &http.Client{
 		Transport: t,
@@ -145,7 +149,7 @@ func Run(ctx context.Context, o Options, files []File) []Result {
 		o.Parallel = DefaultParallel
 	}
 	if o.Client == nil {
-		o.Client = NewClient()
+		o.Client = NewClient(nil)
 	}
 	if o.Stall <= 0 {
 		o.Stall = DefaultStall

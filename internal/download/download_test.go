@@ -279,7 +279,7 @@ func TestRedirectWithoutCredentials(t *testing.T) {
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "a.tar.gz.part"), content[:1000], 0o644)
 	os.WriteFile(filepath.Join(dir, ".a.tar.gz.etag"), []byte(`"v1"`), 0o644)
-	client := download.NewClient()
+	client := download.NewClient(nil)
 	res, _ := run(t, dir, download.Options{Client: client}, download.File{URL: front.url("a.tar.gz"), Name: "a.tar.gz"})
 	if res[0].Err != nil {
 		t.Fatalf("result %+v", res[0])

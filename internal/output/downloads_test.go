@@ -1,0 +1,64 @@
+package output
+
+import (
+	"bytes"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/atlas-backup/atlas-backup/internal/download"
+)
+
+func TestDownloadProgressPlainLines(t *testing.T) {
+	var errOut bytes.Buffer
+	p := NewDownloadProgress(Streams{ErrOut: &errOut}, false, []string{"a.tar.gz", "b.tar.gz"})
+	clock := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	p.now = func() time.Time { return clock }
+	const mib = 1 << 20
+	p.Event(download.Event{Index: 0, Kind: download.Started, Total: 64 * mib})
+	p.Event(download.Event{Index: 1, Kind: download.Started, Bytes: 8 * mib, Resumed: 8 * mib, Total: 16 * mib})
+	clock = clock.Add(2 * time.Second)
+	p.Event(download.Event{Index: 0, Kind: download.Progressed, Bytes: 16 * mib, Total: 64 * mib}) // within 10s: no line
+	clock = clock.Add(9 * time.Second)
+	p.Event(download.Event{Index: 0, Kind: download.Progressed, Bytes: 32 * mib, Total: 64 * mib})
+	p.Event(download.Event{Index: 1, Kind: download.Retrying, Bytes: 9 * mib, Total: 16 * mib, Wait: 2 * time.Second, Err: errors.New("503 Service Unavailable")})
+	clock = clock.Add(11 * time.Second)
+	p.Event(download.Event{Index: 0, Kind: download.Finished, Bytes: 64 * mib, Total: 64 * mib, Outcome: download.Downloaded})
+	p.Event(download.Event{Index: 1, Kind: download.Finished, Bytes: 9 * mib, Total: 16 * mib, Outcome: download.Failed, Err: errors.New("404 Not Found")})
+	p.Stop()
+	want := `a.tar.gz: downloading 64.0 MiB
+b.tar.gz: resuming at 8.0 MiB of 16.0 MiB
+a.tar.gz: 32.0 MiB of 64.0 MiB (50%), 2.9 MiB/s, 11s left
+b.tar.gz: retrying in 2s: 503 Service Unavailable
+a.tar.gz: downloaded, 64.0 MiB in 22s (2.9 MiB/s)
+b.tar.gz: failed: 404 Not Found
+`
+	if got := errOut.String(); got != want {
+		t.Errorf("lines:\n%s\nwant:\n%s", got, want)
+	}
+	if strings.Contains(errOut.String(), "\x1b") {
+		t.Error("ANSI codes off a terminal")
+	}
+}
+
+func TestDownloadProgressQuiet(t *testing.T) {
+	var errOut bytes.Buffer
+	p := NewDownloadProgress(Streams{ErrOut: &errOut}, true, []string{"a.tar.gz"})
+	p.Event(download.Event{Index: 0, Kind: download.Started, Total: 10})
+	p.Event(download.Event{Index: 0, Kind: download.Finished, Bytes: 10, Outcome: download.Downloaded})
+	p.Stop()
+	if errOut.Len() != 0 {
+		t.Errorf("-q printed %q", errOut.String())
+	}
+}
+
+func TestDownloadBar(t *testing.T) {
+	began := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	f := &fileProgress{name: "restore-6b05f41c0000000000000001.tar.gz", bytes: 32 << 20, total: 64 << 20, began: began}
+	got := f.bar(began.Add(4*time.Second), 100)
+	want := "restore-6b05f41c00000000000… [==========           ] 32.0 MiB of 64.0 MiB (50%), 8.0 MiB/s, 4s left"
+	if got != want {
+		t.Errorf("bar:\n got %q\nwant %q", got, want)
+	}
+}
