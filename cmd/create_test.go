@@ -47,7 +47,7 @@ func TestExportCreateFlags(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []api.Label{{Key: "z", Value: "1"}, {Key: "a", Value: "2=3"}}
-	if got.Cluster != "demo" || got.SnapshotID != "latest" || got.BucketID != "my-bucket" || got.ProjectID != testProjectID ||
+	if len(got.Clusters) != 1 || got.Clusters[0] != "demo" || got.SnapshotID != "latest" || got.BucketID != "my-bucket" || got.ProjectID != testProjectID ||
 		len(got.labels) != 2 || got.labels[0] != want[0] || got.labels[1] != want[1] ||
 		!got.watch.watch || got.watch.interval != 3*time.Second || got.watch.timeout != time.Minute {
 		t.Errorf("options %+v", got)

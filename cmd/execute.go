@@ -109,6 +109,10 @@ var argValues = regexp.MustCompile(`\((?:0x[0-9a-f]+|\.\.\.|\{[^}]*\}|, )*\)`)
 
 // exitCode maps an error to the exit code CLI.md gives it.
 func exitCode(err error) int {
+	var fleetErr *FleetError
+	if errors.As(err, &fleetErr) && len(fleetErr.errs) > 0 {
+		return exitCode(fleetErr.errs[0]) // the first cluster that fell short
+	}
 	var usage *UsageError
 	var interrupted *InterruptedError
 	var apiErr *api.Error

@@ -101,14 +101,14 @@ func FuzzExportCreateValidate(f *testing.F) {
 	f.Add("demo", "latest", "demo-export-bucket", "=value\x00k=v")
 	f.Add("demo", "latest", "demo-export-bucket", "path=a=b\x00empty=")
 	f.Fuzz(func(t *testing.T, cluster, snapshotID, bucketID, customData string) {
-		o := &ExportCreateOptions{ProjectID: fuzzProjectID, Cluster: cluster, SnapshotID: snapshotID,
-			BucketID: bucketID, CustomData: fuzzEntries(customData)}
+		o := &ExportCreateOptions{ProjectID: fuzzProjectID, Clusters: []string{cluster}, SnapshotID: snapshotID,
+			BucketID: bucketID, CustomData: fuzzEntries(customData), Parallel: 4}
 		if err := o.validate(); err != nil {
 			checkUsage(t, err, exportFlags...)
 			return
 		}
-		if !fuzzClusterRule.MatchString(o.Cluster) {
-			t.Fatalf("accepted --cluster %q", o.Cluster)
+		if len(o.Clusters) != 1 || !fuzzClusterRule.MatchString(o.Clusters[0]) {
+			t.Fatalf("accepted --cluster %q", o.Clusters)
 		}
 		if o.SnapshotID != api.Latest && !fuzzIDRule.MatchString(o.SnapshotID) {
 			t.Fatalf("accepted --snapshot-id %q", o.SnapshotID)

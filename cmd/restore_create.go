@@ -3,6 +3,7 @@ package cmd
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -28,6 +29,9 @@ type RestoreCreateOptions struct {
 	OplogTs         string
 	OplogInc        int64
 	Yes             bool
+	File            string
+	Reuse           bool
+	file            *requestFile
 	DryRun          bool
 	watch           watchFlags
 	dl              downloadFlags // with --download-dir
@@ -71,8 +75,10 @@ the final job on stdout.`,
 			if opts.ProjectID, opts.Printer, err = f.projectAndPrinter(); err != nil {
 				return err
 			}
-			opts.set = c.Flags().Changed
-			if err := opts.validate(); err != nil {
+			if err := opts.readFile(c); err != nil {
+				return err
+			}
+			if err := opts.file.name(opts.validate()); err != nil {
 				return err
 			}
 			if err := opts.downloadDir(c); err != nil {
@@ -98,6 +104,9 @@ the final job on stdout.`,
 	fl.Int64Var(&opts.OplogInc, "oplog-inc", 0, "oplog timestamp increment, with --oplog-ts (pointInTime)")
 	fl.BoolVar(&opts.Yes, "yes", false, "do not ask before overwriting the target cluster")
 	fl.BoolVar(&opts.DryRun, "dry-run", false, "print the request that would be sent, and send nothing that changes anything")
+	fl.StringVar(&opts.File, "file", "", "read the request body from FILE (JSON or YAML; - for stdin); flags override it")
+	fl.BoolVar(&opts.Reuse, "reuse", false, "follow an identical restore job that has not ended instead of starting another")
+	c.MarkFlagFilename("file", "json", "yaml", "yml")
 	opts.watch.add(c, true)
 	opts.dl.add(c, "download-dir", "with --delivery-type download: wait for the archives and download them here (implies --watch)")
 	c.RegisterFlagCompletionFunc("snapshot-id", completeSnapshotIDs(f, func() string { return opts.Cluster }))
@@ -177,6 +186,55 @@ func (o *RestoreCreateOptions) validate() error {
 	return nil
 }
 
+// restoreFile is restore create's body as --file gives it.
+type restoreFile struct {
+	DeliveryType          *string `yaml:"deliveryType"`
+	SnapshotID            *string `yaml:"snapshotId"`
+	TargetClusterName     *string `yaml:"targetClusterName"`
+	TargetGroupID         *string `yaml:"targetGroupId"`
+	PointInTimeUTCSeconds *int64  `yaml:"pointInTimeUTCSeconds"`
+	OplogTs               *int64  `yaml:"oplogTs"`
+	OplogInc              *int64  `yaml:"oplogInc"`
+}
+
+// readFile takes the body's fields from --file where no flag gives them;
+// they count as given for the validation's rules.
+func (o *RestoreCreateOptions) readFile(c *cobra.Command) error {
+	o.set = c.Flags().Changed
+	if o.File == "" {
+		return nil
+	}
+	var body restoreFile
+	var err error
+	if o.file, err = readRequestFile(o.File, o.IO.In, &body); err != nil {
+		return err
+	}
+	str := func(v *string, flag, field string, to *string) {
+		if v != nil && !c.Flags().Changed(flag) {
+			*to = *v
+			o.file.from(flag, field)
+		}
+	}
+	num := func(v *int64, flag, field string, to *string) {
+		if v != nil && !c.Flags().Changed(flag) {
+			*to = strconv.FormatInt(*v, 10)
+			o.file.from(flag, field)
+		}
+	}
+	str(body.DeliveryType, "delivery-type", "deliveryType", &o.DeliveryType)
+	str(body.SnapshotID, "snapshot-id", "snapshotId", &o.SnapshotID)
+	str(body.TargetClusterName, "target-cluster", "targetClusterName", &o.TargetCluster)
+	str(body.TargetGroupID, "target-project-id", "targetGroupId", &o.TargetProjectID)
+	num(body.PointInTimeUTCSeconds, "point-in-time", "pointInTimeUTCSeconds", &o.PointInTime)
+	num(body.OplogTs, "oplog-ts", "oplogTs", &o.OplogTs)
+	if body.OplogInc != nil && !c.Flags().Changed("oplog-inc") {
+		o.OplogInc = *body.OplogInc
+		o.file.from("oplog-inc", "oplogInc")
+	}
+	o.set = func(name string) bool { return c.Flags().Changed(name) || o.file.given(name) }
+	return nil
+}
+
 // downloadDir checks --download-dir and the flags that go with it; it
 // implies --watch.
 func (o *RestoreCreateOptions) downloadDir(c *cobra.Command) error {
@@ -237,13 +295,31 @@ func restoreCreateRun(ctx context.Context, o *RestoreCreateOptions) error {
 			return err
 		}
 	}
-	if o.DryRun {
-		return printDryRun(ctx, client, o.IO, api.CreateRestoreCall(o.ProjectID, o.Cluster, o.request))
-	}
 	kind := restoreJobKind(&clusterScope{ProjectID: o.ProjectID, Cluster: o.Cluster})
-	job, raw, err := client.CreateRestore(ctx, o.ProjectID, o.Cluster, o.request)
-	if err != nil {
-		return outcomeUnknown(err, kind.list())
+	var job *api.RestoreJob
+	var raw []byte
+	if o.Reuse {
+		if job, raw, err = client.FindRunningRestore(ctx, o.ProjectID, o.Cluster, o.request); err != nil {
+			return err
+		}
+		if job != nil {
+			o.factory.Notef("reusing restore job %s (%s)", job.ID, job.Status())
+		}
+	}
+	if o.DryRun && job != nil {
+		return nil // stderr said which job it would reuse
+	}
+	if o.DryRun {
+		d, err := client.DryRun(ctx, api.CreateRestoreCall(o.ProjectID, o.Cluster, o.request))
+		if err != nil {
+			return err
+		}
+		return printDryRun(o.IO, d)
+	}
+	if job == nil {
+		if job, raw, err = client.CreateRestore(ctx, o.ProjectID, o.Cluster, o.request); err != nil {
+			return outcomeUnknown(err, kind.list())
+		}
 	}
 	switch {
 	case o.set("download-dir"):

@@ -120,7 +120,7 @@ func downloadRestore(ctx context.Context, f *Factory, w watchFlags, d downloadFl
 		}
 		return judge(j)
 	}
-	last, err := await(ctx, f, w, kind, id)
+	last, err := await(ctx, f, w, kind, id, nil)
 	if err != nil {
 		return err
 	}

@@ -179,3 +179,14 @@ func newBucketListCmd(f *Factory, runF func(context.Context, *ListOptions) error
 			return output.Value{Raw: buckets.Raw, Table: output.BucketsTable(buckets.Items)}, nil
 		})
 }
+
+func newClusterListCmd(f *Factory, runF func(context.Context, *ListOptions) error) *cobra.Command {
+	return newListCmd(f, "List the project's clusters: name, type, state, backup on or off, version", "", runF,
+		func(ctx context.Context, c *api.Client, o *ListOptions) (output.Value, error) {
+			clusters, err := c.ListClusters(ctx, o.ProjectID, o.Options)
+			if err != nil {
+				return output.Value{}, err
+			}
+			return output.Value{Raw: clusters.Raw, Table: output.ClustersTable(clusters.Items)}, nil
+		})
+}

@@ -40,12 +40,14 @@ for a local Atlas API simulator that needs no account.`,
 		newRestoreCreateCmd(f, nil), newRestoreGetCmd(f, nil), newRestoreListCmd(f, nil), newRestoreWatchCmd(f, nil), newRestoreCancelCmd(f, nil), newRestoreDownloadCmd(f, nil))
 	snapshot := group("snapshot", "List a cluster's snapshots", newSnapshotListCmd(f, nil))
 	bucket := group("bucket", "List the project's export buckets", newBucketListCmd(f, nil))
+	cluster := group("cluster", "List the project's clusters", newClusterListCmd(f, nil))
 
 	root.AddCommand(
 		export,
 		restore,
 		snapshot,
 		bucket,
+		cluster,
 		newConfigCmd(f),
 		newSandboxCmd(f, nil),
 		newVersionCmd(f),

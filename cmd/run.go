@@ -13,11 +13,7 @@ import (
 
 // printDryRun prints the request a call would send: method, URL, headers
 // (credentials as REDACTED) and the JSON body.
-func printDryRun(ctx context.Context, c *api.Client, io output.Streams, call api.Call) error {
-	d, err := c.DryRun(ctx, call)
-	if err != nil {
-		return err
-	}
+func printDryRun(io output.Streams, d *api.DryRun) error {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "%s %s\n", d.Method, d.URL)
 	api.WriteHeaders(&b, "", d.Header)
@@ -26,8 +22,14 @@ func printDryRun(ctx context.Context, c *api.Client, io output.Streams, call api
 		json.Indent(&b, d.Body, "", "  ")
 		b.WriteString("\n")
 	}
-	_, err = io.Out.Write(b.Bytes())
+	_, err := io.Out.Write(b.Bytes())
 	return err
+}
+
+// jsonString is s as a JSON string.
+func jsonString(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
 }
 
 // resolveSnapshot turns latest into the cluster's newest completed

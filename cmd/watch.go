@@ -67,7 +67,7 @@ type observation[T any] struct {
 // *WatchTimeoutError (after printing the last state), or an interrupt that
 // says how to resume.
 func follow[T any](ctx context.Context, f *Factory, w watchFlags, p output.Printer, job jobKind[T], id string) error {
-	last, err := await(ctx, f, w, job, id)
+	last, err := await(ctx, f, w, job, id, nil)
 	var interrupted *InterruptedError
 	var usage *UsageError
 	if last.job != nil && !errors.As(err, &interrupted) && !errors.As(err, &usage) {
@@ -78,20 +78,23 @@ func follow[T any](ctx context.Context, f *Factory, w watchFlags, p output.Print
 	return err
 }
 
-// await polls a job until it ends, showing its progress on stderr, and
-// returns the last look at it. The error is nil (a successful end),
+// await polls a job until it ends, showing its progress on stderr (through
+// progress, or nil for a display of its own), and returns the last look at
+// it. The error is nil (a successful end),
 // *WatchFailedError, *WatchTimeoutError, a *UsageError from the judge, or a
 // watch stopped early (an interrupt among them) whose message names the job
 // and how to resume.
-func await[T any](ctx context.Context, f *Factory, w watchFlags, job jobKind[T], id string) (observation[T], error) {
+func await[T any](ctx context.Context, f *Factory, w watchFlags, job jobKind[T], id string, progress output.Progress) (observation[T], error) {
 	client, err := f.Client()
 	if err != nil {
 		return observation[T]{}, err
 	}
-	progress := output.NewProgress(f.IO, f.global.quiet, f.global.noColor)
-	f.progress = progress
-	defer func() { f.progress = nil }()
-	defer progress.Stop()
+	if progress == nil {
+		progress = output.NewProgress(f.IO, f.global.quiet, f.global.noColor)
+		f.progress = progress
+		defer func() { f.progress = nil }()
+		defer progress.Stop()
+	}
 	last, state, err := watch.Poll(ctx, watch.Options[observation[T]]{
 		Interval: w.interval,
 		Timeout:  w.timeout,

@@ -23,6 +23,7 @@ import (
 const (
 	VersionBackup  = "2023-01-01" // exports, restore jobs, snapshots
 	VersionBuckets = "2024-05-30" // export buckets
+	VersionCluster = "2024-08-05" // clusters
 )
 
 // DefaultBaseURL is Atlas's.
@@ -49,6 +50,17 @@ type Options struct {
 	OnRetry func(string)
 	// RetryWait, when set, replaces the policy's waits (tests).
 	RetryWait func(retry int, resp *http.Response) time.Duration
+	// Limiter, when set, bounds the attempts in flight across every user
+	// of the client, and is paused by a 429 for its Retry-After, so that a
+	// fleet of requests does not stampede Atlas's rate limit.
+	Limiter Limiter
+}
+
+// Limiter bounds attempts in flight (fleet.Limiter is one).
+type Limiter interface {
+	Acquire(ctx context.Context) error
+	Release()
+	Pause(d time.Duration)
 }
 
 // Client talks to the Atlas Admin API.
@@ -101,7 +113,7 @@ func New(o Options) (*Client, error) {
 		return nil, ErrNoCredentials
 	}
 	retry := &retryTransport{base: rt, retries: max(o.MaxRetries, 0), maxWait: o.MaxRetryWait,
-		timeout: o.Timeout, wait: o.RetryWait, notify: o.OnRetry}
+		timeout: o.Timeout, wait: o.RetryWait, notify: o.OnRetry, limiter: o.Limiter}
 	if retry.maxWait <= 0 {
 		retry.maxWait = DefaultMaxRetryWait
 	}

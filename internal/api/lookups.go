@@ -65,3 +65,35 @@ func (c *Client) ResolveBucket(ctx context.Context, projectID, nameOrID string) 
 	}
 	return "", nil, &NotFoundError{Msg: fmt.Sprintf("--bucket-id %q: no export bucket of that name in project %s (%s)", nameOrID, projectID, known)}
 }
+
+// FindRunningExport finds an export job of the cluster that has not ended
+// and exports the same snapshot to the same bucket, for --reuse: nil when
+// there is none.
+func (c *Client) FindRunningExport(ctx context.Context, projectID, cluster string, r ExportRequest) (*ExportJob, []byte, error) {
+	jobs, err := c.ListExports(ctx, projectID, cluster, ListOptions{All: true})
+	if err != nil {
+		return nil, nil, err
+	}
+	for i, j := range jobs.Items {
+		if ended, _, _ := j.Ended(); !ended && j.SnapshotID == r.SnapshotID && j.ExportBucketID == r.ExportBucketID {
+			return &jobs.Items[i], jobs.RawAt(i), nil
+		}
+	}
+	return nil, nil, nil
+}
+
+// FindRunningRestore finds a restore job of the cluster that has not ended
+// and asks for the same restore (delivery type, snapshot or point in time,
+// target), for --reuse: nil when there is none.
+func (c *Client) FindRunningRestore(ctx context.Context, projectID, cluster string, r RestoreRequest) (*RestoreJob, []byte, error) {
+	jobs, err := c.ListRestores(ctx, projectID, cluster, ListOptions{All: true})
+	if err != nil {
+		return nil, nil, err
+	}
+	for i, j := range jobs.Items {
+		if ended, _ := j.Ended(); !ended && j.RestoreRequest == r {
+			return &jobs.Items[i], jobs.RawAt(i), nil
+		}
+	}
+	return nil, nil, nil
+}

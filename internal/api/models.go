@@ -154,6 +154,16 @@ type Snapshot struct {
 // SnapshotCompleted is the status of a snapshot that can be exported or restored.
 const SnapshotCompleted = "completed"
 
+// Cluster is a cluster of a project (ClusterDescription20240805).
+type Cluster struct {
+	ID             string `json:"id"`
+	Name           string `json:"name"`
+	ClusterType    string `json:"clusterType"`
+	StateName      string `json:"stateName"`
+	BackupEnabled  bool   `json:"backupEnabled"`
+	MongoDBVersion string `json:"mongoDBVersion"`
+}
+
 // Bucket is an export bucket (DiskBackupSnapshotExportBucketResponse).
 type Bucket struct {
 	ID            string `json:"_id"`

@@ -76,7 +76,11 @@ const maxItemsPerPage = 500
 type List[T any] struct {
 	Items []T
 	Raw   []byte
+	items []json.RawMessage
 }
+
+// RawAt is item i as Atlas sent it.
+func (l *List[T]) RawAt(i int) []byte { return l.items[i] }
 
 func list[T any](ctx context.Context, c *Client, k call, o ListOptions) (*List[T], error) {
 	limit := o.Limit
@@ -119,7 +123,7 @@ func list[T any](ctx context.Context, c *Client, k call, o ListOptions) (*List[T
 		}
 		page++
 	}
-	out := &List[T]{Items: make([]T, len(all))}
+	out := &List[T]{Items: make([]T, len(all)), items: all}
 	var raw bytes.Buffer
 	raw.WriteByte('[')
 	for i, item := range all {
@@ -139,6 +143,11 @@ func list[T any](ctx context.Context, c *Client, k call, o ListOptions) (*List[T
 // ListSnapshots lists a cluster's snapshots, newest first.
 func (c *Client) ListSnapshots(ctx context.Context, projectID, cluster string, o ListOptions) (*List[Snapshot], error) {
 	return list[Snapshot](ctx, c, call{method: http.MethodGet, path: clusterPath(projectID, cluster, "snapshots"), version: VersionBackup, pretty: true}, o)
+}
+
+// ListClusters lists a project's clusters.
+func (c *Client) ListClusters(ctx context.Context, projectID string, o ListOptions) (*List[Cluster], error) {
+	return list[Cluster](ctx, c, call{method: http.MethodGet, path: "/groups/" + url.PathEscape(projectID) + "/clusters", version: VersionCluster, pretty: true}, o)
 }
 
 // ListBuckets lists a project's export buckets.

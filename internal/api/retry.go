@@ -57,6 +57,7 @@ type retryTransport struct {
 	timeout time.Duration // each attempt, body included; 0: none
 	wait    func(retry int, resp *http.Response) time.Duration
 	notify  func(string) // one line per retry
+	limiter Limiter      // nil: no bound
 }
 
 func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -69,6 +70,9 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			return resp, err
 		}
 		wait := t.wait(attempt, resp)
+		if t.limiter != nil && answerStatus(req, resp, raw) == http.StatusTooManyRequests {
+			t.limiter.Pause(wait) // everyone waits: the limit is the project's
+		}
 		if waited+wait > t.maxWait {
 			if t.notify != nil {
 				t.notify(fmt.Sprintf("not retrying: %s, and waiting %s more would pass the %s retry budget", reason, backoff.Round(wait), t.maxWait))
@@ -87,6 +91,12 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 
 // attempt sends the request once and reads the whole answer.
 func (t *retryTransport) attempt(req *http.Request, n int) (*http.Response, []byte, error) {
+	if t.limiter != nil {
+		if err := t.limiter.Acquire(req.Context()); err != nil {
+			return nil, nil, err
+		}
+		defer t.limiter.Release()
+	}
 	ctx, cancel := req.Context(), context.CancelFunc(func() {})
 	if t.timeout > 0 {
 		ctx, cancel = context.WithTimeout(ctx, t.timeout)

@@ -3,12 +3,9 @@ package output
 import (
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"sync"
 	"time"
-
-	"golang.org/x/term"
 
 	"github.com/atlas-backup/atlas-backup/internal/backoff"
 	"github.com/atlas-backup/atlas-backup/internal/download"
@@ -24,12 +21,9 @@ type DownloadProgress struct {
 	tty   bool
 	now   func() time.Time
 
-	mu     sync.Mutex
-	files  []*fileProgress
-	drawn  int // lines of bars on screen
-	stop   chan struct{}
-	done   chan struct{}
-	closed bool
+	mu    sync.Mutex
+	files []*fileProgress
+	live  *liveView // on a terminal
 }
 
 type fileProgress struct {
@@ -53,10 +47,16 @@ func NewDownloadProgress(s Streams, quiet bool, names []string) *DownloadProgres
 	for _, n := range names {
 		p.files = append(p.files, &fileProgress{name: n, total: -1})
 	}
-	if f, ok := s.ErrOut.(*os.File); ok && f != nil && s.IsStderrTTY() && term.IsTerminal(int(f.Fd())) && !quiet {
+	if _, ok := terminal(s); ok && !quiet {
 		p.tty = true
-		p.stop, p.done = make(chan struct{}), make(chan struct{})
-		go p.redraw()
+		p.live = newLiveView(p.w, &p.mu, func(width int) []string {
+			now := p.now()
+			lines := make([]string, len(p.files))
+			for i, f := range p.files {
+				lines[i] = f.bar(now, width)
+			}
+			return lines
+		})
 	}
 	return p
 }
@@ -112,60 +112,13 @@ func (p *DownloadProgress) Event(e download.Event) {
 
 // Stop draws the last state and ends the redrawing. Safe to call twice.
 func (p *DownloadProgress) Stop() {
-	p.mu.Lock()
-	if p.closed || !p.tty {
-		p.closed = true
-		p.mu.Unlock()
-		return
+	if p.live != nil {
+		p.live.Stop()
 	}
-	p.closed = true
-	p.mu.Unlock()
-	close(p.stop)
-	<-p.done
 }
 
 func (p *DownloadProgress) line(format string, args ...any) {
 	fmt.Fprintf(p.w, format+"\n", args...)
-}
-
-func (p *DownloadProgress) redraw() {
-	defer close(p.done)
-	t := time.NewTicker(200 * time.Millisecond)
-	defer t.Stop()
-	for {
-		select {
-		case <-p.stop:
-			p.draw()
-			return
-		case <-t.C:
-			p.draw()
-		}
-	}
-}
-
-// draw rewrites the bars in place: up to the first line drawn, then one
-// line per file, each cleared to its end.
-func (p *DownloadProgress) draw() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	width := 80
-	if f, ok := p.w.(*os.File); ok {
-		if w, _, err := term.GetSize(int(f.Fd())); err == nil && w > 20 {
-			width = w
-		}
-	}
-	var b strings.Builder
-	if p.drawn > 0 {
-		fmt.Fprintf(&b, "\x1b[%dA", p.drawn)
-	}
-	now := p.now()
-	for _, f := range p.files {
-		b.WriteString("\r\x1b[2K")
-		b.WriteString(f.bar(now, width-1))
-		b.WriteString("\n")
-	}
-	p.drawn = len(p.files)
-	io.WriteString(p.w, b.String())
 }
 
 // bar is one file's line: name, a bar, bytes of total, percent, rate, and

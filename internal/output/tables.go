@@ -97,3 +97,17 @@ func (t *Table) Add(cells ...string) {
 	}
 	t.Rows = append(t.Rows, cells)
 }
+
+// ClustersTable shows clusters as NAME, TYPE, STATE, BACKUP (on or off) and
+// VERSION.
+func ClustersTable(clusters []api.Cluster) *Table {
+	t := &Table{Header: []string{"NAME", "TYPE", "STATE", "BACKUP", "VERSION"}}
+	for _, c := range clusters {
+		backup := "off"
+		if c.BackupEnabled {
+			backup = "on"
+		}
+		t.Add(c.Name, c.ClusterType, c.StateName, backup, c.MongoDBVersion)
+	}
+	return t
+}

@@ -1,0 +1,116 @@
+package cmd
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// requestFile is a create's request body read from --file FILE (or - for
+// stdin): JSON or YAML with the API's field names. Flags given as well
+// override its fields; its fields count as given, so the validation rules
+// apply to them as to flags, and their errors name the file and the field.
+type requestFile struct {
+	path   string
+	fields map[string]string // flag name → the API field it came from
+}
+
+// readRequestFile decodes the file into v, refusing unknown fields and
+// values of the wrong type.
+func readRequestFile(path string, stdin io.Reader, v any) (*requestFile, error) {
+	var data []byte
+	var err error
+	if path == "-" {
+		data, err = io.ReadAll(stdin)
+	} else {
+		data, err = os.ReadFile(path)
+	}
+	name := path
+	if path == "-" {
+		name = "- (stdin)"
+	}
+	if err != nil {
+		return nil, usageErrorf("--file %s: %v", name, unwrapPath(err))
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(v); err != nil && !errors.Is(err, io.EOF) {
+		return nil, usageErrorf("--file %s: %s", name, yamlProblem(err))
+	}
+	return &requestFile{path: name, fields: map[string]string{}}, nil
+}
+
+var (
+	unknownField = regexp.MustCompile(`line (\d+): field (\S+) not found in type \S+`)
+	wrongType    = regexp.MustCompile("line (\\d+): cannot unmarshal !!(\\w+) `([^`]*)` into (\\S+)")
+)
+
+// yamlProblem says what is wrong with the file in a line, without the Go
+// type names the decoder uses.
+func yamlProblem(err error) string {
+	msg := err.Error()
+	var out []string
+	for _, line := range strings.Split(msg, "\n") {
+		line = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(line), "yaml:"))
+		switch {
+		case line == "" || line == "unmarshal errors:":
+		case unknownField.MatchString(line):
+			m := unknownField.FindStringSubmatch(line)
+			out = append(out, fmt.Sprintf("line %s: unknown field %s", m[1], m[2]))
+		case wrongType.MatchString(line):
+			m := wrongType.FindStringSubmatch(line)
+			want := "a string"
+			switch {
+			case strings.Contains(m[4], "int"):
+				want = "a whole number"
+			case strings.Contains(m[4], "[]"):
+				want = "a list"
+			case strings.Contains(m[4], "Label"):
+				want = "a {key, value} object"
+			}
+			out = append(out, fmt.Sprintf("line %s: %s %q where %s belongs", m[1], m[2], m[3], want))
+		default:
+			out = append(out, line)
+		}
+	}
+	return strings.Join(out, "; ")
+}
+
+// from records that flag's value came from the file's field.
+func (r *requestFile) from(flag, field string) {
+	if r != nil {
+		r.fields[flag] = field
+	}
+}
+
+// given reports whether the file gave the flag's value.
+func (r *requestFile) given(flag string) bool {
+	if r == nil {
+		return false
+	}
+	_, ok := r.fields[flag]
+	return ok
+}
+
+// name turns an error about a flag whose value came from the file into one
+// about the file's field: "--snapshot-id ..." becomes "--file req.yaml:
+// snapshotId ...".
+func (r *requestFile) name(err error) error {
+	var usage *UsageError
+	if r == nil || !errors.As(err, &usage) {
+		return err
+	}
+	msg := usage.Error()
+	for flag, field := range r.fields {
+		if strings.HasPrefix(msg, "--"+flag+" ") || strings.HasPrefix(msg, "--"+flag+":") {
+			return usageErrorf("--file %s: %s%s", r.path, field, strings.TrimPrefix(msg, "--"+flag))
+		}
+	}
+	return err
+}
