@@ -13,6 +13,7 @@ import (
 
 	"github.com/atlas-backup/atlas-backup/internal/api"
 	"github.com/atlas-backup/atlas-backup/internal/config"
+	"github.com/atlas-backup/atlas-backup/internal/fleet"
 	"github.com/atlas-backup/atlas-backup/internal/output"
 	"github.com/atlas-backup/atlas-backup/internal/sandbox"
 )
@@ -41,6 +42,8 @@ type Factory struct {
 	// progress, while a watch shows one, carries the retry lines too, so
 	// that they do not break into its spinner.
 	progress output.Progress
+
+	limiter *fleet.Limiter // bounds requests in flight, once a command asks
 
 	clientOnce sync.Once
 	apiClient  *api.Client
@@ -138,6 +141,10 @@ func (f *Factory) Notef(format string, args ...any) {
 	}
 }
 
+// limit bounds the requests in flight across the invocation to n, with a
+// 429 pausing them all; call it before the first Client.
+func (f *Factory) limit(n int) { f.limiter = fleet.NewLimiter(n) }
+
 // retryNote shows a retry: on stderr, unless --quiet; with --debug, in the
 // trace all the same.
 func (f *Factory) retryNote(line string) {
@@ -222,6 +229,9 @@ func (f *Factory) client(tune func(*api.Options)) (*api.Client, error) {
 		UserAgent:  "atlas-backup/" + f.Build.Version,
 		MaxRetries: cfg.MaxRetries,
 		OnRetry:    f.retryNote,
+	}
+	if f.limiter != nil {
+		o.Limiter = f.limiter
 	}
 	if f.global.debug {
 		o.Debug = f.IO.ErrOut
