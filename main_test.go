@@ -72,7 +72,9 @@ func TestScript(t *testing.T) {
 // Arguments: [--job-duration D] [--export-outcome O] [--restore-outcome O]
 // [--fault SPEC]... [--retry-after SECONDS] (Retry-After of injected 429, 5xx
 // and html faults; 0 lets a script rehearse retries without waiting)
-// [--archive-size BYTES] (each download archive's size; default 4 MiB).
+// [--archive-size BYTES] (each download archive's size; default 4 MiB)
+// [--clusters N] (adds fleet-001 … fleet-N, replica sets with backup on and
+// snapshots).
 func sandboxStart(t *testing.T, spec *spectest.Validator, ts *testscript.TestScript, neg bool, args []string) {
 	if neg {
 		ts.Fatalf("unsupported: ! sandbox-start")
@@ -112,6 +114,12 @@ func sandboxStart(t *testing.T, spec *spectest.Validator, ts *testscript.TestScr
 				ts.Fatalf("sandbox-start: --archive-size %q: want a whole number of bytes, 1 or more", val)
 			}
 			opts = append(opts, sandbox.WithArchiveSize(n))
+		case "--clusters":
+			n, err := strconv.Atoi(val)
+			if err != nil || n < 0 {
+				ts.Fatalf("sandbox-start: --clusters %q: want a whole number of clusters, 0 or more", val)
+			}
+			opts = append(opts, sandbox.WithClusters(n))
 		default:
 			ts.Fatalf("sandbox-start: unknown option %s", args[i])
 		}

@@ -74,7 +74,7 @@ func Main(args []string, streams output.Streams, build BuildInfo) (code int) {
 		err = interrupted // whatever failed, it failed because of the signal
 	}
 	var apiErr *api.Error
-	if errors.As(err, &apiErr) && f.format == "json" && len(apiErr.Raw) > 0 {
+	if errors.As(err, &apiErr) && f.format == "json" && len(apiErr.Raw) > 0 && !errors.As(err, new(*FleetError)) { // a fleet's errors are in its array
 		if p, perr := output.New("json"); perr == nil {
 			p.Print(streams.Out, output.Value{Raw: apiErr.Raw})
 		}

@@ -27,6 +27,7 @@ type SandboxOptions struct {
 	Faults         []string
 	RetryAfter     int  // seconds; only when RetryAfterSet
 	RetryAfterSet  bool // --retry-after was given
+	Clusters       int  // --clusters: fleet clusters to add
 
 	// Filled in by validate.
 	archiveSize    int64
@@ -46,6 +47,10 @@ const DefaultSandboxArchiveAddr = "127.0.0.1:8485"
 // serves unless told otherwise (--sandbox keeps the package's 4 MiB).
 const defaultSandboxArchiveSize = "64MiB"
 
+// maxSandboxClusters is the most --clusters: their names (fleet-001 …
+// fleet-999) keep three digits, so that name order is number order.
+const maxSandboxClusters = 999
+
 // minSandboxArchiveSize is the smallest --archive-size: below it no archive
 // has exactly the size asked for.
 const minSandboxArchiveSize = 4 << 10
@@ -56,17 +61,20 @@ func newSandboxCmd(f *Factory, runF func(context.Context, *SandboxOptions) error
 		Use:   "sandbox",
 		Short: "Run the built-in Atlas API simulator on loopback, in the foreground",
 		Long: `Run a local simulator of the Atlas Admin API v2 operations atlas-backup uses:
-export buckets, snapshots, export jobs and restore jobs, with HTTP Digest,
-OAuth service-account and Bearer-token authentication, Atlas's versioned media
-types, validation and error bodies.
+clusters (list, get), export buckets, snapshots, export jobs and restore jobs,
+with HTTP Digest, OAuth service-account and Bearer-token authentication,
+Atlas's versioned media types, validation and error bodies.
 
 It starts with demo data (projects, clusters with completed snapshots of
-different ages, among them the sharded demo-sharded, export buckets) and
-prints it, with the environment variables that point atlas-backup at it. Jobs
-move through their real states over --job-duration. --export-outcome and
---restore-outcome make jobs end badly; --fault injects errors so scripts can
-rehearse their error paths. Each request is logged on stderr (not with
---quiet). Ctrl-C stops it.
+different ages, among them the sharded demo-sharded and legacy, whose backup
+is off, export buckets) and prints it, with the environment variables that
+point atlas-backup at it. --clusters N adds N replica-set clusters with
+backup on and snapshots, fleet-001 to fleet-N, for rehearsing runs over many
+clusters. Jobs move through their real states over --job-duration.
+--export-outcome and --restore-outcome make jobs end badly; --fault injects
+errors so scripts can rehearse their error paths. Each request is logged on
+stderr (not with --quiet). Ctrl-C stops it; it then prints, on stderr (not
+with --quiet), the most API requests it was serving at once.
 
 A finished download restore links to .tar.gz archives on a second origin,
 --archive-addr (if its default port is taken, a free one is used and shown):
@@ -75,7 +83,7 @@ Each archive is a real, deterministic .tar.gz of --archive-size bytes (64MiB,
 512KiB, 4194304, ...); a sharded cluster's job has one per replica set.
 
 A fault is OPERATION:KIND[:TIMES[:AFTER]]. OPERATION is an operation name from the
-Atlas API spec (getBackupExport, createBackupRestoreJob, listBackupSnapshots,
+Atlas API spec (getBackupExport, createBackupRestoreJob, listClusters,
 ...), createToken or revokeToken for the OAuth endpoints, downloadArchive for
 the archives, or * for all. KIND is one of:
   400..599        that HTTP status, in Atlas's error shape (429 and 503 carry
@@ -103,6 +111,7 @@ Retry-After: SECONDS; 0 means "retry at once", for rehearsing retries without
 waiting.`,
 		Example: `  atlas-backup sandbox
   atlas-backup sandbox --addr 127.0.0.1:9000 --job-duration 5s
+  atlas-backup sandbox --clusters 50 --fault '*:slow=200ms'
   atlas-backup sandbox --export-outcome failed --fault getBackupExport:503:2
   atlas-backup sandbox --fault getBackupExport:cut=20:1 --fault listBackupSnapshots:html:1 --retry-after 0
   atlas-backup sandbox --archive-size 256MiB --fault downloadArchive:cut=1000000:1 --fault downloadArchive:corrupt:1`,
@@ -128,6 +137,7 @@ waiting.`,
 	fl.StringVar(&opts.ExportOutcome, "export-outcome", "success", "how export jobs end: success, failed or cancelled")
 	fl.StringVar(&opts.RestoreOutcome, "restore-outcome", "success", "how restore jobs end: success, failed, cancelled or expired")
 	fl.StringArrayVar(&opts.Faults, "fault", nil, "inject a fault, OPERATION:KIND[:TIMES[:AFTER]] (repeatable)")
+	fl.IntVar(&opts.Clusters, "clusters", 0, "add `N` replica-set clusters with backup on and snapshots, fleet-001 to fleet-N (at most 999)")
 	fl.IntVar(&opts.RetryAfter, "retry-after", 0, "Retry-After `SECONDS` on every injected 429 and 5xx, html included (default: 1, on 429 and 503 only)")
 	return c
 }
@@ -157,6 +167,9 @@ func (o *SandboxOptions) validate() error {
 	}
 	if o.restoreOutcome, err = sandbox.ParseOutcome(o.RestoreOutcome, true); err != nil {
 		return usageErrorf("--restore-outcome %v", err)
+	}
+	if o.Clusters < 0 || o.Clusters > maxSandboxClusters {
+		return usageErrorf("--clusters %d: must be from 0 to %d", o.Clusters, maxSandboxClusters)
 	}
 	if o.RetryAfterSet && o.RetryAfter < 0 {
 		return usageErrorf("--retry-after %d: must be 0 or more seconds", o.RetryAfter)
@@ -195,6 +208,7 @@ func sandboxRun(ctx context.Context, opts *SandboxOptions) error {
 		sandbox.WithExportOutcome(opts.exportOutcome),
 		sandbox.WithRestoreOutcome(opts.restoreOutcome),
 		sandbox.WithFaults(opts.faults...),
+		sandbox.WithClusters(opts.Clusters),
 	}
 	if opts.RetryAfterSet {
 		sandboxOpts = append(sandboxOpts, sandbox.WithRetryAfter(opts.RetryAfter))
@@ -224,7 +238,11 @@ func sandboxRun(ctx context.Context, opts *SandboxOptions) error {
 	if err != nil {
 		return fmt.Errorf("sandbox: %w", err)
 	}
-	fmt.Fprintln(opts.IO.ErrOut, "Sandbox stopped.")
+	if opts.Quiet {
+		fmt.Fprintln(opts.IO.ErrOut, "Sandbox stopped.")
+	} else {
+		fmt.Fprintf(opts.IO.ErrOut, "Sandbox stopped. Peak API requests in flight at once: %d.\n", sb.PeakInFlight())
+	}
 	return nil
 }
 

@@ -104,7 +104,7 @@ func TestRequestValidation(t *testing.T) {
 		{"unknown export job", req{path: demo + "/exports/0123456789abcdef01234567"}, 404, "RESOURCE_NOT_FOUND", "export job"},
 		{"unknown restore job", req{path: demo + "/restoreJobs/0123456789abcdef01234567"}, 404, "RESOURCE_NOT_FOUND", "restore job"},
 		{"unknown bucket", req{path: buckets + "/0123456789abcdef01234567"}, 404, "RESOURCE_NOT_FOUND", "export bucket"},
-		{"unknown path", req{path: "/api/atlas/v2/groups/" + sandbox.DemoProjectID + "/clusters"}, 404, "RESOURCE_NOT_FOUND", "Cannot find resource"},
+		{"unknown path", req{path: "/api/atlas/v2/groups/" + sandbox.DemoProjectID + "/clusters/demo/backup/schedule"}, 404, "RESOURCE_NOT_FOUND", "Cannot find resource"},
 		{"wrong method", req{method: "PUT", path: demo + "/exports"}, 405, "METHOD_NOT_ALLOWED", "PUT is not allowed"},
 
 		// Export create.

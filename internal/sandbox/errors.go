@@ -60,6 +60,13 @@ const (
 	codeRateLimited      = "RATE_LIMITED"
 	codeUnexpected       = "UNEXPECTED_ERROR"
 	codeUnavailable      = "SERVICE_UNAVAILABLE"
+
+	// Atlas's own codes, as its answers carry them.
+	codeClusterNotFound = "CLUSTER_NOT_FOUND"                       // 404: getCluster and the Flex routes
+	codeNonFlexCluster  = "CANNOT_USE_NON_FLEX_CLUSTER_IN_FLEX_API" // 400: a Flex route of a dedicated cluster
+
+	// Made up: Atlas documents no code for it.
+	codeBackupNotEnabled = "BACKUP_NOT_ENABLED" // 400: an export or restore from a cluster with backup off
 )
 
 // codeForStatus is the errorCode of an injected fault with that status.

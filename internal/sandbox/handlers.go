@@ -210,6 +210,9 @@ func (s *Server) createExport(x *exchange) (int, any, *apiError) {
 	if err != nil {
 		return 0, nil, err
 	}
+	if err := backupEnabled(c, "exporting its snapshots"); err != nil {
+		return 0, nil, err
+	}
 	if c.snapshot(snapID) == nil {
 		return 0, nil, notFound("snapshot", snapID)
 	}
@@ -347,6 +350,9 @@ func (s *Server) createRestore(x *exchange) (int, any, *apiError) {
 
 	c, err := s.store.cluster(x.params["groupId"], x.params["clusterName"])
 	if err != nil {
+		return 0, nil, err
+	}
+	if err := backupEnabled(c, "restoring from its snapshots"); err != nil {
 		return 0, nil, err
 	}
 	var snap *snapshot

@@ -52,9 +52,20 @@ type env struct {
 
 func start(t *testing.T, opts ...sandbox.Option) *env {
 	t.Helper()
+	return startWrapped(t, nil, opts...)
+}
+
+// startWrapped is start with wrap (when not nil) around the contract check:
+// it sees each request first.
+func startWrapped(t *testing.T, wrap func(http.Handler) http.Handler, opts ...sandbox.Option) *env {
+	t.Helper()
 	clock := &fakeClock{t: time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)}
 	sb := sandbox.New(append([]sandbox.Option{sandbox.WithClock(clock.Now), sandbox.WithJobDuration(10 * time.Second)}, opts...)...)
-	srv := httptest.NewServer(spectest.Load(t).Middleware(t, sb))
+	var h http.Handler = spectest.Load(t).Middleware(t, sb)
+	if wrap != nil {
+		h = wrap(h)
+	}
+	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	creds := sb.Credentials()
 	return &env{t: t, sb: sb, srv: srv, clock: clock, digest: &http.Client{

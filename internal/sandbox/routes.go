@@ -20,6 +20,7 @@ var (
 	listQuery     = []string{"pretty", "includeCount", "itemsPerPage", "pageNum"}
 	snapshotQuery = append(slices.Clone(listQuery), "pointInTimeUtcSeconds", "oplogTs", "oplogInc")
 	prettyQuery   = []string{"pretty"}
+	clusterQuery  = append(slices.Clone(listQuery), "includeDeletedWithRetainedBackups")
 )
 
 // route is one operation of the spec subset.
@@ -33,7 +34,11 @@ type route struct {
 	handle   func(s *Server, x *exchange) (status int, body any, err *apiError)
 }
 
-var v20230101 = []string{"2023-01-01"}
+var (
+	v20230101 = []string{"2023-01-01"}
+	v20240805 = []string{"2024-08-05"}
+	v20241113 = []string{"2024-11-13"}
+)
 
 var routes = []route{
 	{"GET", "/groups/{groupId}/backup/exportBuckets", "listExportBuckets", "listGroupBackupExportBuckets",
@@ -58,6 +63,25 @@ var routes = []route{
 		v20230101, snapshotQuery, (*Server).listSnapshots},
 	{"GET", "/groups/{groupId}/clusters/{clusterName}/backup/snapshots/{snapshotId}", "getClusterBackupSnapshot", "getGroupClusterBackupSnapshot",
 		v20230101, prettyQuery, (*Server).getSnapshot},
+	{"GET", "/groups/{groupId}/clusters", "listClusters", "listGroupClusters",
+		v20240805, clusterQuery, (*Server).listClusters},
+	{"GET", "/groups/{groupId}/clusters/{clusterName}", "getCluster", "getGroupCluster",
+		v20240805, prettyQuery, (*Server).getCluster},
+
+	// The Flex backup routes the official atlas CLI probes before its
+	// backup calls. They are not in the spec subset: the sandbox has no
+	// Flex cluster, so they only ever answer that a cluster is not one
+	// (flexProbe).
+	{"GET", "/groups/{groupId}/flexClusters/{name}/backup/snapshots", "listFlexBackupSnapshots", "listGroupFlexClusterBackupSnapshots",
+		v20241113, listQuery, (*Server).flexProbe},
+	{"GET", "/groups/{groupId}/flexClusters/{name}/backup/snapshots/{snapshotId}", "getFlexBackupSnapshot", "getGroupFlexClusterBackupSnapshot",
+		v20241113, nil, (*Server).flexProbe},
+	{"GET", "/groups/{groupId}/flexClusters/{name}/backup/restoreJobs", "listFlexRestoreJobs", "listGroupFlexClusterBackupRestoreJobs",
+		v20241113, listQuery, (*Server).flexProbe},
+	{"POST", "/groups/{groupId}/flexClusters/{name}/backup/restoreJobs", "createFlexRestoreJob", "createGroupFlexClusterBackupRestoreJob",
+		v20241113, prettyQuery, (*Server).flexProbe},
+	{"GET", "/groups/{groupId}/flexClusters/{name}/backup/restoreJobs/{restoreJobId}", "getFlexRestoreJob", "getGroupFlexClusterBackupRestoreJob",
+		v20241113, prettyQuery, (*Server).flexProbe},
 }
 
 // The OAuth endpoints' names, for faults and the request log.

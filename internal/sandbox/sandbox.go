@@ -35,6 +35,13 @@ type Server struct {
 	archiveSize    int64
 	archiveKey     []byte // signs archive URLs
 	archives       archiveCache
+	fleet          int // WithClusters
+
+	// flight counts the requests being served, and the most at once.
+	flight struct {
+		sync.Mutex
+		now, peak int
+	}
 
 	mu          sync.Mutex
 	store       *store
@@ -81,6 +88,13 @@ func WithFaults(fs ...Fault) Option {
 // and 503 faults carry one, of 1 second. A negative value keeps that default.
 func WithRetryAfter(seconds int) Option { return func(s *Server) { s.retryAfter = max(seconds, -1) } }
 
+// WithClusters adds n replica-set clusters to the demo project, named
+// FleetClusterName(1) … FleetClusterName(n), each with backup on and two
+// completed snapshots (SeedSnapshotIDs names them), for rehearsing runs over
+// many clusters. They are data only: no goroutine or timer per cluster, so
+// hundreds cost next to nothing.
+func WithClusters(n int) Option { return func(s *Server) { s.fleet = max(n, 0) } }
+
 // WithLog receives one line per request: method, URI, status and operation.
 // Credentials never appear in it.
 func WithLog(logf func(format string, args ...any)) Option { return func(s *Server) { s.logf = logf } }
@@ -108,7 +122,7 @@ func New(opts ...Option) *Server {
 	for _, o := range opts {
 		o(s)
 	}
-	s.store = newStore(s.now())
+	s.store = newStore(s.now(), s.fleet)
 	return s
 }
 
@@ -122,8 +136,9 @@ type Request struct {
 	Path      string
 	RawQuery  string
 	Header    http.Header
-	Body      []byte // nil when it was refused for being over MaxBodyBytes
-	Status    int    // the status sent (also by a cut fault); 0 when the connection was dropped
+	Body      []byte    // nil when it was refused for being over MaxBodyBytes
+	Status    int       // the status sent (also by a cut fault); 0 when the connection was dropped
+	Received  time.Time // when it arrived, by the sandbox's clock
 }
 
 // Requests returns the requests received so far, oldest first.
@@ -131,6 +146,38 @@ func (s *Server) Requests() []Request {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]Request(nil), s.requests...)
+}
+
+// PeakInFlight returns the most requests the handler has been serving at
+// once since New or the last ResetPeak: Admin API and OAuth requests, counted
+// from when ServeHTTP starts until it returns, so a request held by a slow
+// fault counts for as long as it is held. Archive downloads (ArchiveHandler)
+// are not counted.
+func (s *Server) PeakInFlight() int {
+	s.flight.Lock()
+	defer s.flight.Unlock()
+	return s.flight.peak
+}
+
+// ResetPeak starts a new measurement: the peak becomes the number of
+// requests in flight now.
+func (s *Server) ResetPeak() {
+	s.flight.Lock()
+	defer s.flight.Unlock()
+	s.flight.peak = s.flight.now
+}
+
+// enter counts a request in; the function it returns counts it out.
+func (s *Server) enter() (leave func()) {
+	s.flight.Lock()
+	s.flight.now++
+	s.flight.peak = max(s.flight.peak, s.flight.now)
+	s.flight.Unlock()
+	return func() {
+		s.flight.Lock()
+		s.flight.now--
+		s.flight.Unlock()
+	}
 }
 
 // statusWriter remembers the status written through it.
@@ -163,6 +210,7 @@ const MaxBodyBytes = 1 << 20
 // ServeHTTP answers one request: body size, authentication, injected
 // faults, versioning, validation, then the operation.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	defer s.enter()()
 	sw := &statusWriter{ResponseWriter: w}
 	op := ""
 	var rt *route
@@ -213,7 +261,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // archive request leaves out the query, which holds the URL's signature, and
 // shows the Range header.
 func (s *Server) recorder(sw *statusWriter, r *http.Request, op string, body []byte) func() {
-	recorded := false
+	recorded, received := false, s.now()
 	return func() {
 		if recorded {
 			return
@@ -222,7 +270,7 @@ func (s *Server) recorder(sw *statusWriter, r *http.Request, op string, body []b
 		s.mu.Lock()
 		s.requests = append(s.requests, Request{
 			Operation: op, Method: r.Method, Path: r.URL.Path, RawQuery: r.URL.RawQuery,
-			Header: r.Header.Clone(), Body: body, Status: sw.status,
+			Header: r.Header.Clone(), Body: body, Status: sw.status, Received: received,
 		})
 		s.mu.Unlock()
 		status := "dropped"
@@ -268,7 +316,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, body []byte, r
 		return
 	case rt == nil:
 		x.fail(newError(http.StatusNotFound, codeNotFound,
-			fmt.Sprintf("Cannot find resource %s (the sandbox serves the backup export, restore, snapshot and export bucket operations).", r.URL.Path)))
+			fmt.Sprintf("Cannot find resource %s (the sandbox serves the cluster reads and the backup export, restore, snapshot and export bucket operations).", r.URL.Path)))
 		return
 	}
 	version, err := negotiate(r.Header.Get("Accept"), rt.versions, s.now())

@@ -50,8 +50,21 @@ func (s *Server) WriteBanner(w io.Writer, baseURL string) {
 	for _, id := range []string{DemoProjectID, DemoStagingID} {
 		p := s.store.projects[id]
 		fmt.Fprintf(w, "Project %s (%s)\n", p.id, p.name)
+		fleetShown := false
 		for _, name := range p.clusterNames() {
 			c := p.clusters[name]
+			switch {
+			case c.fleet && fleetShown:
+				continue
+			case c.fleet: // one line for all of them
+				fleetShown = true
+				fmt.Fprintf(w, "  clusters %s to %s: %d replica sets with backup on, %d snapshots each\n",
+					FleetClusterName(1), FleetClusterName(s.fleet), s.fleet, len(c.snapshots))
+				continue
+			case !c.backupEnabled:
+				fmt.Fprintf(w, "  cluster %-12s backup off: no snapshots\n", name)
+				continue
+			}
 			fmt.Fprintf(w, "  cluster %-12s snapshots:", name)
 			for _, sn := range c.snapshots {
 				fmt.Fprintf(w, " %s (%s old)", sn.id, now.Sub(sn.createdAt).Round(time.Minute))

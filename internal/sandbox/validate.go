@@ -19,7 +19,7 @@ func (x *exchange) validateRequest(rt *route) *apiError {
 	var v violations
 	for _, name := range sortedKeys(x.params) {
 		val := x.params[name]
-		if name == "clusterName" {
+		if name == "clusterName" || name == "name" { // name: the Flex routes' cluster
 			if !clusterPattern.MatchString(val) {
 				v.add(name, "%q must match %s", val, clusterPattern)
 			}
@@ -34,7 +34,7 @@ func (x *exchange) validateRequest(rt *route) *apiError {
 		}
 		val := vals[0]
 		switch name {
-		case "envelope", "pretty", "includeCount":
+		case "envelope", "pretty", "includeCount", "includeDeletedWithRetainedBackups":
 			if !strings.EqualFold(val, "true") && !strings.EqualFold(val, "false") {
 				v.add(name, "%q must be true or false", val)
 			}
