@@ -38,6 +38,7 @@ func runAtlasBackup(t *testing.T, env []string, args ...string) cliResult {
 		"HOME=" + home,
 		"XDG_CONFIG_HOME=" + filepath.Join(home, ".config"),
 		"GODEBUG=netdns=go",
+		"GORACE=" + raceNoExitSleep,
 	}, env...)
 	var out, errOut bytes.Buffer
 	c.Stdout, c.Stderr = &out, &errOut

@@ -128,8 +128,10 @@ var faultCases = []faultCase{
 		count: ops("listBackupExports", 4), stdout: `(?s)Queued.*Queued.*Queued`},
 	{name: "list page 3 503", setup: "exports", faults: []string{"listBackupExports:503:1:2"}, args: with(exportList, "-o", "json"),
 		count: ops("listBackupExports", 4), stdout: `(?s)"id".*"id".*"id"`},
+	// (Pages 2 and 3 go out together once page 1 gives the total: how many
+	// attempts the second makes before the first's failure stops it varies.)
 	{name: "list page 2 502 always", setup: "exports", faults: []string{"listBackupExports:502:99:1"}, args: with(exportList, "--max-retries", "1"), code: 1,
-		count: ops("listBackupExports", 3)},
+		stderr: []string{`^Error: 502 \w+: Simulated fault`}},
 
 	// POST: resent only after a 429.
 	{name: "create 429", faults: []string{"createBackupExport:429:1"}, args: exportCreate,

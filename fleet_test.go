@@ -1,13 +1,20 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"net/http/httptest"
+	"os"
+	"os/exec"
 	"regexp"
+	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
+	"github.com/atlas-backup/atlas-backup/internal/api"
 	"github.com/atlas-backup/atlas-backup/internal/sandbox"
 	"github.com/atlas-backup/atlas-backup/internal/spectest"
 )
@@ -206,5 +213,73 @@ func TestFleet429PausesEveryone(t *testing.T) {
 	}
 	if refused.IsZero() || countOp(sb, "createBackupExport", 200) != 4 {
 		t.Errorf("429 at %v; %d created", refused, countOp(sb, "createBackupExport", 200))
+	}
+}
+
+// export list --all over 5 pages: once page 1 gives totalCount, pages 2 to
+// 5 are fetched together, and printed in order.
+func TestListAllPagesInFlightTogether(t *testing.T) {
+	t.Parallel()
+	sb, env := fleetSandbox(t, sandbox.WithJobDuration(time.Hour), sandbox.WithFaults(mustFault(t, "listBackupExports:slow=300ms:4:1")))
+	c, err := api.New(api.Options{BaseURL: strings.TrimPrefix(env[0], "MONGODB_ATLAS_BASE_URL="), Credentials: api.Credentials{AccessToken: sb.Credentials().AccessToken}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for i, snap := range sandbox.SeedSnapshotIDs("demo")[:4] {
+		for _, bucket := range []string{sandbox.DemoBucketID, sandbox.DemoGCPBucketID} {
+			if i == 3 && bucket == sandbox.DemoGCPBucketID {
+				continue // five jobs
+			}
+			j, _, err := c.CreateExport(context.Background(), sandbox.DemoProjectID, "demo", api.ExportRequest{SnapshotID: snap, ExportBucketID: bucket})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want = append(want, j.ID)
+		}
+	}
+	sb.ResetPeak()
+	res := runAtlasBackup(t, env, "export", "list", "--cluster", "demo", "--all", "--limit", "1", "-o", "go-template={{range .}}{{.id}} {{end}}")
+	if res.code != 0 {
+		t.Fatalf("exit %d\n%s", res.code, res)
+	}
+	if p := sb.PeakInFlight(); p != 4 {
+		t.Errorf("peak in flight %d, want pages 2 to 5 together", p)
+	}
+	slices.Reverse(want) // newest first
+	if got := strings.Fields(res.stdout); !slices.Equal(got, want) {
+		t.Errorf("order:\n got %v\nwant %v", got, want)
+	}
+}
+
+// Ctrl-C stops every watch of a fleet: exit 130, and a resume command per
+// started job.
+func TestFleetInterrupted(t *testing.T) {
+	t.Parallel()
+	sb, env := fleetSandbox(t, sandbox.WithJobDuration(time.Hour))
+	c := exec.Command(os.Args[0], "export", "create", "--cluster", "demo,analytics", "--snapshot-id", "latest",
+		"--bucket-id", "demo-export-bucket", "--watch", "--interval", "1h")
+	c.Env = append(os.Environ(), append(env, runMainEnv+"=1", "XDG_CONFIG_HOME="+t.TempDir())...)
+	var out, errOut strings.Builder
+	c.Stdout, c.Stderr = &out, &errOut
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); countOp(sb, "getBackupExport", 200) < 2; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			c.Process.Kill()
+			t.Fatal("the watches never started")
+		}
+	}
+	c.Process.Signal(syscall.SIGINT)
+	err := c.Wait()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 130 {
+		t.Fatalf("exit %v, want 130\nstderr: %s", err, errOut.String())
+	}
+	for _, cl := range []string{"demo", "analytics"} {
+		if !regexp.MustCompile(`Resume with: atlas-backup export watch [a-f0-9]{24} --cluster ` + cl + ` `).MatchString(errOut.String()) {
+			t.Errorf("no resume command for %s\n%s", cl, errOut.String())
+		}
 	}
 }

@@ -33,11 +33,16 @@ func TestMain(m *testing.M) {
 	if os.Getenv(runMainEnv) == "1" { // the test binary as atlas-backup, for Go tests of signals
 		run()
 	}
+	// Under -race every run of the binary would sleep a second at exit.
+	os.Setenv("GORACE", raceNoExitSleep)
 	testscript.Main(m, map[string]func(){"atlas-backup": run})
 }
 
 // runMainEnv makes the test binary run as atlas-backup.
 const runMainEnv = "ATLAS_BACKUP_TEST_RUN_MAIN"
+
+// raceNoExitSleep keeps a race-enabled child from sleeping at exit.
+const raceNoExitSleep = "atexit_sleep_ms=0"
 
 // TestScript runs the end-to-end scripts in testdata/script against the real
 // binary. ATLAS_BACKUP_UPDATE=1 rewrites their golden files.
@@ -49,6 +54,7 @@ func TestScript(t *testing.T) {
 		RequireUniqueNames:  true,
 		UpdateScripts:       os.Getenv("ATLAS_BACKUP_UPDATE") != "",
 		Setup: func(env *testscript.Env) error {
+			env.Setenv("GORACE", raceNoExitSleep)
 			env.Setenv("HOME", filepath.Join(env.WorkDir, "home"))
 			env.Setenv("XDG_CONFIG_HOME", filepath.Join(env.WorkDir, "home", ".config"))
 			return nil

@@ -106,6 +106,9 @@ func newConfigSetCmd(f *Factory, runF func(context.Context, *ConfigSetOptions) e
 needed. For a secret (access_token, client_secret, private_api_key) give KEY
 alone: the value is asked for on the terminal without echo, or read as one
 line from stdin, so it never shows in ps or shell history.`,
+		Example: `  atlas-backup config set project_id 65f0a1b2c3d4e5f601234567
+  atlas-backup config set client_secret            # asks for it, without echo
+  atlas-backup --profile prod config set client_secret < secret.txt`,
 		Args:              configArgs(1, 2, "KEY [VALUE]"),
 		ValidArgsFunction: completeConfigKey,
 		RunE: func(c *cobra.Command, args []string) error {
@@ -171,6 +174,8 @@ func newConfigGetCmd(f *Factory, runF func(context.Context, *ConfigGetOptions) e
 		Use:     "get KEY",
 		Aliases: []string{"describe"},
 		Short:   "Print a value stored in the selected profile",
+		Example: `  atlas-backup config get project_id
+  atlas-backup --profile prod config get client_secret --show-secrets`,
 		Long: `Print the value KEY has in the selected profile (not the environment or
 flags). Secrets print as REDACTED unless --show-secrets is given. A key that is
 not stored is an error (exit code 4).`,
@@ -222,6 +227,8 @@ func newConfigListCmd(f *Factory, runF func(context.Context, *ConfigListOptions)
 		Use:     "list",
 		Aliases: []string{"ls"},
 		Short:   "Print the values stored in the selected profile",
+		Example: `  atlas-backup config list
+  atlas-backup --profile prod config list -o yaml`,
 		Long: `Print KEY=VALUE for every value stored in the selected profile, sorted by key,
 or with -o json, yaml, table or go-template one object of them. Secrets print
 as REDACTED unless --show-secrets is given.`,
@@ -283,6 +290,8 @@ func newConfigUnsetCmd(f *Factory, runF func(context.Context, *ConfigUnsetOption
 	return &cobra.Command{
 		Use:   "unset KEY",
 		Short: "Remove a value from the selected profile",
+		Example: `  atlas-backup config unset output
+  atlas-backup --profile prod config unset access_token`,
 		Long: `Remove KEY from the selected profile. Removing a key that is not stored is not
 an error. A stored key this version does not know (a typo, say) can be removed
 too.`,

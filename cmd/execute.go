@@ -7,13 +7,13 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"regexp"
 	"runtime"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/atlas-backup/atlas-backup/internal/api"
+	"github.com/atlas-backup/atlas-backup/internal/lazyre"
 	"github.com/atlas-backup/atlas-backup/internal/output"
 )
 
@@ -83,6 +83,9 @@ func Main(args []string, streams output.Streams, build BuildInfo) (code int) {
 		return exitOther // the reader went away (| head): nothing to tell it
 	}
 	fmt.Fprintln(streams.ErrOut, "Error:", printable(err.Error()))
+	if errors.As(context.Cause(ctx), &interrupted) {
+		return interrupted.ExitCode() // whatever else went wrong, a signal stopped it
+	}
 	return exitCode(err)
 }
 
@@ -101,11 +104,11 @@ func printable(s string) string {
 func stack() []byte {
 	buf := make([]byte, 16<<10)
 	buf = buf[:runtime.Stack(buf, false)]
-	return argValues.ReplaceAll(buf, []byte("(...)"))
+	return argValues().ReplaceAll(buf, []byte("(...)"))
 }
 
-// argValues matches the argument words of a stack frame, "(0xc000012345, 0x3)".
-var argValues = regexp.MustCompile(`\((?:0x[0-9a-f]+|\.\.\.|\{[^}]*\}|, )*\)`)
+// argValues() matches the argument words of a stack frame, "(0xc000012345, 0x3)".
+var argValues = lazyre.New(`\((?:0x[0-9a-f]+|\.\.\.|\{[^}]*\}|, )*\)`)
 
 // exitCode maps an error to the exit code CLI.md gives it.
 func exitCode(err error) int {

@@ -33,9 +33,12 @@ type ExportCreateOptions struct {
 	watch       watchFlags
 	factory     *Factory
 
-	set    func(name string) bool
-	file   *requestFile
-	labels []api.Label
+	set        func(name string) bool
+	file       *requestFile
+	fileLabels []api.Label // customData from --file
+	// legacyCustomData is --customData, comma-separated as the atlas CLI reads it.
+	legacyCustomData []string
+	labels           []api.Label
 }
 
 // exportFile is export create's body as --file gives it.
@@ -105,6 +108,10 @@ the final jobs on stdout.`,
 	fl.StringVar(&opts.SnapshotID, "snapshot-id", "", "snapshot ID, or latest for the newest completed snapshot (required)")
 	fl.StringVar(&opts.BucketID, "bucket-id", "", "export bucket ID or name (required)")
 	fl.StringArrayVar(&opts.CustomData, "custom-data", nil, "KEY=VALUE for the export's metadata file (repeatable, order kept)")
+	// The official CLI's --customData takes KEY=VALUE pairs separated by
+	// commas: kept as it means there, so migrated scripts send the same.
+	fl.StringSliceVar(&opts.legacyCustomData, "customData", nil, "KEY=VALUE,KEY=VALUE (the atlas CLI's spelling)")
+	fl.MarkHidden("customData")
 	fl.StringVar(&opts.File, "file", "", "read the request body from FILE (JSON or YAML; - for stdin); flags override it")
 	fl.BoolVar(&opts.Reuse, "reuse", false, "follow a job of the same snapshot and bucket that has not ended instead of starting another")
 	fl.IntVar(&opts.Parallel, "parallel", 4, "requests in flight at once across all clusters, 1 to 32")
@@ -139,10 +146,8 @@ func (o *ExportCreateOptions) readFile() error {
 		o.BucketID = *body.ExportBucketID
 		o.file.from("bucket-id", "exportBucketId")
 	}
-	if body.CustomData != nil && !o.set("custom-data") {
-		for _, l := range body.CustomData {
-			o.CustomData = append(o.CustomData, l.Key+"="+l.Value)
-		}
+	if body.CustomData != nil && !o.set("custom-data") && !o.set("customData") {
+		o.fileLabels = body.CustomData // as given: a key may hold "="
 		o.file.from("custom-data", "customData")
 	}
 	return nil
@@ -177,14 +182,23 @@ func (o *ExportCreateOptions) validate() error {
 	if o.BucketID == "" {
 		return usageErrorf("--bucket-id is required (a bucket ID or name; see atlas-backup bucket list)")
 	}
-	if !idPattern.MatchString(o.BucketID) && (len(o.BucketID) < 3 || len(o.BucketID) > 63) {
+	if !idPattern().MatchString(o.BucketID) && (len(o.BucketID) < 3 || len(o.BucketID) > 63) {
 		return usageErrorf("--bucket-id %q: must be a 24-character hexadecimal ID or a bucket name of 3 to 63 characters", o.BucketID)
 	}
 	if o.Parallel < 1 || o.Parallel > 32 {
 		return usageErrorf("--parallel %d: must be from 1 to 32", o.Parallel)
 	}
+	if o.fileLabels != nil {
+		for i, l := range o.fileLabels {
+			if l.Key == "" {
+				return usageErrorf("--custom-data entry %d: must have a non-empty key", i+1)
+			}
+		}
+		o.labels = o.fileLabels
+		return nil
+	}
 	var err error
-	o.labels, err = parseCustomData(o.CustomData)
+	o.labels, err = parseCustomData(append(slices.Clone(o.CustomData), o.legacyCustomData...))
 	return err
 }
 
@@ -228,8 +242,11 @@ func exportCreateRun(ctx context.Context, o *ExportCreateOptions) error {
 		f.progress = multi
 		progress = multi.For
 	}
+	// Every cluster has a goroutine; the limiter in the one client bounds
+	// the requests in flight (--parallel), so that a watch of fifty jobs
+	// takes as long as the longest, not fifty over eight of them.
 	results := make([]exportResult, len(clusters))
-	fleet.Run(ctx, len(clusters), o.Parallel, func(ctx context.Context, i int) {
+	fleet.Run(ctx, len(clusters), 0, func(ctx context.Context, i int) {
 		results[i] = o.exportOne(ctx, client, clusters[i], bucketID, many, progress(i))
 	})
 	if !many {
@@ -268,6 +285,9 @@ func backedUpClusters(ctx context.Context, c *api.Client, f *Factory, projectID 
 func (o *ExportCreateOptions) exportOne(ctx context.Context, client *api.Client, cluster, bucketID string, many bool, progress output.Progress) exportResult {
 	f := o.factory
 	r := exportResult{cluster: cluster}
+	if many {
+		ctx = api.WithLabel(ctx, cluster) // its retry lines name it
+	}
 	kind := exportJobKind(&clusterScope{ProjectID: o.ProjectID, Cluster: cluster})
 	snapshotID, err := resolveSnapshot(ctx, client, f, o.ProjectID, cluster, o.SnapshotID)
 	if err != nil {
@@ -375,7 +395,7 @@ func (o *ExportCreateOptions) printFleet(results []exportResult) error {
 // FINISHED, ERROR; or an array of {"cluster", "job"} and {"cluster",
 // "error"} in output order.
 func fleetValue(results []exportResult) output.Value {
-	t := &output.Table{Header: []string{"CLUSTER", "ID", "STATE", "PROGRESS", "CREATED", "FINISHED", "ERROR"}}
+	t := output.FleetExportsTable()
 	var raw strings.Builder
 	raw.WriteByte('[')
 	for i, r := range results {

@@ -79,6 +79,8 @@ func newExportGetCmd(f *Factory, runF func(context.Context, *JobOptions) error) 
 		return o.Printer.Print(o.IO.Out, output.Value{Raw: raw, Table: output.ExportJobTable(*job)})
 	}, runF, nil)
 	c.Aliases = []string{"describe"}
+	c.Example = `  atlas-backup export get 6b05e9390000000000000001 --cluster demo
+  atlas-backup export get 6b05e9390000000000000001 --cluster demo -o 'go-template={{.state}}'`
 	c.ValidArgsFunction = completeExportIDs(f, &opts.clusterScope)
 	return c
 }
@@ -92,6 +94,8 @@ func newExportWatchCmd(f *Factory, runF func(context.Context, *WatchOptions) err
 its state and progress on stderr, then print the final job on stdout.
 Exit 0 when it ends Successful, 6 when it ends Failed or Cancelled, 7 when
 --watch-timeout passes first. Ctrl-C stops watching; the job keeps running.`
+	c.Example = `  atlas-backup export watch 6b05e9390000000000000001 --cluster demo
+  atlas-backup export watch 6b05e9390000000000000001 --cluster demo --interval 30s --watch-timeout 2h -o json`
 	opts.watch.add(c, false)
 	c.ValidArgsFunction = completeExportIDs(f, &opts.clusterScope)
 	return c

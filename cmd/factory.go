@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -56,6 +57,7 @@ type globalFlags struct {
 	envelope, pretty    bool
 	sandbox, debug      bool
 	noColor, quiet      bool
+	noTokenCache        bool
 }
 
 // sandboxJobDuration is how long jobs take under --sandbox: long enough to
@@ -136,7 +138,11 @@ func (f *Factory) startSandbox(cfg *config.Config) error {
 
 // Notef writes an informational line on stderr, unless --quiet.
 func (f *Factory) Notef(format string, args ...any) {
-	if !f.global.quiet {
+	switch {
+	case f.global.quiet:
+	case f.progress != nil:
+		f.progress.Note(fmt.Sprintf(format, args...)) // not through a live display
+	default:
 		fmt.Fprintf(f.IO.ErrOut, format+"\n", args...)
 	}
 }
@@ -233,6 +239,9 @@ func (f *Factory) client(tune func(*api.Options)) (*api.Client, error) {
 	if f.limiter != nil {
 		o.Limiter = f.limiter
 	}
+	if cfg.TokenCache && !f.global.noTokenCache {
+		o.TokenCacheDir = tokenCacheDir(f.Getenv)
+	}
 	if f.global.debug {
 		o.Debug = f.IO.ErrOut
 	}
@@ -247,3 +256,20 @@ func (f *Factory) client(tune func(*api.Options)) (*api.Client, error) {
 }
 
 func systemGetenv(k string) string { return os.Getenv(k) }
+
+// tokenCacheDir is where service-account tokens are kept across runs:
+// $XDG_CACHE_HOME/atlas-backup, else the system's user cache dir; "" when
+// there is none.
+func tokenCacheDir(getenv func(string) string) string {
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	if d := getenv("XDG_CACHE_HOME"); d != "" && filepath.IsAbs(d) {
+		return filepath.Join(d, "atlas-backup")
+	}
+	d, err := os.UserCacheDir()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(d, "atlas-backup")
+}

@@ -24,7 +24,6 @@ var legacyFlagNames = map[string]string{
 	"snapshotId":            "snapshot-id",
 	"bucketId":              "bucket-id",
 	"exportBucketId":        "bucket-id",
-	"customData":            "custom-data",
 	"deliveryType":          "delivery-type",
 	"targetClusterName":     "target-cluster",
 	"targetProjectId":       "target-project-id",
@@ -44,7 +43,7 @@ func normalizeFlagName(_ *pflag.FlagSet, name string) pflag.NormalizedName {
 
 // checkID checks a 24-hex ID flag value.
 func checkID(flag, value string) error {
-	if !idPattern.MatchString(value) {
+	if !idPattern().MatchString(value) {
 		return usageErrorf("--%s %q: must be a 24-character hexadecimal ID (^[a-f0-9]{24}$)", flag, value)
 	}
 	return nil
@@ -55,7 +54,7 @@ func checkCluster(flag, value string) error {
 	if value == "" {
 		return usageErrorf("--%s is required", flag)
 	}
-	if !clusterPattern.MatchString(value) {
+	if !clusterPattern().MatchString(value) {
 		return usageErrorf("--%s %q: must match ^[a-zA-Z0-9][a-zA-Z0-9-]*$ (letters, digits and hyphens, not starting with a hyphen)", flag, value)
 	}
 	return nil
@@ -67,7 +66,7 @@ func checkProject(origin, value string) error {
 	if value == "" {
 		return usageErrorf("--project-id is required (or set MONGODB_ATLAS_PROJECT_ID, or project_id in the config file)")
 	}
-	if !idPattern.MatchString(value) {
+	if !idPattern().MatchString(value) {
 		if origin == "" || strings.HasPrefix(origin, "--") {
 			origin = "--project-id"
 		} else {
@@ -83,7 +82,7 @@ func checkSnapshot(value string) error {
 	if value == api.Latest {
 		return nil
 	}
-	if !idPattern.MatchString(value) {
+	if !idPattern().MatchString(value) {
 		return usageErrorf("--snapshot-id %q: must be a 24-character hexadecimal ID (^[a-f0-9]{24}$) or latest", value)
 	}
 	return nil

@@ -6,10 +6,11 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"regexp"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/atlas-backup/atlas-backup/internal/lazyre"
 )
 
 // requestFile is a create's request body read from --file FILE (or - for
@@ -47,8 +48,8 @@ func readRequestFile(path string, stdin io.Reader, v any) (*requestFile, error) 
 }
 
 var (
-	unknownField = regexp.MustCompile(`line (\d+): field (\S+) not found in type \S+`)
-	wrongType    = regexp.MustCompile("line (\\d+): cannot unmarshal !!(\\w+) `([^`]*)` into (\\S+)")
+	unknownField = lazyre.New(`line (\d+): field (\S+) not found in type \S+`)
+	wrongType    = lazyre.New("line (\\d+): cannot unmarshal !!(\\w+) `([^`]*)` into (\\S+)")
 )
 
 // yamlProblem says what is wrong with the file in a line, without the Go
@@ -60,11 +61,11 @@ func yamlProblem(err error) string {
 		line = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(line), "yaml:"))
 		switch {
 		case line == "" || line == "unmarshal errors:":
-		case unknownField.MatchString(line):
-			m := unknownField.FindStringSubmatch(line)
+		case unknownField().MatchString(line):
+			m := unknownField().FindStringSubmatch(line)
 			out = append(out, fmt.Sprintf("line %s: unknown field %s", m[1], m[2]))
-		case wrongType.MatchString(line):
-			m := wrongType.FindStringSubmatch(line)
+		case wrongType().MatchString(line):
+			m := wrongType().FindStringSubmatch(line)
 			want := "a string"
 			switch {
 			case strings.Contains(m[4], "int"):

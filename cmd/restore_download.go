@@ -14,6 +14,7 @@ import (
 
 	"github.com/atlas-backup/atlas-backup/internal/api"
 	"github.com/atlas-backup/atlas-backup/internal/download"
+	"github.com/atlas-backup/atlas-backup/internal/lazyre"
 	"github.com/atlas-backup/atlas-backup/internal/output"
 	"github.com/atlas-backup/atlas-backup/internal/watch"
 )
@@ -28,7 +29,7 @@ type downloadFlags struct {
 	dirFlag         string // the name of the directory flag: dir, or download-dir
 }
 
-var endpointPattern = regexp.MustCompile(`^vpce-[0-9a-f]{17}$`)
+var endpointPattern = lazyre.New(`^vpce-[0-9a-f]{17}$`)
 
 func (d *downloadFlags) add(c *cobra.Command, dirFlag, dirUsage string) {
 	d.dirFlag = dirFlag
@@ -45,8 +46,8 @@ func (d *downloadFlags) validate() error {
 	if d.parallel < 1 || d.parallel > 16 {
 		return usageErrorf("--parallel %d: must be from 1 to 16", d.parallel)
 	}
-	if d.privateEndpoint != "" && !endpointPattern.MatchString(d.privateEndpoint) {
-		return usageErrorf("--private-endpoint %q: must match %s", d.privateEndpoint, endpointPattern)
+	if d.privateEndpoint != "" && !endpointPattern().MatchString(d.privateEndpoint) {
+		return usageErrorf("--private-endpoint %q: must match %s", d.privateEndpoint, endpointPattern())
 	}
 	if err := os.MkdirAll(d.dir, 0o755); err != nil {
 		return usageErrorf("--%s %q: cannot create it: %v", d.dirFlag, d.dir, unwrapPath(err))
@@ -120,7 +121,14 @@ func downloadRestore(ctx context.Context, f *Factory, w watchFlags, d downloadFl
 		}
 		return judge(j)
 	}
+	resume := fmt.Sprintf("atlas-backup restore download %s --cluster %s --project-id %s --dir %s", id, s.Cluster, s.ProjectID, shellQuote(d.dir))
+	if d.privateEndpoint != "" {
+		resume += " --private-endpoint " + d.privateEndpoint
+	}
 	last, err := await(ctx, f, w, kind, id, nil)
+	if errors.As(err, new(*InterruptedError)) {
+		return fmt.Errorf("stopped waiting for restore job %s; it keeps running. Resume with: %s (%w)", id, resume, context.Cause(ctx))
+	}
 	if err != nil {
 		return err
 	}
@@ -160,10 +168,6 @@ func downloadRestore(ctx context.Context, f *Factory, w watchFlags, d downloadFl
 
 	if perr := printDownloads(f.IO, p, results, archives); perr != nil {
 		return perr
-	}
-	resume := fmt.Sprintf("atlas-backup restore download %s --cluster %s --project-id %s --dir %s", id, s.Cluster, s.ProjectID, shellQuote(d.dir))
-	if d.privateEndpoint != "" {
-		resume += " --private-endpoint " + d.privateEndpoint
 	}
 	if cause := context.Cause(ctx); ctx.Err() != nil {
 		return fmt.Errorf("stopped downloading; the .part files are kept. Resume with: %s (%w)", resume, cause)

@@ -26,6 +26,8 @@ func newRestoreGetCmd(f *Factory, runF func(context.Context, *JobOptions) error)
 		return o.Printer.Print(o.IO.Out, output.Value{Raw: raw, Table: output.RestoreJobTable(*job, o.ProjectID)})
 	}, runF, nil)
 	c.Aliases = []string{"describe"}
+	c.Example = `  atlas-backup restore get 6b05e9390000000000000002 --cluster demo
+  atlas-backup restore get 6b05e9390000000000000002 --cluster demo -o json`
 	c.ValidArgsFunction = completeRestoreIDs(f, &opts.clusterScope)
 	return c
 }
@@ -40,6 +42,8 @@ its status on stderr, then print the final job on stdout. A restore ends when
 it has finished (or, for a download, has its delivery URL): exit 0; or when it
 failed, was cancelled or expired: exit 6. Exit 7 when --watch-timeout passes
 first. Ctrl-C stops watching; the job keeps running.`
+	c.Example = `  atlas-backup restore watch 6b05e9390000000000000002 --cluster demo
+  atlas-backup restore watch 6b05e9390000000000000002 --cluster demo --watch-timeout 2h -o json`
 	opts.watch.add(c, false)
 	c.ValidArgsFunction = completeRestoreIDs(f, &opts.clusterScope)
 	return c
@@ -80,6 +84,8 @@ func newRestoreCancelCmd(f *Factory, runF func(context.Context, *CancelOptions) 
 		return nil
 	}, runF, nil)
 	c.Flags().BoolVar(&opts.Yes, "yes", false, "do not ask before cancelling")
+	c.Example = `  atlas-backup restore cancel 6b05e9390000000000000002 --cluster demo
+  atlas-backup restore cancel 6b05e9390000000000000002 --cluster demo --yes`
 	c.ValidArgsFunction = completeRestoreIDs(f, &opts.clusterScope)
 	return c
 }
@@ -137,7 +143,7 @@ func newListCmd(f *Factory, short, what string, runF func(context.Context, *List
 }
 
 func newExportListCmd(f *Factory, runF func(context.Context, *ListOptions) error) *cobra.Command {
-	return newListCmd(f, "List a cluster's export jobs, newest first", "export jobs", runF,
+	c := newListCmd(f, "List a cluster's export jobs, newest first", "export jobs", runF,
 		func(ctx context.Context, c *api.Client, o *ListOptions) (output.Value, error) {
 			jobs, err := c.ListExports(ctx, o.ProjectID, o.Cluster, o.Options)
 			if err != nil {
@@ -145,10 +151,13 @@ func newExportListCmd(f *Factory, runF func(context.Context, *ListOptions) error
 			}
 			return output.Value{Raw: jobs.Raw, Table: output.ExportJobsTable(jobs.Items)}, nil
 		})
+	c.Example = `  atlas-backup export list --cluster demo
+  atlas-backup export list --cluster demo --all -o json`
+	return c
 }
 
 func newRestoreListCmd(f *Factory, runF func(context.Context, *ListOptions) error) *cobra.Command {
-	return newListCmd(f, "List a cluster's restore jobs, newest first", "restore jobs", runF,
+	c := newListCmd(f, "List a cluster's restore jobs, newest first", "restore jobs", runF,
 		func(ctx context.Context, c *api.Client, o *ListOptions) (output.Value, error) {
 			jobs, err := c.ListRestores(ctx, o.ProjectID, o.Cluster, o.Options)
 			if err != nil {
@@ -156,10 +165,13 @@ func newRestoreListCmd(f *Factory, runF func(context.Context, *ListOptions) erro
 			}
 			return output.Value{Raw: jobs.Raw, Table: output.RestoreJobsTable(jobs.Items, o.ProjectID)}, nil
 		})
+	c.Example = `  atlas-backup restore list --cluster demo
+  atlas-backup restore list --cluster demo --limit 10 --page 2`
+	return c
 }
 
 func newSnapshotListCmd(f *Factory, runF func(context.Context, *ListOptions) error) *cobra.Command {
-	return newListCmd(f, "List a cluster's snapshots, newest first (to find a snapshot ID)", "snapshots", runF,
+	c := newListCmd(f, "List a cluster's snapshots, newest first (to find a snapshot ID)", "snapshots", runF,
 		func(ctx context.Context, c *api.Client, o *ListOptions) (output.Value, error) {
 			snaps, err := c.ListSnapshots(ctx, o.ProjectID, o.Cluster, o.Options)
 			if err != nil {
@@ -167,10 +179,13 @@ func newSnapshotListCmd(f *Factory, runF func(context.Context, *ListOptions) err
 			}
 			return output.Value{Raw: snaps.Raw, Table: output.SnapshotsTable(snaps.Items)}, nil
 		})
+	c.Example = `  atlas-backup snapshot list --cluster demo
+  atlas-backup snapshot list --cluster demo --all -o 'go-template={{range .}}{{println .id}}{{end}}'`
+	return c
 }
 
 func newBucketListCmd(f *Factory, runF func(context.Context, *ListOptions) error) *cobra.Command {
-	return newListCmd(f, "List the project's export buckets (to find a bucket ID)", "", runF,
+	c := newListCmd(f, "List the project's export buckets (to find a bucket ID)", "", runF,
 		func(ctx context.Context, c *api.Client, o *ListOptions) (output.Value, error) {
 			buckets, err := c.ListBuckets(ctx, o.ProjectID, o.Options)
 			if err != nil {
@@ -178,10 +193,13 @@ func newBucketListCmd(f *Factory, runF func(context.Context, *ListOptions) error
 			}
 			return output.Value{Raw: buckets.Raw, Table: output.BucketsTable(buckets.Items)}, nil
 		})
+	c.Example = `  atlas-backup bucket list
+  atlas-backup bucket list -o json`
+	return c
 }
 
 func newClusterListCmd(f *Factory, runF func(context.Context, *ListOptions) error) *cobra.Command {
-	return newListCmd(f, "List the project's clusters: name, type, state, backup on or off, version", "", runF,
+	c := newListCmd(f, "List the project's clusters: name, type, state, backup on or off, version", "", runF,
 		func(ctx context.Context, c *api.Client, o *ListOptions) (output.Value, error) {
 			clusters, err := c.ListClusters(ctx, o.ProjectID, o.Options)
 			if err != nil {
@@ -189,4 +207,7 @@ func newClusterListCmd(f *Factory, runF func(context.Context, *ListOptions) erro
 			}
 			return output.Value{Raw: clusters.Raw, Table: output.ClustersTable(clusters.Items)}, nil
 		})
+	c.Example = `  atlas-backup cluster list
+  atlas-backup cluster list --all -o json`
+	return c
 }

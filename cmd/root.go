@@ -1,14 +1,18 @@
 package cmd
 
 import (
+	"encoding/json"
 	"fmt"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/atlas-backup/atlas-backup/internal/api"
+	"github.com/atlas-backup/atlas-backup/internal/output"
 )
 
 // newRootCmd builds the command tree for one invocation.
@@ -19,7 +23,23 @@ func newRootCmd(f *Factory) *cobra.Command {
 		Long: `atlas-backup starts and follows MongoDB Atlas Cloud Backup jobs: exports of a
 cluster's snapshot to an export bucket, and restores (automated, download or
 point in time). It speaks the Atlas Admin API v2. Run "atlas-backup sandbox"
-for a local Atlas API simulator that needs no account.`,
+for a local Atlas API simulator that needs no account.
+
+Exit codes:
+
+    0         success
+    1         other failure: network, server error after retries, unreadable response
+    2         usage or validation error; nothing was sent
+    3         authentication or authorization failed (401, 403, token refused, no credentials)
+    4         not found (404)
+    5         the API refused the request (other 4xx: 400, 405, 406, 409, 410 ...)
+    6         the watched job ended unsuccessfully
+    7         the watch timed out
+    130, 143  interrupted by SIGINT, SIGTERM`,
+		Example: `  atlas-backup --sandbox export create --cluster demo --snapshot-id latest --bucket-id demo-export-bucket --watch
+  atlas-backup snapshot list --cluster demo
+  atlas-backup restore create --delivery-type download --cluster demo --snapshot-id latest --download-dir ./restore
+  atlas-backup export watch 6b05e9390000000000000001 --cluster demo --watch-timeout 2h`,
 		Version:       fmt.Sprintf("%s (commit %s, built %s)", f.Build.Version, f.Build.Commit, f.Build.Date),
 		SilenceErrors: true,
 		SilenceUsage:  true,
@@ -29,7 +49,13 @@ for a local Atlas API simulator that needs no account.`,
 	root.SetErr(f.IO.ErrOut)
 	root.SetVersionTemplate("atlas-backup {{.Version}}\n")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return &UsageError{Err: fmt.Errorf("%w (see '%s --help')", err, c.CommandPath())}
+		hint := ""
+		if name, ok := strings.CutPrefix(err.Error(), "unknown flag: --"); ok {
+			if s := suggestFlag(c, name); s != "" {
+				hint = "; did you mean --" + s + "?"
+			}
+		}
+		return &UsageError{Err: fmt.Errorf("%w%s (see '%s --help')", err, hint, c.CommandPath())}
 	})
 	addGlobalFlags(root, f)
 	root.SetGlobalNormalizationFunc(normalizeFlagName)
@@ -41,6 +67,15 @@ for a local Atlas API simulator that needs no account.`,
 	snapshot := group("snapshot", "List a cluster's snapshots", newSnapshotListCmd(f, nil))
 	bucket := group("bucket", "List the project's export buckets", newBucketListCmd(f, nil))
 	cluster := group("cluster", "List the project's clusters", newClusterListCmd(f, nil))
+	export.Example = `  atlas-backup export create --cluster demo --snapshot-id latest --bucket-id demo-export-bucket --watch
+  atlas-backup export list --cluster demo
+  atlas-backup export watch 6b05e9390000000000000001 --cluster demo`
+	restore.Example = `  atlas-backup restore create --delivery-type download --cluster demo --snapshot-id latest --download-dir ./restore
+  atlas-backup restore list --cluster demo
+  atlas-backup restore watch 6b05e9390000000000000002 --cluster demo --watch-timeout 2h`
+	snapshot.Example = `  atlas-backup snapshot list --cluster demo`
+	bucket.Example = `  atlas-backup bucket list`
+	cluster.Example = `  atlas-backup cluster list -o json`
 
 	root.AddCommand(
 		export,
@@ -51,10 +86,12 @@ for a local Atlas API simulator that needs no account.`,
 		newConfigCmd(f),
 		newSandboxCmd(f, nil),
 		newVersionCmd(f),
+		newGenDocsCmd(f),
 	)
 	root.SetHelpCommand(&cobra.Command{
-		Use:   "help [command]",
-		Short: "Help about any command",
+		Use:     "help [command]",
+		Short:   "Help about any command",
+		Example: `  atlas-backup help restore create`,
 		RunE: func(c *cobra.Command, args []string) error {
 			target, rest, err := root.Find(args)
 			if err != nil || len(rest) > 0 {
@@ -69,9 +106,54 @@ for a local Atlas API simulator that needs no account.`,
 	for _, c := range root.Commands() {
 		if c.Name() == "completion" {
 			groupCommand(c)
+			for _, sh := range c.Commands() {
+				sh.Example = completionExamples[sh.Name()]
+				c.Example += sh.Example + "\n"
+			}
+			c.Example = strings.TrimSuffix(c.Example, "\n")
 		}
 	}
 	return root
+}
+
+// completionExamples show where each shell's script goes.
+var completionExamples = map[string]string{
+	"bash":       "  atlas-backup completion bash > ~/.local/share/bash-completion/completions/atlas-backup",
+	"zsh":        `  atlas-backup completion zsh > "${fpath[1]}/_atlas-backup"`,
+	"fish":       "  atlas-backup completion fish > ~/.config/fish/completions/atlas-backup.fish",
+	"powershell": "  atlas-backup completion powershell | Out-String | Invoke-Expression",
+}
+
+// suggestFlag returns the name of c's flag closest to the unknown name, if
+// one is within two edits (pflag suggests nothing).
+func suggestFlag(c *cobra.Command, name string) string {
+	best, bestD := "", 3
+	c.Flags().VisitAll(func(f *pflag.Flag) {
+		if d := levenshtein(name, f.Name); !f.Hidden && d < bestD {
+			best, bestD = f.Name, d
+		}
+	})
+	return best
+}
+
+// levenshtein is the edit distance between a and b.
+func levenshtein(a, b string) int {
+	row := make([]int, len(b)+1)
+	for j := range row {
+		row[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		prev := row[0]
+		row[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			prev, row[j] = row[j], min(row[j]+1, row[j-1]+1, prev+cost)
+		}
+	}
+	return row[len(b)]
 }
 
 // addGlobalFlags declares the persistent flags. Those that are config keys
@@ -94,6 +176,7 @@ func addGlobalFlags(root *cobra.Command, f *Factory) {
 	pf.String("ca-cert", "", "extra CA bundle (PEM) for a private CA")
 	pf.BoolVar(&f.global.noColor, "no-color", false, "no ANSI colour [$NO_COLOR]")
 	pf.BoolVarP(&f.global.quiet, "quiet", "q", false, "no progress output on stderr")
+	pf.BoolVar(&f.global.noTokenCache, "no-token-cache", false, "do not keep a service account's OAuth token across runs [token_cache]")
 	f.flags = pf
 }
 
@@ -136,11 +219,31 @@ func exactArgs(n int, names string) cobra.PositionalArgs {
 
 func newVersionCmd(f *Factory) *cobra.Command {
 	return &cobra.Command{
-		Use:   "version",
-		Short: "Print the version, commit and build date",
-		Args:  exactArgs(0, "none"),
+		Use:     "version",
+		Short:   "Print the version, commit, build date and Go version",
+		Example: "  atlas-backup version\n  atlas-backup version -o json",
+		Args:    exactArgs(0, "none"),
 		RunE: func(c *cobra.Command, args []string) error {
-			_, err := fmt.Fprintf(f.IO.Out, "atlas-backup %s (commit %s, built %s)\n", f.Build.Version, f.Build.Commit, f.Build.Date)
+			b := f.Build
+			// Only an explicit -o changes the plain line (as for config list).
+			if fl := c.Flags().Lookup("output"); fl != nil && fl.Changed {
+				p, err := output.New(fl.Value.String())
+				if err != nil {
+					return usageErrorf("--output: %v", err)
+				}
+				raw, err := json.Marshal(struct {
+					Version string `json:"version"`
+					Commit  string `json:"commit"`
+					Date    string `json:"date"`
+					Go      string `json:"go"`
+				}{b.Version, b.Commit, b.Date, runtime.Version()})
+				if err != nil {
+					return err
+				}
+				table := &output.Table{Header: []string{"VERSION", "COMMIT", "DATE", "GO"}, Rows: [][]string{{b.Version, b.Commit, b.Date, runtime.Version()}}}
+				return p.Print(f.IO.Out, output.Value{Raw: raw, Table: table})
+			}
+			_, err := fmt.Fprintf(f.IO.Out, "atlas-backup %s (commit %s, built %s, %s)\n", b.Version, b.Commit, b.Date, runtime.Version())
 			return err
 		},
 	}

@@ -57,7 +57,7 @@ func (l *listFlags) options(c *cobra.Command) (api.ListOptions, error) {
 
 // jobID checks a job ID argument.
 func jobID(kind, id string) error {
-	if !idPattern.MatchString(id) {
+	if !idPattern().MatchString(id) {
 		return usageErrorf("%s job ID %q: must be a 24-character hexadecimal ID (^[a-f0-9]{24}$)", kind, id)
 	}
 	return nil

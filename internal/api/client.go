@@ -50,6 +50,9 @@ type Options struct {
 	OnRetry func(string)
 	// RetryWait, when set, replaces the policy's waits (tests).
 	RetryWait func(retry int, resp *http.Response) time.Duration
+	// TokenCacheDir, when set, keeps a service account's OAuth token in a
+	// 0600 file there across runs (see tokenCache).
+	TokenCacheDir string
 	// Limiter, when set, bounds the attempts in flight across every user
 	// of the client, and is paused by a 429 for its Retry-After, so that a
 	// fleet of requests does not stampede Atlas's rate limit.
@@ -106,6 +109,7 @@ func New(o Options) (*Client, error) {
 		rt, c.auth = &oauthTransport{
 			tokenURL: base.String() + "/api/oauth/token", clientID: cr.ClientID, secret: cr.ClientSecret,
 			userAgent: o.UserAgent, base: rt, now: time.Now,
+			cache: newTokenCache(o.TokenCacheDir, base.String(), cr.ClientID, o.Debug),
 		}, "Bearer"
 	case "API keys":
 		rt, c.auth = &DigestTransport{Username: cr.PublicKey, Password: cr.PrivateKey, Base: rt}, "Digest"

@@ -7,11 +7,12 @@ import (
 	"mime"
 	"net"
 	"net/http"
-	"regexp"
 	"strings"
 	"syscall"
 	"time"
 	"unicode"
+
+	"github.com/atlas-backup/atlas-backup/internal/lazyre"
 )
 
 // Error is an error answer: Atlas's ApiError body when it sent one, else
@@ -245,10 +246,10 @@ func mediaTypeOf(contentType string) string {
 }
 
 var (
-	htmlSkip = regexp.MustCompile(`(?is)<(script|style|head)\b.*?</(script|style|head)\s*>|<!--.*?-->`)
+	htmlSkip = lazyre.New(`(?is)<(script|style|head)\b.*?</(script|style|head)\s*>|<!--.*?-->`)
 	// A tag, or one the body was cut off in: `<` then a letter, `/`, `!` or `?`
 	// (`a < b` is text).
-	htmlTag = regexp.MustCompile(`(?s)<[a-zA-Z/!?][^>]*(?:>|$)`)
+	htmlTag = lazyre.New(`(?s)<[a-zA-Z/!?][^>]*(?:>|$)`)
 )
 
 // excerpt is at most a short line of plain text from a body: tags,
@@ -256,7 +257,7 @@ var (
 func excerpt(raw []byte) string {
 	s := string(raw)
 	if strings.Contains(s, "<") {
-		s = htmlTag.ReplaceAllString(htmlSkip.ReplaceAllString(s, " "), " ")
+		s = htmlTag().ReplaceAllString(htmlSkip().ReplaceAllString(s, " "), " ")
 		s = strings.NewReplacer("&nbsp;", " ", "&amp;", "&", "&lt;", "<", "&gt;", ">", "&quot;", `"`, "&#39;", "'").Replace(s)
 	}
 	return excerptOf(s, 80)

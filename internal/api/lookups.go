@@ -3,15 +3,16 @@ package api
 import (
 	"context"
 	"fmt"
-	"regexp"
 	"strings"
+
+	"github.com/atlas-backup/atlas-backup/internal/lazyre"
 )
 
 // Patterns the API states for IDs and cluster names: the CLI checks its
 // input against them before anything is sent.
 var (
-	IDPattern          = regexp.MustCompile(`^[a-f0-9]{24}$`)
-	ClusterNamePattern = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9-]*$`)
+	IDPattern          = lazyre.New(`^[a-f0-9]{24}$`)
+	ClusterNamePattern = lazyre.New(`^[a-zA-Z0-9][a-zA-Z0-9-]*$`)
 )
 
 // Latest, as a snapshot ID, names a cluster's newest completed snapshot.
@@ -45,7 +46,7 @@ func (c *Client) ResolveSnapshot(ctx context.Context, projectID, cluster, id str
 // bucket too); an ID is returned as it is, with a nil bucket. An unknown
 // name is a *NotFoundError that lists the names there are.
 func (c *Client) ResolveBucket(ctx context.Context, projectID, nameOrID string) (string, *Bucket, error) {
-	if IDPattern.MatchString(nameOrID) {
+	if IDPattern().MatchString(nameOrID) {
 		return nameOrID, nil, nil
 	}
 	buckets, err := c.ListBuckets(ctx, projectID, ListOptions{All: true})
@@ -91,9 +92,26 @@ func (c *Client) FindRunningRestore(ctx context.Context, projectID, cluster stri
 		return nil, nil, err
 	}
 	for i, j := range jobs.Items {
-		if ended, _ := j.Ended(); !ended && j.RestoreRequest == r {
+		if ended, _ := j.Ended(); !ended && sameRestore(j.RestoreRequest, r) {
 			return &jobs.Items[i], jobs.RawAt(i), nil
 		}
 	}
 	return nil, nil, nil
+}
+
+// sameRestore compares what makes two restores the same: the delivery
+// type, the snapshot or the point in time, and (when there is one) the
+// target. Fields Atlas adds to its answer do not count.
+func sameRestore(job, r RestoreRequest) bool {
+	if job.DeliveryType != r.DeliveryType {
+		return false
+	}
+	switch r.DeliveryType {
+	case DeliveryDownload:
+		return job.SnapshotID == r.SnapshotID
+	case DeliveryAutomated:
+		return job.SnapshotID == r.SnapshotID && job.TargetClusterName == r.TargetClusterName && job.TargetGroupID == r.TargetGroupID
+	}
+	return job.PointInTimeUTCSeconds == r.PointInTimeUTCSeconds && job.OplogTs == r.OplogTs && job.OplogInc == r.OplogInc &&
+		job.TargetClusterName == r.TargetClusterName && job.TargetGroupID == r.TargetGroupID
 }

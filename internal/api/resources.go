@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
+	"sync"
 )
 
 // Call is one API operation, built by the functions below and sent with Do
@@ -87,10 +89,7 @@ func list[T any](ctx context.Context, c *Client, k call, o ListOptions) (*List[T
 	if o.All && limit == 0 {
 		limit = maxItemsPerPage
 	}
-	page := max(o.Page, 1)
-	var all []json.RawMessage
-	var last *Response
-	for {
+	fetch := func(ctx context.Context, page int) (*listPage, error) {
 		q := url.Values{}
 		if o.Page > 0 || o.All {
 			q.Set("pageNum", strconv.Itoa(page))
@@ -98,30 +97,47 @@ func list[T any](ctx context.Context, c *Client, k call, o ListOptions) (*List[T
 		if limit > 0 {
 			q.Set("itemsPerPage", strconv.Itoa(limit))
 		}
+		k := k
 		k.query = q
 		resp, err := c.do(ctx, k)
-		last = resp
 		if err != nil {
 			return nil, err
 		}
-		var body struct {
-			Results []json.RawMessage `json:"results"`
-			Links   []struct {
-				Rel string `json:"rel"`
-			} `json:"links"`
-		}
-		if err := json.Unmarshal(resp.Raw, &body); err != nil {
+		p := &listPage{resp: resp}
+		if err := json.Unmarshal(resp.Raw, &p.body); err != nil {
 			return nil, resp.bad("not a list: "+err.Error(), resp.Raw)
 		}
-		all = append(all, body.Results...)
-		next := false
-		for _, l := range body.Links {
-			next = next || l.Rel == "next"
+		return p, nil
+	}
+	page := max(o.Page, 1)
+	first, err := fetch(ctx, page)
+	if err != nil {
+		return nil, err
+	}
+	all, last := first.body.Results, first.resp
+	switch {
+	case !o.All || !first.next() || len(first.body.Results) == 0:
+	case first.body.TotalCount != nil:
+		// The number of pages is known: fetch the rest at once, a few at a
+		// time, and keep them in order.
+		pages := (*first.body.TotalCount + limit - 1) / limit
+		rest, err := fetchPages(ctx, page+1, pages, fetch)
+		if err != nil {
+			return nil, err
 		}
-		if !o.All || !next || len(body.Results) == 0 {
-			break
+		for _, p := range rest {
+			all = append(all, p.body.Results...)
+			last = p.resp
 		}
-		page++
+	default:
+		for p := first; p.next() && len(p.body.Results) > 0; {
+			page++
+			if p, err = fetch(ctx, page); err != nil {
+				return nil, err
+			}
+			all = append(all, p.body.Results...)
+			last = p.resp
+		}
 	}
 	out := &List[T]{Items: make([]T, len(all)), items: all}
 	var raw bytes.Buffer
@@ -184,4 +200,65 @@ func CancelRestoreCall(projectID, cluster, id string) Call {
 func (c *Client) CancelRestore(ctx context.Context, projectID, cluster, id string) error {
 	_, err := c.do(ctx, CancelRestoreCall(projectID, cluster, id))
 	return err
+}
+
+// listPage is one page of a list answer.
+type listPage struct {
+	resp *Response
+	body struct {
+		Results    []json.RawMessage `json:"results"`
+		TotalCount *int              `json:"totalCount"`
+		Links      []struct {
+			Rel string `json:"rel"`
+		} `json:"links"`
+	}
+}
+
+func (p *listPage) next() bool {
+	for _, l := range p.body.Links {
+		if l.Rel == "next" {
+			return true
+		}
+	}
+	return false
+}
+
+// pagesInFlight bounds the pages fetched at once by --all.
+const pagesInFlight = 4
+
+// fetchPages fetches pages from to last (inclusive), pagesInFlight at a
+// time, and returns them in order; the first error ends it.
+func fetchPages(ctx context.Context, from, last int, fetch func(context.Context, int) (*listPage, error)) ([]*listPage, error) {
+	if last < from {
+		return nil, nil
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	out := make([]*listPage, last-from+1)
+	errs := make([]error, len(out))
+	sem := make(chan struct{}, pagesInFlight)
+	var wg sync.WaitGroup
+	for i := range out {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			if out[i], errs[i] = fetch(ctx, from+i); errs[i] != nil {
+				cancel()
+			}
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil && !errors.Is(err, context.Canceled) {
+			return nil, err
+		}
+	}
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }

@@ -39,6 +39,21 @@ const (
 	maxAnswer           = 64 << 20 // bytes: no API answer comes near
 )
 
+type labelKey struct{}
+
+// WithLabel names the requests made with ctx in retry lines ("demo:
+// retrying in 2s: …"): which cluster of a fleet a retry is for.
+func WithLabel(ctx context.Context, label string) context.Context {
+	return context.WithValue(ctx, labelKey{}, label)
+}
+
+func labelOf(ctx context.Context) string {
+	if l, ok := ctx.Value(labelKey{}).(string); ok && l != "" {
+		return l + ": "
+	}
+	return ""
+}
+
 // notSentError is a failure before the request went out (getting the
 // OAuth token for it): safe to retry whatever the method.
 type notSentError struct{ err error }
@@ -65,23 +80,21 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	var waited time.Duration
 	for attempt := 1; ; attempt++ {
 		resp, raw, err := t.attempt(req, attempt)
-		reason, again := retryable(req, answerStatus(req, resp, raw), err)
+		status := answerStatus(req, resp, raw)
+		reason, again := retryable(req, status, err)
+		wait := t.wait(attempt, resp)
 		if !again || attempt > t.retries {
 			return resp, err
 		}
-		wait := t.wait(attempt, resp)
-		if t.limiter != nil && answerStatus(req, resp, raw) == http.StatusTooManyRequests {
-			t.limiter.Pause(wait) // everyone waits: the limit is the project's
-		}
 		if waited+wait > t.maxWait {
 			if t.notify != nil {
-				t.notify(fmt.Sprintf("not retrying: %s, and waiting %s more would pass the %s retry budget", reason, backoff.Round(wait), t.maxWait))
+				t.notify(labelOf(ctx) + fmt.Sprintf("not retrying: %s, and waiting %s more would pass the %s retry budget", reason, backoff.Round(wait), t.maxWait))
 			}
 			return resp, err
 		}
 		waited += wait
 		if t.notify != nil {
-			t.notify(fmt.Sprintf("retrying in %s: %s (attempt %d of %d)", backoff.Round(wait), reason, attempt+1, t.retries+1))
+			t.notify(labelOf(ctx) + fmt.Sprintf("retrying in %s: %s (attempt %d of %d)", backoff.Round(wait), reason, attempt+1, t.retries+1))
 		}
 		if !backoff.Sleep(ctx.Done(), wait) {
 			return nil, context.Cause(ctx)
@@ -129,6 +142,11 @@ func (t *retryTransport) attempt(req *http.Request, n int) (*http.Response, []by
 		return nil, nil, &BodyError{Status: resp.StatusCode, Err: timedOut(err)}
 	}
 	resp.Body = io.NopCloser(bytes.NewReader(raw))
+	if t.limiter != nil && answerStatus(req, resp, raw) == http.StatusTooManyRequests {
+		// Everyone waits, the limit being the project's: paused before this
+		// attempt's slot is given up, so no other request slips out first.
+		t.limiter.Pause(t.wait(n, resp))
+	}
 	return resp, raw, nil
 }
 

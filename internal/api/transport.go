@@ -12,11 +12,12 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"regexp"
 	"sort"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/atlas-backup/atlas-backup/internal/lazyre"
 )
 
 // Credentials are the ways to authenticate; the first complete one wins:
@@ -87,9 +88,12 @@ type oauthTransport struct {
 	userAgent        string
 	base             http.RoundTripper
 	now              func() time.Time
+	cache            *tokenCache // nil: no cache across runs
 	mu               sync.Mutex
 	token            string
 	expires          time.Time
+	loaded           bool   // the cache was read
+	fromCache        string // the token read from the cache, until refused
 }
 
 // tokenRefreshMargin is how long before expiry a token is replaced.
@@ -102,12 +106,56 @@ func (t *oauthTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	r := req.Clone(req.Context())
 	r.Header.Set("Authorization", "Bearer "+tok)
+	resp, err := t.base.RoundTrip(r)
+	if err != nil || resp.StatusCode != http.StatusUnauthorized || !t.discard(tok) {
+		return resp, err
+	}
+	// Atlas refused a token from the cache (revoked, or from before a
+	// change of keys): one new token, and the request once more. A 401 did
+	// nothing.
+	if req.Body != nil && req.Body != http.NoBody && req.GetBody == nil {
+		return resp, nil
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if tok, err = t.accessToken(req.Context()); err != nil {
+		return nil, &notSentError{err}
+	}
+	r = req.Clone(req.Context())
+	if req.GetBody != nil {
+		if r.Body, err = req.GetBody(); err != nil {
+			return nil, err
+		}
+	}
+	r.Header.Set("Authorization", "Bearer "+tok)
 	return t.base.RoundTrip(r)
+}
+
+// discard forgets a refused token that came from the cache, here and on
+// disk, and reports whether it did: a token minted in this run that Atlas
+// refuses is an answer, not a stale cache.
+func (t *oauthTransport) discard(tok string) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if tok != t.fromCache {
+		return false
+	}
+	t.fromCache = ""
+	if t.token == tok {
+		t.token, t.expires = "", time.Time{}
+	}
+	t.cache.drop()
+	return true
 }
 
 func (t *oauthTransport) accessToken(ctx context.Context) (string, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if !t.loaded {
+		t.loaded = true
+		t.token, t.expires = t.cache.load()
+		t.fromCache = t.token
+	}
 	if t.token != "" && t.now().Before(t.expires.Add(-tokenRefreshMargin)) {
 		return t.token, nil
 	}
@@ -143,6 +191,7 @@ func (t *oauthTransport) accessToken(ctx context.Context) (string, error) {
 		return "", fmt.Errorf("the OAuth token endpoint answered without an access token")
 	}
 	t.token, t.expires = body.AccessToken, t.now().Add(time.Duration(body.ExpiresIn)*time.Second)
+	t.cache.store(t.token, t.expires)
 	return t.token, nil
 }
 
@@ -223,23 +272,23 @@ func RedactHeader(name, value string) string {
 	return "REDACTED"
 }
 
-var secretFields = regexp.MustCompile(`("(?:access_token|refresh_token|client_secret|private_api_key|privateKey)"\s*:\s*)"[^"]*"|((?:^|&)(?:token|client_secret|access_token)=)[^&\s]*`)
+var secretFields = lazyre.New(`("(?:access_token|refresh_token|client_secret|private_api_key|privateKey)"\s*:\s*)"[^"]*"|((?:^|&)(?:token|client_secret|access_token)=)[^&\s]*`)
 
-// signedURL is a link with a query: a download link's query and path are
+// signedURL() is a link with a query: a download link's query and path are
 // its signature (pre-signed archive links).
-var signedURL = regexp.MustCompile(`(https?://[^/"\s?]+)/[^"\s?]*\?[^"\s]*`)
+var signedURL = lazyre.New(`(https?://[^/"\s?]+)/[^"\s?]*\?[^"\s]*`)
 
 // redactBody hides token values in JSON and form bodies, and the path and
 // query of signed links (archive download URLs).
 func redactBody(b []byte) []byte {
-	b = secretFields.ReplaceAllFunc(b, func(m []byte) []byte {
-		sub := secretFields.FindSubmatch(m)
+	b = secretFields().ReplaceAllFunc(b, func(m []byte) []byte {
+		sub := secretFields().FindSubmatch(m)
 		if len(sub[1]) > 0 {
 			return append(append([]byte{}, sub[1]...), `"REDACTED"`...)
 		}
 		return append(append([]byte{}, sub[2]...), "REDACTED"...)
 	})
-	return signedURL.ReplaceAll(b, []byte("$1/REDACTED"))
+	return signedURL().ReplaceAll(b, []byte("$1/REDACTED"))
 }
 
 // errReader returns err (or EOF when err is nil) on every read.

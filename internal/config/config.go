@@ -89,6 +89,7 @@ type Config struct {
 	HTTPTimeout time.Duration
 	CACert      string
 	MaxRetries  int
+	TokenCache  bool
 
 	AccessToken   string
 	ClientID      string
@@ -205,6 +206,11 @@ func Load(o LoadOptions) (*Config, error) {
 		return nil, &InvalidValueError{Key: KeyMaxRetries, Value: retries, Origin: c.origin(KeyMaxRetries), Rule: r}
 	}
 	c.MaxRetries, _ = strconv.Atoi(retries)
+	cache := get(KeyTokenCache)
+	if r := rule(KeyTokenCache, cache); r != "" {
+		return nil, &InvalidValueError{Key: KeyTokenCache, Value: cache, Origin: c.origin(KeyTokenCache), Rule: r}
+	}
+	c.TokenCache, _ = strconv.ParseBool(cache)
 	if c.APIVersion != "" {
 		if r := rule(KeyAPIVersion, c.APIVersion); r != "" {
 			return nil, &InvalidValueError{Key: KeyAPIVersion, Value: c.APIVersion, Origin: c.origin(KeyAPIVersion), Rule: r}

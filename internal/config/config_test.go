@@ -132,7 +132,7 @@ prod:
 		t.Fatal(err)
 	}
 	want := Config{Profile: "prod", Path: path, Output: DefaultOutput, BaseURL: "https://prod.example",
-		HTTPTimeout: 2 * time.Minute, MaxRetries: 4, ClientID: "mdb_sa_id_1", ClientSecret: "mdb_sa_sk_1"}
+		HTTPTimeout: 2 * time.Minute, MaxRetries: 4, TokenCache: true, ClientID: "mdb_sa_id_1", ClientSecret: "mdb_sa_sk_1"}
 	c.Sources = nil
 	if !reflect.DeepEqual(*c, want) {
 		t.Errorf("Load(prod) = %+v\nwant %+v", *c, want)

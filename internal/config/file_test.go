@@ -348,6 +348,8 @@ func validValue(key string) string {
 		return "1m"
 	case KeyCACert:
 		return "/etc/ca.pem"
+	case KeyTokenCache:
+		return "false"
 	}
 	if err := Validate(key, "5"); err == nil {
 		return "5"

@@ -24,6 +24,7 @@ const (
 	KeyHTTPTimeout   = "http_timeout"
 	KeyCACert        = "ca_cert"
 	KeyMaxRetries    = "max_retries"
+	KeyTokenCache    = "token_cache"
 	KeyAccessToken   = "access_token"
 	KeyClientID      = "client_id"
 	KeyClientSecret  = "client_secret"
@@ -55,6 +56,7 @@ var keys = []Key{
 	{Name: KeyAPIVersion, Flag: "api-version", Usage: "resource version (YYYY-MM-DD) sent in Accept"},
 	{Name: KeyHTTPTimeout, Flag: "http-timeout", Default: DefaultHTTPTimeout.String(), Usage: "per-request timeout"},
 	{Name: KeyCACert, Flag: "ca-cert", Usage: "extra CA bundle (PEM file)"},
+	{Name: KeyTokenCache, Default: "true", Usage: "keep a service account's OAuth token across runs (true or false; --no-token-cache)"},
 	{Name: KeyMaxRetries, Flag: "max-retries", Default: strconv.Itoa(api.DefaultMaxRetries), Usage: "retries of a failed request (0: never retry)"},
 	{Name: KeyAccessToken, Env: []string{"MONGODB_ATLAS_ACCESS_TOKEN"}, Secret: true, Usage: "Bearer token"},
 	{Name: KeyClientID, Env: []string{"MONGODB_ATLAS_CLIENT_ID"}, Usage: "service account client ID"},
@@ -126,8 +128,8 @@ var projectIDRe = api.IDPattern
 func rule(key, value string) string {
 	switch key {
 	case KeyProjectID:
-		if !projectIDRe.MatchString(value) {
-			return "must be a 24-character hexadecimal ID (" + projectIDRe.String() + ")"
+		if !projectIDRe().MatchString(value) {
+			return "must be a 24-character hexadecimal ID (" + projectIDRe().String() + ")"
 		}
 	case KeyOutput:
 		switch {
@@ -152,6 +154,10 @@ func rule(key, value string) string {
 	case KeyHTTPTimeout:
 		if d, err := time.ParseDuration(value); err != nil || d <= 0 {
 			return "must be a duration greater than 0, e.g. 30s or 2m"
+		}
+	case KeyTokenCache:
+		if _, err := strconv.ParseBool(value); err != nil {
+			return "must be true or false"
 		}
 	case KeyMaxRetries:
 		if n, err := strconv.Atoi(value); err != nil || n < 0 || n > maxRetriesLimit {

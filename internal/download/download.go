@@ -22,13 +22,14 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/atlas-backup/atlas-backup/internal/backoff"
+	"github.com/atlas-backup/atlas-backup/internal/fleet"
+	"github.com/atlas-backup/atlas-backup/internal/lazyre"
 )
 
 // File is one file to fetch: a URL and the plain name it gets in the
@@ -179,24 +180,13 @@ func Run(ctx context.Context, o Options, files []File) []Result {
 		}
 	}
 	results := make([]Result, len(files))
-	sem := make(chan struct{}, o.Parallel)
-	var wg sync.WaitGroup
-	for i, f := range files {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			select {
-			case sem <- struct{}{}:
-				defer func() { <-sem }()
-			case <-ctx.Done():
-			}
-			j := &job{o: &o, index: i, file: f, emit: emit, trace: trace}
-			results[i] = j.run(ctx)
-			emit(Event{Index: i, Name: f.Name, Kind: Finished, Bytes: results[i].Bytes, Total: j.total,
-				Outcome: results[i].Outcome, Err: results[i].Err})
-		}()
-	}
-	wg.Wait()
+	fleet.Run(ctx, len(files), o.Parallel, func(ctx context.Context, i int) {
+		f := files[i]
+		j := &job{o: &o, index: i, file: f, emit: emit, trace: trace}
+		results[i] = j.run(ctx)
+		emit(Event{Index: i, Name: f.Name, Kind: Finished, Bytes: results[i].Bytes, Total: j.total,
+			Outcome: results[i].Outcome, Err: results[i].Err})
+	})
 	return results
 }
 
@@ -339,7 +329,7 @@ func (j *job) attempt(ctx context.Context) (*http.Response, error) {
 	j.trace("< %s (Content-Length %d%s)", resp.Status, resp.ContentLength, headerNote(resp, "Content-Range"))
 	switch {
 	case resp.StatusCode == http.StatusOK:
-		offset = 0 // a whole answer: start over
+		offset, j.resumed = 0, 0 // a whole answer: start over, nothing resumed
 		j.total = resp.ContentLength
 	case resp.StatusCode == http.StatusPartialContent:
 		start, total, ok := contentRange(resp.Header.Get("Content-Range"))
@@ -385,7 +375,9 @@ func (j *job) attempt(ctx context.Context) (*http.Response, error) {
 		j.started = true
 		j.emit(Event{Index: j.index, Name: j.file.Name, Kind: Started, Bytes: offset, Total: j.total, Resumed: j.resumed})
 	}
+	stall.Stop() // re-reading what is on disk is no stall of the server's
 	check, checked := j.checker(ctx, offset)
+	stall.Reset(j.o.Stall)
 	n, copyErr := j.copy(out, resp.Body, check, offset, stall)
 	closeErr := out.Close()
 	if check != nil {
@@ -393,6 +385,11 @@ func (j *job) attempt(ctx context.Context) (*http.Response, error) {
 			check.CloseWithError(errIncomplete)
 		} else {
 			check.Close()
+		}
+	}
+	if errors.Is(copyErr, errChecker) {
+		if err := <-checked; err != nil {
+			return resp, j.corrupt(err) // the stream went wrong before its end
 		}
 	}
 	if copyErr != nil {
@@ -418,10 +415,6 @@ func (j *job) attempt(ctx context.Context) (*http.Response, error) {
 // copy streams the body into the .part (and the checker), resetting the
 // stall timer on every read that brings data, and sends progress events.
 func (j *job) copy(out io.Writer, body io.Reader, check *io.PipeWriter, offset int64, stall *time.Timer) (int64, error) {
-	w := out
-	if check != nil {
-		w = io.MultiWriter(out, check)
-	}
 	buf := make([]byte, copyBuffer)
 	var n int64
 	last := time.Now()
@@ -429,8 +422,13 @@ func (j *job) copy(out io.Writer, body io.Reader, check *io.PipeWriter, offset i
 		k, err := body.Read(buf)
 		if k > 0 {
 			stall.Reset(j.o.Stall)
-			if _, werr := w.Write(buf[:k]); werr != nil {
+			if _, werr := out.Write(buf[:k]); werr != nil {
 				return n, &permanentError{werr}
+			}
+			if check != nil {
+				if _, werr := check.Write(buf[:k]); werr != nil {
+					return n, errChecker
+				}
 			}
 			n += int64(k)
 			if now := time.Now(); now.Sub(last) >= progressEvery {
@@ -493,7 +491,7 @@ func (j *job) verify(ctx context.Context, size int64) error {
 func (j *job) corrupt(err error) error {
 	os.Remove(j.part)
 	os.Remove(j.meta)
-	return &permanentError{fmt.Errorf("the archive is corrupt (%v); the .part was removed, and running the same command again downloads it anew", err)}
+	return &permanentError{fmt.Errorf("the archive is corrupt (%v); the .part was removed, so the next download fetches it anew", err)}
 }
 
 func (j *job) saveETag() error {
@@ -509,6 +507,7 @@ func (j *job) saveETag() error {
 var (
 	errStalled    = errors.New("stalled")
 	errIncomplete = errors.New("the stream ended early")
+	errChecker    = errors.New("the gzip check stopped")
 )
 
 // cause names what ended an attempt: a stall, or the error itself.
@@ -622,7 +621,7 @@ func headerNote(resp *http.Response, name string) string {
 	return ""
 }
 
-var plainName = regexp.MustCompile(`^[A-Za-z0-9._-]+$`)
+var plainName = lazyre.New(`^[A-Za-z0-9._-]+$`)
 
 // Names gives each link a file name: the URL's last path segment when it is
 // a plain name ([A-Za-z0-9._-]+, not . or ..), else fallback(i). A name that
@@ -636,7 +635,7 @@ func Names(links []string, fallback func(i int) string) []string {
 		if u, err := url.Parse(link); err == nil {
 			p := u.EscapedPath() // %2F is not a separator, and not plain
 			seg := p[strings.LastIndex(p, "/")+1:]
-			if plainName.MatchString(seg) && seg != "." && seg != ".." {
+			if plainName().MatchString(seg) && seg != "." && seg != ".." {
 				name = seg
 			}
 		}

@@ -111,3 +111,9 @@ func ClustersTable(clusters []api.Cluster) *Table {
 	}
 	return t
 }
+
+// FleetExportsTable is the report of an export of several clusters:
+// CLUSTER, then the export job's columns, then ERROR (Table.Add a row).
+func FleetExportsTable() *Table {
+	return &Table{Header: []string{"CLUSTER", "ID", "STATE", "PROGRESS", "CREATED", "FINISHED", "ERROR"}}
+}

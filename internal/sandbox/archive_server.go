@@ -9,10 +9,11 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/atlas-backup/atlas-backup/internal/lazyre"
 )
 
 // DemoPrivateEndpointID is the private endpoint whose URL every finished
@@ -70,8 +71,8 @@ func (s *Server) signArchivePath(path string) string {
 	return hex.EncodeToString(mac.Sum(nil))
 }
 
-// archivePath matches the paths of archive URLs: the job ID and the file name.
-var archivePath = regexp.MustCompile(`^/archives/(?:private/)?([a-f0-9]{24})/([A-Za-z0-9._-]+\.tar\.gz)$`)
+// archivePath() matches the paths of archive URLs: the job ID and the file name.
+var archivePath = lazyre.New(`^/archives/(?:private/)?([a-f0-9]{24})/([A-Za-z0-9._-]+\.tar\.gz)$`)
 
 // ArchiveHandler serves the archives of download restores, as the download
 // hosts of Atlas do, on an origin of its own (see SetArchiveURL). It takes no
@@ -89,7 +90,7 @@ func (s *Server) serveArchive(w http.ResponseWriter, r *http.Request) {
 	record := s.recorder(sw, r, opDownloadArchive, nil)
 	defer record()
 
-	m := archivePath.FindStringSubmatch(r.URL.Path)
+	m := archivePath().FindStringSubmatch(r.URL.Path)
 	sig := r.URL.Query().Get("X-Amz-Signature")
 	switch {
 	case sig == "":

@@ -200,8 +200,8 @@ func (s *Server) createExport(x *exchange) (int, any, *apiError) {
 	if apiErr != nil {
 		return 0, nil, apiErr
 	}
-	snapID := b.str("snapshotId", true, idPattern)
-	bucketID := b.str("exportBucketId", true, idPattern)
+	snapID := b.str("snapshotId", true, idPattern())
+	bucketID := b.str("exportBucketId", true, idPattern())
 	custom := b.labels("customData")
 	if err := b.v.err(); err != nil {
 		return 0, nil, err
@@ -285,9 +285,9 @@ func (s *Server) createRestore(x *exchange) (int, any, *apiError) {
 	now := s.now()
 	j := &restoreJob{
 		deliveryType:  b.str("deliveryType", true, nil),
-		snapshotID:    b.str("snapshotId", false, idPattern),
-		targetCluster: b.str("targetClusterName", false, clusterPattern),
-		targetGroup:   b.str("targetGroupId", false, idPattern),
+		snapshotID:    b.str("snapshotId", false, idPattern()),
+		targetCluster: b.str("targetClusterName", false, clusterPattern()),
+		targetGroup:   b.str("targetGroupId", false, idPattern()),
 		pointInTime:   b.int32("pointInTimeUTCSeconds", minEpoch),
 		oplogTs:       b.int32("oplogTs", minEpoch),
 		oplogInc:      b.int32("oplogInc", 1),

@@ -1,18 +1,19 @@
 package sandbox
 
 import (
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/atlas-backup/atlas-backup/internal/lazyre"
 )
 
 const apiPrefix = "/api/atlas/v2"
 
 // Path patterns from the spec.
 var (
-	idPattern      = regexp.MustCompile(`^([a-f0-9]{24})$`)
-	clusterPattern = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9-]*$`)
+	idPattern      = lazyre.New(`^([a-f0-9]{24})$`)
+	clusterPattern = lazyre.New(`^[a-zA-Z0-9][a-zA-Z0-9-]*$`)
 )
 
 // Query parameters an operation takes, beyond envelope (which all take).

@@ -20,11 +20,11 @@ func (x *exchange) validateRequest(rt *route) *apiError {
 	for _, name := range sortedKeys(x.params) {
 		val := x.params[name]
 		if name == "clusterName" || name == "name" { // name: the Flex routes' cluster
-			if !clusterPattern.MatchString(val) {
-				v.add(name, "%q must match %s", val, clusterPattern)
+			if !clusterPattern().MatchString(val) {
+				v.add(name, "%q must match %s", val, clusterPattern())
 			}
-		} else if !idPattern.MatchString(val) {
-			v.add(name, "%q must be a 24-character hexadecimal ID (%s)", val, idPattern)
+		} else if !idPattern().MatchString(val) {
+			v.add(name, "%q must be a 24-character hexadecimal ID (%s)", val, idPattern())
 		}
 	}
 	for _, name := range append([]string{"envelope"}, rt.query...) {
