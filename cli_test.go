@@ -54,3 +54,64 @@ func runAtlasBackup(t *testing.T, env []string, args ...string) cliResult {
 	}
 	return res
 }
+
+// runningCLI is atlas-backup started in the background, for tests that
+// interrupt it.
+type runningCLI struct {
+	t           *testing.T
+	cmd         *exec.Cmd
+	out, errOut bytes.Buffer
+}
+
+// startAtlasBackup starts the test binary as atlas-backup with the same
+// environment as runAtlasBackup; kill it with stop.
+func startAtlasBackup(t *testing.T, env []string, args ...string) *runningCLI {
+	t.Helper()
+	r := &runningCLI{t: t, cmd: exec.Command(os.Args[0], args...)}
+	home := t.TempDir()
+	r.cmd.Env = append([]string{runMainEnv + "=1", "PATH=" + os.Getenv("PATH"), "HOME=" + home,
+		"XDG_CONFIG_HOME=" + filepath.Join(home, ".config"), "GODEBUG=netdns=go", "GORACE=" + raceNoExitSleep}, env...)
+	r.cmd.Stdout, r.cmd.Stderr = &r.out, &r.errOut
+	if err := r.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if r.cmd.ProcessState == nil {
+			r.cmd.Process.Kill()
+			r.cmd.Wait()
+		}
+	})
+	return r
+}
+
+// until waits, for ten seconds at most, for ready to hold.
+func (r *runningCLI) until(what string, ready func() bool) {
+	r.t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); !ready(); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			r.t.Fatalf("%s never happened", what)
+		}
+	}
+}
+
+// stop sends sig and returns how the run ended; it fails the test when
+// that took more than five seconds.
+func (r *runningCLI) stop(sig os.Signal) cliResult {
+	r.t.Helper()
+	began := time.Now()
+	if err := r.cmd.Process.Signal(sig); err != nil {
+		r.t.Fatal(err)
+	}
+	err := r.cmd.Wait()
+	res := cliResult{stdout: r.out.String(), stderr: r.errOut.String()}
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		res.code = ee.ExitCode()
+	} else if err != nil {
+		r.t.Fatal(err)
+	}
+	if took := time.Since(began); took > 5*time.Second {
+		r.t.Errorf("took %s to stop", took)
+	}
+	return res
+}

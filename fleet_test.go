@@ -3,10 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"net/http/httptest"
-	"os"
-	"os/exec"
 	"regexp"
 	"slices"
 	"strings"
@@ -175,11 +172,7 @@ func TestFleetWatchFailed(t *testing.T) {
 func TestFleetParallelBound(t *testing.T) {
 	t.Parallel()
 	sb, env := fleetSandbox(t, sandbox.WithClusters(6), sandbox.WithFaults(mustFault(t, "listBackupSnapshots:slow=150ms")))
-	clusters := []string{}
-	for i := 1; i <= 6; i++ {
-		clusters = append(clusters, sandbox.FleetClusterName(i))
-	}
-	res := runAtlasBackup(t, env, "export", "create", "--cluster", strings.Join(clusters, ","), "--snapshot-id", "latest",
+	res := runAtlasBackup(t, env, "export", "create", "--cluster", fleetClusters(6), "--snapshot-id", "latest",
 		"--bucket-id", "65f0b0c0d0e0f00000000001", "--parallel", "3")
 	if res.code != 0 {
 		t.Fatalf("exit %d\n%s", res.code, res)
@@ -192,11 +185,7 @@ func TestFleetParallelBound(t *testing.T) {
 func TestFleet429PausesEveryone(t *testing.T) {
 	t.Parallel()
 	sb, env := fleetSandbox(t, sandbox.WithClusters(4), sandbox.WithRetryAfter(1), sandbox.WithFaults(mustFault(t, "createBackupExport:429:1")))
-	clusters := []string{}
-	for i := 1; i <= 4; i++ {
-		clusters = append(clusters, sandbox.FleetClusterName(i))
-	}
-	res := runAtlasBackup(t, env, "export", "create", "--cluster", strings.Join(clusters, ","), "--snapshot-id", "latest",
+	res := runAtlasBackup(t, env, "export", "create", "--cluster", fleetClusters(4), "--snapshot-id", "latest",
 		"--bucket-id", "65f0b0c0d0e0f00000000001", "--parallel", "1")
 	if res.code != 0 {
 		t.Fatalf("exit %d\n%s", res.code, res)
@@ -257,29 +246,26 @@ func TestListAllPagesInFlightTogether(t *testing.T) {
 func TestFleetInterrupted(t *testing.T) {
 	t.Parallel()
 	sb, env := fleetSandbox(t, sandbox.WithJobDuration(time.Hour))
-	c := exec.Command(os.Args[0], "export", "create", "--cluster", "demo,analytics", "--snapshot-id", "latest",
+	r := startAtlasBackup(t, env, "export", "create", "--cluster", "demo,analytics", "--snapshot-id", "latest",
 		"--bucket-id", "demo-export-bucket", "--watch", "--interval", "1h")
-	c.Env = append(os.Environ(), append(env, runMainEnv+"=1", "XDG_CONFIG_HOME="+t.TempDir())...)
-	var out, errOut strings.Builder
-	c.Stdout, c.Stderr = &out, &errOut
-	if err := c.Start(); err != nil {
-		t.Fatal(err)
+	r.until("both watches", func() bool { return countOp(sb, "getBackupExport", 200) >= 2 })
+	res := r.stop(syscall.SIGINT)
+	if res.code != 130 {
+		t.Fatalf("exit %d, want 130\n%s", res.code, res)
 	}
-	for deadline := time.Now().Add(10 * time.Second); countOp(sb, "getBackupExport", 200) < 2; time.Sleep(10 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			c.Process.Kill()
-			t.Fatal("the watches never started")
-		}
-	}
-	c.Process.Signal(syscall.SIGINT)
-	err := c.Wait()
-	var ee *exec.ExitError
-	if !errors.As(err, &ee) || ee.ExitCode() != 130 {
-		t.Fatalf("exit %v, want 130\nstderr: %s", err, errOut.String())
-	}
+	errOut := &res.stderr
 	for _, cl := range []string{"demo", "analytics"} {
-		if !regexp.MustCompile(`Resume with: atlas-backup export watch [a-f0-9]{24} --cluster ` + cl + ` `).MatchString(errOut.String()) {
-			t.Errorf("no resume command for %s\n%s", cl, errOut.String())
+		if !regexp.MustCompile(`Resume with: atlas-backup export watch [a-f0-9]{24} --cluster ` + cl + ` `).MatchString(*errOut) {
+			t.Errorf("no resume command for %s\n%s", cl, *errOut)
 		}
 	}
+}
+
+// fleetClusters is --cluster for the sandbox's first n fleet clusters.
+func fleetClusters(n int) string {
+	names := make([]string, n)
+	for i := range names {
+		names[i] = sandbox.FleetClusterName(i + 1)
+	}
+	return strings.Join(names, ",")
 }

@@ -4,12 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -364,34 +362,23 @@ func TestDownloadInterrupted(t *testing.T) {
 		})
 	})
 	dir := t.TempDir()
-	c := exec.Command(os.Args[0], "restore", "download", d.job.ID, "--cluster", "demo", "--dir", dir)
-	c.Env = append(os.Environ(), append(d.env, runMainEnv+"=1", "XDG_CONFIG_HOME="+t.TempDir())...)
-	var out, errOut bytes.Buffer
-	c.Stdout, c.Stderr = &out, &errOut
-	if err := c.Start(); err != nil {
-		t.Fatal(err)
-	}
+	r := startAtlasBackup(t, d.env, "restore", "download", d.job.ID, "--cluster", "demo", "--dir", dir)
 	select {
 	case <-started:
 	case <-time.After(10 * time.Second):
-		c.Process.Kill()
 		t.Fatal("the download never started")
 	}
 	part := filepath.Join(dir, "restore-"+d.job.ID+".tar.gz.part")
-	for deadline := time.Now().Add(5 * time.Second); fileLen(part) < 50_000 && time.Now().Before(deadline); {
-		time.Sleep(5 * time.Millisecond)
-	}
-	c.Process.Signal(syscall.SIGINT)
-	err := c.Wait()
-	var ee *exec.ExitError
-	if !errors.As(err, &ee) || ee.ExitCode() != 130 {
-		t.Fatalf("exit %v, want 130\nstderr: %s", err, errOut.String())
+	r.until("50000 bytes in the .part", func() bool { return fileLen(part) >= 50_000 })
+	res := r.stop(syscall.SIGINT)
+	if res.code != 130 {
+		t.Fatalf("exit %d, want 130\n%s", res.code, res)
 	}
 	if fileLen(part) != 50_000 {
 		t.Errorf(".part holds %d bytes, want 50000", fileLen(part))
 	}
-	if !strings.Contains(errOut.String(), "the .part files are kept. Resume with: atlas-backup restore download "+d.job.ID+" --cluster demo") {
-		t.Errorf("stderr %q", errOut.String())
+	if !strings.Contains(res.stderr, "the .part files are kept. Resume with: atlas-backup restore download "+d.job.ID+" --cluster demo") {
+		t.Errorf("stderr %q", res.stderr)
 	}
 }
 

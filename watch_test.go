@@ -2,11 +2,8 @@ package main
 
 import (
 	"bytes"
-	"errors"
 	"math"
 	"net/http/httptest"
-	"os"
-	"os/exec"
 	"strings"
 	"syscall"
 	"testing"
@@ -82,35 +79,14 @@ func TestWatchSignals(t *testing.T) {
 
 func testWatchSignal(t *testing.T, sig syscall.Signal, code int) {
 	sb, env := startSandbox(t, sandbox.WithJobDuration(time.Hour))
-	c := exec.Command(os.Args[0], "export", "create", "--cluster", "demo", "--snapshot-id", "latest",
+	r := startAtlasBackup(t, env, "export", "create", "--cluster", "demo", "--snapshot-id", "latest",
 		"--bucket-id", sandbox.DemoBucketID, "--watch", "--interval", "1h")
-	c.Env = append(append(os.Environ(), env...), runMainEnv+"=1")
-	var out, errOut bytes.Buffer
-	c.Stdout, c.Stderr = &out, &errOut
-	if err := c.Start(); err != nil {
-		t.Fatal(err)
+	r.until("the first poll", func() bool { return polls(sb) > 0 })
+	res := r.stop(sig)
+	if res.code != code {
+		t.Fatalf("exit %d, want %d\n%s", res.code, code, res)
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for polls(sb) == 0 {
-		if time.Now().After(deadline) {
-			c.Process.Kill()
-			t.Fatalf("the watch never polled; stderr: %s", errOut.String())
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	began := time.Now()
-	if err := c.Process.Signal(sig); err != nil {
-		t.Fatal(err)
-	}
-	err := c.Wait()
-	var ee *exec.ExitError
-	if !errors.As(err, &ee) || ee.ExitCode() != code {
-		t.Fatalf("exit: %v, want status %d; stderr: %s", err, code, errOut.String())
-	}
-	if took := time.Since(began); took > 5*time.Second {
-		t.Errorf("took %s to stop", took)
-	}
-	if !strings.Contains(errOut.String(), "it keeps running. Resume with: atlas-backup export watch ") || out.Len() != 0 {
-		t.Errorf("stdout %q\nstderr %q", out.String(), errOut.String())
+	if !strings.Contains(res.stderr, "it keeps running. Resume with: atlas-backup export watch ") || res.stdout != "" {
+		t.Errorf("%s", res)
 	}
 }
