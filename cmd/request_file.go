@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"reflect"
+	"slices"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -40,11 +42,90 @@ func readRequestFile(path string, stdin io.Reader, v any) (*requestFile, error) 
 		return nil, usageErrorf("--file %s: %v", name, unwrapPath(err))
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(v); err != nil && !errors.Is(err, io.EOF) {
+	var doc yaml.Node
+	if err := dec.Decode(&doc); err != nil && !errors.Is(err, io.EOF) {
+		return nil, usageErrorf("--file %s: %s", name, yamlProblem(err))
+	}
+	var more yaml.Node
+	if err := dec.Decode(&more); !errors.Is(err, io.EOF) {
+		return nil, usageErrorf("--file %s: more than one YAML document: give one request body", name)
+	}
+	if len(doc.Content) == 0 {
+		return &requestFile{path: name, fields: map[string]string{}}, nil
+	}
+	if err := checkTypes(doc.Content[0], fieldTypes(v)); err != nil {
+		return nil, usageErrorf("--file %s: %v", name, err)
+	}
+	strict := yaml.NewDecoder(bytes.NewReader(data))
+	strict.KnownFields(true)
+	if err := strict.Decode(v); err != nil && !errors.Is(err, io.EOF) {
 		return nil, usageErrorf("--file %s: %s", name, yamlProblem(err))
 	}
 	return &requestFile{path: name, fields: map[string]string{}}, nil
+}
+
+// fieldTypes maps a body struct's YAML field names to the YAML tag each
+// takes: !!str, !!int, or !!seq (customData).
+func fieldTypes(v any) map[string]string {
+	out := map[string]string{}
+	t := reflect.TypeOf(v).Elem()
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name := strings.Split(f.Tag.Get("yaml"), ",")[0]
+		ft := f.Type
+		if ft.Kind() == reflect.Pointer {
+			ft = ft.Elem()
+		}
+		switch ft.Kind() {
+		case reflect.String:
+			out[name] = "!!str"
+		case reflect.Int64, reflect.Int:
+			out[name] = "!!int"
+		case reflect.Slice:
+			out[name] = "!!seq"
+		}
+	}
+	return out
+}
+
+// checkTypes refuses a body that is not a map of the known fields, each of
+// its own type: yaml would turn 123 into "123", and 1.5e9 into a number.
+func checkTypes(n *yaml.Node, types map[string]string) error {
+	if n.Kind != yaml.MappingNode {
+		return fmt.Errorf("line %d: want a map of the API's fields (%s)", n.Line, known(types))
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		want, ok := types[k.Value]
+		switch {
+		case !ok:
+			return fmt.Errorf("line %d: unknown field %s (known: %s)", k.Line, k.Value, known(types))
+		case want == "!!seq" && v.Kind != yaml.SequenceNode:
+			return fmt.Errorf("line %d: %s: want a list of {key, value}", v.Line, k.Value)
+		case want == "!!seq":
+			for _, item := range v.Content {
+				if item.Kind != yaml.MappingNode {
+					return fmt.Errorf("line %d: %s: each entry is a {key, value} map", item.Line, k.Value)
+				}
+				if err := checkTypes(item, map[string]string{"key": "!!str", "value": "!!str"}); err != nil {
+					return fmt.Errorf("%s: %w", k.Value, err)
+				}
+			}
+		case v.Kind != yaml.ScalarNode || v.ShortTag() != want:
+			what := map[string]string{"!!str": "a string (quote it)", "!!int": "a whole number"}[want]
+			return fmt.Errorf("line %d: %s: want %s, not %q", v.Line, k.Value, what, v.Value)
+		}
+	}
+	return nil
+}
+
+func known(types map[string]string) string {
+	names := make([]string, 0, len(types))
+	for n := range types {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return strings.Join(names, ", ")
 }
 
 var (
