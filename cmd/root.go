@@ -95,7 +95,11 @@ Exit codes:
 		RunE: func(c *cobra.Command, args []string) error {
 			target, rest, err := root.Find(args)
 			if err != nil || len(rest) > 0 {
-				return usageErrorf("unknown help topic %q (see 'atlas-backup --help')", strings.Join(args, " "))
+				msg := fmt.Sprintf("unknown help topic %q", strings.Join(args, " "))
+				if s := helpSuggestions(root, args); len(s) > 0 {
+					msg += "; did you mean " + strings.Join(s, " or ") + "?"
+				}
+				return usageErrorf("%s (see 'atlas-backup --help')", msg)
 			}
 			return target.Help()
 		},
@@ -247,4 +251,21 @@ func newVersionCmd(f *Factory) *cobra.Command {
 			return err
 		},
 	}
+}
+
+// helpSuggestions offers, for a help topic with a mistyped word, the
+// commands it may have meant: "help exprot create" → "export".
+func helpSuggestions(root *cobra.Command, args []string) []string {
+	c := root
+	for _, a := range args {
+		next, _, err := c.Find([]string{a})
+		if err != nil || next == c {
+			if c.SuggestionsMinimumDistance <= 0 {
+				c.SuggestionsMinimumDistance = 2
+			}
+			return c.SuggestionsFor(a)
+		}
+		c = next
+	}
+	return nil
 }
