@@ -180,10 +180,12 @@ func Run(ctx context.Context, o Options, files []File) []Result {
 		}
 	}
 	results := make([]Result, len(files))
+	space := &spaceBook{}
 	fleet.Run(ctx, len(files), o.Parallel, func(ctx context.Context, i int) {
 		f := files[i]
-		j := &job{o: &o, index: i, file: f, emit: emit, trace: trace}
+		j := &job{o: &o, index: i, file: f, emit: emit, trace: trace, space: space}
 		results[i] = j.run(ctx)
+		space.release(j.promised) // what it will no longer write
 		emit(Event{Index: i, Name: f.Name, Kind: Finished, Bytes: results[i].Bytes, Total: j.total,
 			Outcome: results[i].Outcome, Err: results[i].Err})
 	})
@@ -203,6 +205,37 @@ type job struct {
 	total             int64  // -1 until an answer says
 	resumed           int64  // bytes on disk before this run
 	started           bool
+
+	space    *spaceBook // shared by the run's files
+	promised int64      // bytes this file still owes the disk, in space
+}
+
+// spaceBook keeps the bytes that the run's files still have to write, so
+// that each free-space check counts what the others will take: two
+// archives that each fit alone but not together are caught before a byte.
+type spaceBook struct {
+	mu       sync.Mutex
+	promised int64
+}
+
+// reserve takes need bytes of free for a file that already holds mine of
+// the promises; it fails when the others' promises leave too little.
+func (b *spaceBook) reserve(free, need, mine int64) (others int64, ok bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	others = b.promised - mine
+	if free-others < need {
+		return others, false
+	}
+	b.promised += need - mine
+	return others, true
+}
+
+// release gives back n promised bytes (written, or no longer coming).
+func (b *spaceBook) release(n int64) {
+	b.mu.Lock()
+	b.promised -= n
+	b.mu.Unlock()
 }
 
 func (j *job) run(ctx context.Context) Result {
@@ -351,8 +384,17 @@ func (j *job) attempt(ctx context.Context) (*http.Response, error) {
 		return resp, &permanentError{&StatusError{Status: resp.StatusCode}}
 	}
 	if j.total >= 0 {
-		if free, ok := j.o.FreeSpace(j.o.Dir); ok && free < j.total-offset {
-			return resp, &permanentError{fmt.Errorf("not enough free space in %s: %s needed, %s free", j.o.Dir, Size(j.total-offset), Size(free))}
+		if free, ok := j.o.FreeSpace(j.o.Dir); ok {
+			need := j.total - offset
+			others, ok := j.space.reserve(free, need, j.promised)
+			if !ok {
+				msg := fmt.Sprintf("not enough free space in %s: %s needed, %s free", j.o.Dir, Size(need), Size(free))
+				if others > 0 {
+					msg += fmt.Sprintf(", %s of it for the other archives", Size(others))
+				}
+				return resp, &permanentError{errors.New(msg)}
+			}
+			j.promised = need
 		}
 	}
 	// The ETag goes on disk before any byte of the body, so that even a
@@ -431,6 +473,11 @@ func (j *job) copy(out io.Writer, body io.Reader, check *io.PipeWriter, offset i
 				}
 			}
 			n += int64(k)
+			if j.promised > 0 {
+				paid := min(int64(k), j.promised)
+				j.promised -= paid
+				j.space.release(paid)
+			}
 			if now := time.Now(); now.Sub(last) >= progressEvery {
 				last = now
 				j.emit(Event{Index: j.index, Name: j.file.Name, Kind: Progressed, Bytes: offset + n, Total: j.total, Resumed: j.resumed})

@@ -397,3 +397,32 @@ func TestRedact(t *testing.T) {
 		t.Errorf("Redact: %s", got)
 	}
 }
+
+// Two archives that each fit alone but not together: the free-space check
+// counts what the other will write, before a byte of either is written.
+func TestNotEnoughSpaceForBoth(t *testing.T) {
+	content := archive(t, 12, 20_000)
+	s := newServer(t, content, `"v1"`)
+	var arrived sync.WaitGroup
+	arrived.Add(2)
+	s.before = func(int, http.ResponseWriter, *http.Request) bool {
+		arrived.Done()
+		arrived.Wait() // both asked before either is answered
+		return false
+	}
+	dir := t.TempDir()
+	res, _ := run(t, dir, download.Options{Parallel: 2, FreeSpace: func(string) (int64, bool) { return 30_000, true }},
+		download.File{URL: s.url("a.tar.gz"), Name: "a.tar.gz"}, download.File{URL: s.url("b.tar.gz"), Name: "b.tar.gz"})
+	failed := 0
+	for _, r := range res {
+		if r.Outcome == download.Failed {
+			failed++
+			if !strings.Contains(r.Err.Error(), "of it for the other archives") {
+				t.Errorf("error %v", r.Err)
+			}
+		}
+	}
+	if failed != 1 {
+		t.Errorf("%d of 2 failed, want 1: %+v", failed, res)
+	}
+}
