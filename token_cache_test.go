@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/atlas-backup/atlas-backup/internal/sandbox"
 )
 
 // A cached token that Atlas refuses is dropped: one new token, the request
@@ -73,5 +75,34 @@ func TestTokenCacheRefusedAndBadFiles(t *testing.T) {
 				t.Errorf("the cache was not replaced: %s (%s)", after, info.Mode().Perm())
 			}
 		})
+	}
+}
+
+// Requests that send a refused cached token at the same time each get
+// their one retry, with the one new token the first of them fetched.
+func TestTokenCacheRefusedByConcurrentRequests(t *testing.T) {
+	sb, env := fleetSandbox(t, sandbox.WithClusters(6))
+	cache := t.TempDir()
+	c := sb.Credentials()
+	env = []string{env[0], env[1], "MONGODB_ATLAS_CLIENT_ID=" + c.ClientID, "MONGODB_ATLAS_CLIENT_SECRET=" + c.ClientSecret, "XDG_CACHE_HOME=" + cache}
+	if res := runAtlasBackup(t, env, "bucket", "list"); res.code != 0 {
+		t.Fatalf("exit %d\n%s", res.code, res)
+	}
+	files, _ := filepath.Glob(filepath.Join(cache, "atlas-backup", "token-*.json"))
+	stale := `{"access_token":"sbx_revoked","expires":"` + time.Now().Add(time.Hour).Format(time.RFC3339) + `"}`
+	if len(files) != 1 || os.WriteFile(files[0], []byte(stale), 0o600) != nil {
+		t.Fatalf("cache files %v", files)
+	}
+	before := len(sb.Requests())
+	res := runAtlasBackup(t, env, "export", "create", "--cluster", fleetClusters(6), "--snapshot-id", "latest",
+		"--bucket-id", sandbox.DemoBucketID, "--dry-run", "--parallel", "6")
+	tokens := 0
+	for _, r := range sb.Requests()[before:] {
+		if r.Operation == "createToken" {
+			tokens++
+		}
+	}
+	if res.code != 0 || tokens != 1 {
+		t.Errorf("exit %d after %d token requests, want 0 after 1\n%s", res.code, tokens, res)
 	}
 }

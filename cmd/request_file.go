@@ -47,7 +47,11 @@ func readRequestFile(path string, stdin io.Reader, v any) (*requestFile, error) 
 		return nil, usageErrorf("--file %s: %s", name, yamlProblem(err))
 	}
 	var more yaml.Node
-	if err := dec.Decode(&more); !errors.Is(err, io.EOF) {
+	switch err := dec.Decode(&more); {
+	case errors.Is(err, io.EOF):
+	case err != nil:
+		return nil, usageErrorf("--file %s: %s", name, yamlProblem(err))
+	case len(more.Content) > 0 && more.Content[0].ShortTag() != "!!null":
 		return nil, usageErrorf("--file %s: more than one YAML document: give one request body", name)
 	}
 	if len(doc.Content) == 0 {

@@ -129,6 +129,20 @@ func list[T any](ctx context.Context, c *Client, k call, o ListOptions) (*List[T
 			all = append(all, p.body.Results...)
 			last = p.resp
 		}
+		// Jobs created while paging push the oldest past the pages counted:
+		// follow next from the last page as the links say.
+		p := first
+		if len(rest) > 0 {
+			p = rest[len(rest)-1]
+		}
+		for page += len(rest); p.next() && len(p.body.Results) > 0; {
+			page++
+			if p, err = fetch(ctx, page); err != nil {
+				return nil, err
+			}
+			all = append(all, p.body.Results...)
+			last = p.resp
+		}
 	default:
 		for p := first; p.next() && len(p.body.Results) > 0; {
 			page++

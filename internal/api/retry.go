@@ -79,10 +79,20 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
 	var waited time.Duration
 	for attempt := 1; ; attempt++ {
-		resp, raw, err := t.attempt(req, attempt)
-		status := answerStatus(req, resp, raw)
-		reason, again := retryable(req, status, err)
-		wait := t.wait(attempt, resp)
+		var reason string
+		var again bool
+		var wait time.Duration
+		resp, err := t.attempt(req, attempt, func(resp *http.Response, raw []byte, err error) {
+			status := answerStatus(req, resp, raw)
+			reason, again = retryable(req, status, err)
+			wait = t.wait(attempt, resp)
+			if t.limiter != nil && status == http.StatusTooManyRequests && again && attempt <= t.retries && waited+wait <= t.maxWait {
+				// Everyone waits, the limit being the project's: paused
+				// before this attempt's slot is given up, so that no other
+				// request slips out first.
+				t.limiter.Pause(wait)
+			}
+		})
 		if !again || attempt > t.retries {
 			return resp, err
 		}
@@ -102,14 +112,18 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 }
 
-// attempt sends the request once and reads the whole answer.
-func (t *retryTransport) attempt(req *http.Request, n int) (*http.Response, []byte, error) {
+// attempt sends the request once and reads the whole answer; judge sees
+// the outcome while the attempt still holds its limiter slot.
+func (t *retryTransport) attempt(req *http.Request, n int, judge func(*http.Response, []byte, error)) (resp *http.Response, err error) {
+	var raw []byte
 	if t.limiter != nil {
 		if err := t.limiter.Acquire(req.Context()); err != nil {
-			return nil, nil, err
+			judge(nil, nil, err)
+			return nil, err
 		}
 		defer t.limiter.Release()
 	}
+	defer func() { judge(resp, raw, err) }()
 	ctx, cancel := req.Context(), context.CancelFunc(func() {})
 	if t.timeout > 0 {
 		ctx, cancel = context.WithTimeout(ctx, t.timeout)
@@ -119,7 +133,7 @@ func (t *retryTransport) attempt(req *http.Request, n int) (*http.Response, []by
 	if n > 1 && req.GetBody != nil {
 		body, err := req.GetBody()
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		r.Body = body
 	}
@@ -129,25 +143,22 @@ func (t *retryTransport) attempt(req *http.Request, n int) (*http.Response, []by
 		}
 		return err
 	}
-	resp, err := t.base.RoundTrip(r)
+	resp, err = t.base.RoundTrip(r)
 	if err != nil {
-		return nil, nil, timedOut(err)
+		return nil, timedOut(err)
 	}
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer+1))
+	raw, err = io.ReadAll(io.LimitReader(resp.Body, maxAnswer+1))
 	resp.Body.Close()
 	if err == nil && len(raw) > maxAnswer {
 		err = fmt.Errorf("the answer is larger than %d MiB", maxAnswer>>20)
 	}
 	if err != nil {
-		return nil, nil, &BodyError{Status: resp.StatusCode, Err: timedOut(err)}
+		status := resp.StatusCode
+		resp, raw = nil, nil
+		return nil, &BodyError{Status: status, Err: timedOut(err)}
 	}
 	resp.Body = io.NopCloser(bytes.NewReader(raw))
-	if t.limiter != nil && answerStatus(req, resp, raw) == http.StatusTooManyRequests {
-		// Everyone waits, the limit being the project's: paused before this
-		// attempt's slot is given up, so no other request slips out first.
-		t.limiter.Pause(t.wait(n, resp))
-	}
-	return resp, raw, nil
+	return resp, nil
 }
 
 // answerStatus is the status an answer means: with envelope=true, a 200

@@ -93,7 +93,7 @@ type oauthTransport struct {
 	token            string
 	expires          time.Time
 	loaded           bool   // the cache was read
-	fromCache        string // the token read from the cache, until refused
+	fromCache        string // the token read from the cache
 }
 
 // tokenRefreshMargin is how long before expiry a token is replaced.
@@ -134,17 +134,20 @@ func (t *oauthTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 // discard forgets a refused token that came from the cache, here and on
 // disk, and reports whether it did: a token minted in this run that Atlas
 // refuses is an answer, not a stale cache.
+//
+// Requests that sent the cached token at the same time all get their one
+// retry: the first to come back drops it, and the others take the token
+// that one fetched.
 func (t *oauthTransport) discard(tok string) bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if tok != t.fromCache {
+	if tok == "" || tok != t.fromCache {
 		return false
 	}
-	t.fromCache = ""
 	if t.token == tok {
 		t.token, t.expires = "", time.Time{}
+		t.cache.drop()
 	}
-	t.cache.drop()
 	return true
 }
 
