@@ -3,10 +3,10 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"maps"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"regexp"
@@ -205,7 +205,7 @@ func TestFaults(t *testing.T) {
 }
 
 func runFaultCase(t *testing.T, spec *spectest.Validator, tc faultCase) {
-	opts := []sandbox.Option{sandbox.WithRetryAfter(0), sandbox.WithJobDuration(cmp(tc.jobDuration, time.Hour))}
+	opts := []sandbox.Option{sandbox.WithRetryAfter(0), sandbox.WithJobDuration(cmp.Or(tc.jobDuration, time.Hour))}
 	for _, s := range tc.faults {
 		f, err := sandbox.ParseFault(s)
 		if err != nil {
@@ -213,28 +213,17 @@ func runFaultCase(t *testing.T, spec *spectest.Validator, tc faultCase) {
 		}
 		opts = append(opts, sandbox.WithFaults(f))
 	}
-	sb := sandbox.New(opts...)
-	srv := httptest.NewServer(contractCheck(t, spec, spec.Middleware(t, sb)))
-	t.Cleanup(srv.Close)
+	sb := serveSandbox(t, spec, t.Cleanup, opts...)
 	creds := sb.Credentials()
-
-	job := setupJobs(t, srv.URL, creds, tc.setup)
+	job := setupJobs(t, sb.api.URL, creds, tc.setup)
 	before := len(sb.Requests())
-	env := []string{"MONGODB_ATLAS_BASE_URL=" + srv.URL, "MONGODB_ATLAS_PROJECT_ID=" + sandbox.DemoProjectID}
-	switch tc.auth {
-	case "", "keys":
-		env = append(env, "MONGODB_ATLAS_PUBLIC_API_KEY="+creds.PublicKey, "MONGODB_ATLAS_PRIVATE_API_KEY="+creds.PrivateKey)
-	case "sa":
-		env = append(env, "MONGODB_ATLAS_CLIENT_ID="+creds.ClientID, "MONGODB_ATLAS_CLIENT_SECRET="+creds.ClientSecret)
-	case "token":
-		env = append(env, "MONGODB_ATLAS_ACCESS_TOKEN="+creds.AccessToken)
-	}
+	env := sb.env(cmp.Or(tc.auth, "keys"))
 	args := make([]string, len(tc.args))
 	for i, a := range tc.args {
 		args[i] = strings.ReplaceAll(a, "$JOB", job)
 	}
 	res := runAtlasBackup(t, env, args...)
-	srv.Close() // waits for the handlers still running (a slow answer given up on)
+	sb.api.Close() // waits for the handlers still running (a slow answer given up on)
 
 	if res.code != tc.code {
 		t.Errorf("exit %d, want %d\n%s", res.code, tc.code, res)
@@ -273,13 +262,6 @@ func runFaultCase(t *testing.T, spec *spectest.Validator, tc faultCase) {
 	if strings.Count(res.stderr, "Error:") > 1 || strings.Contains(res.stderr, "<html") || strings.Contains(res.stderr, "panic") {
 		t.Errorf("stderr is not one readable error\n%s", res)
 	}
-}
-
-func cmp(d, def time.Duration) time.Duration {
-	if d == 0 {
-		return def
-	}
-	return d
 }
 
 // setupJobs makes the jobs a case needs, through the API client, and
@@ -326,14 +308,10 @@ func setupJobs(t *testing.T, baseURL string, creds sandbox.Credentials, what str
 
 // Ctrl-C ends a wait between retries at once: exit 130.
 func TestRetryWaitInterrupted(t *testing.T) {
-	sb := sandbox.New(sandbox.WithRetryAfter(60), sandbox.WithFaults(sandbox.Fault{Operation: "getBackupExport", Status: 503}))
-	srv := httptest.NewServer(sb)
-	t.Cleanup(srv.Close)
-	creds := sb.Credentials()
-	job := setupJobs(t, srv.URL, creds, "export")
+	sb, env := startSandbox(t, "token", sandbox.WithRetryAfter(60), sandbox.WithFaults(sandbox.Fault{Operation: "getBackupExport", Status: 503}))
+	job := setupJobs(t, sb.api.URL, sb.Credentials(), "export")
 	c := exec.Command(os.Args[0], "export", "get", job, "--cluster", "demo")
-	c.Env = append(os.Environ(), runMainEnv+"=1", "MONGODB_ATLAS_BASE_URL="+srv.URL, "MONGODB_ATLAS_PROJECT_ID="+sandbox.DemoProjectID,
-		"MONGODB_ATLAS_ACCESS_TOKEN="+creds.AccessToken, "XDG_CONFIG_HOME="+t.TempDir())
+	c.Env = append(os.Environ(), append(env, runMainEnv+"=1", "XDG_CONFIG_HOME="+t.TempDir())...)
 	var out bytes.Buffer
 	c.Stdout = &out
 	stderr, err := c.StderrPipe()
@@ -383,9 +361,7 @@ func TestRetryWaitInterrupted(t *testing.T) {
 // A created job whose stdout is closed under it is still named on stderr,
 // with the command that shows it.
 func TestCreateClosedStdout(t *testing.T) {
-	sb := sandbox.New()
-	srv := httptest.NewServer(sb)
-	t.Cleanup(srv.Close)
+	_, env := startSandbox(t, "token")
 	r, w, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
@@ -393,8 +369,7 @@ func TestCreateClosedStdout(t *testing.T) {
 	r.Close() // nobody reads: writes fail with EPIPE
 	defer w.Close()
 	c := exec.Command(os.Args[0], exportCreate...)
-	c.Env = append(os.Environ(), runMainEnv+"=1", "MONGODB_ATLAS_BASE_URL="+srv.URL, "MONGODB_ATLAS_PROJECT_ID="+sandbox.DemoProjectID,
-		"MONGODB_ATLAS_ACCESS_TOKEN="+sb.Credentials().AccessToken, "XDG_CONFIG_HOME="+t.TempDir())
+	c.Env = append(os.Environ(), append(env, runMainEnv+"=1", "XDG_CONFIG_HOME="+t.TempDir())...)
 	var errOut bytes.Buffer
 	c.Stdout, c.Stderr = w, &errOut
 	err = c.Run()

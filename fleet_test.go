@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"net/http/httptest"
 	"regexp"
 	"slices"
 	"strings"
@@ -13,23 +12,16 @@ import (
 
 	"github.com/atlas-backup/atlas-backup/internal/api"
 	"github.com/atlas-backup/atlas-backup/internal/sandbox"
-	"github.com/atlas-backup/atlas-backup/internal/spectest"
 )
 
-// fleetSandbox starts a sandbox for a fleet run and returns it with the
-// environment that points the CLI at it.
-func fleetSandbox(t *testing.T, opts ...sandbox.Option) (*sandbox.Server, []string) {
+// fleetSandbox serves a sandbox for a fleet run, whose injected faults ask
+// to retry at once.
+func fleetSandbox(t *testing.T, opts ...sandbox.Option) (*testSandbox, []string) {
 	t.Helper()
-	sb := sandbox.New(append([]sandbox.Option{sandbox.WithRetryAfter(0)}, opts...)...)
-	spec := spectest.Load(t)
-	srv := httptest.NewServer(contractCheck(t, spec, spec.Middleware(t, sb)))
-	t.Cleanup(srv.Close)
-	c := sb.Credentials()
-	return sb, []string{"MONGODB_ATLAS_BASE_URL=" + srv.URL, "MONGODB_ATLAS_PROJECT_ID=" + sandbox.DemoProjectID,
-		"MONGODB_ATLAS_ACCESS_TOKEN=" + c.AccessToken}
+	return startSandbox(t, "token", append([]sandbox.Option{sandbox.WithRetryAfter(0)}, opts...)...)
 }
 
-func countOp(sb *sandbox.Server, op string, status int) int {
+func countOp(sb *testSandbox, op string, status int) int {
 	n := 0
 	for _, r := range sb.Requests() {
 		if r.Operation == op && (status == 0 || r.Status == status) {

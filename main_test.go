@@ -7,7 +7,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -130,26 +129,19 @@ func sandboxStart(t *testing.T, spec *spectest.Validator, ts *testscript.TestScr
 			ts.Fatalf("sandbox-start: unknown option %s", args[i])
 		}
 	}
-	sb := sandbox.New(opts...)
-	sandboxes.Store(ts, sb)
+	sb := serveSandbox(t, spec, ts.Defer, opts...)
+	sandboxes.Store(ts, sb.Server)
 	ts.Defer(func() { sandboxes.Delete(ts) })
-	srv := httptest.NewServer(contractCheck(t, spec, spec.Middleware(t, sb)))
-	ts.Defer(srv.Close)
-	// The archives are no part of the contract: another origin, unchecked.
-	archives := httptest.NewServer(sb.ArchiveHandler())
-	ts.Defer(archives.Close)
-	sb.SetArchiveURL(archives.URL)
-	c := sb.Credentials()
-	ts.Setenv("SANDBOX_URL", srv.URL)
-	ts.Setenv("SANDBOX_ARCHIVE_URL", archives.URL)
+	ts.Setenv("SANDBOX_URL", sb.api.URL)
+	ts.Setenv("SANDBOX_ARCHIVE_URL", sb.archives.URL)
 	// A point in time an hour ago: after every cluster's oldest snapshot.
 	pit := time.Now().Add(-time.Hour).Truncate(time.Second)
 	ts.Setenv("SANDBOX_PIT", strconv.FormatInt(pit.Unix(), 10))
 	ts.Setenv("SANDBOX_PIT_RFC3339", pit.UTC().Format(time.RFC3339))
-	ts.Setenv("MONGODB_ATLAS_BASE_URL", srv.URL)
-	ts.Setenv("MONGODB_ATLAS_PROJECT_ID", sandbox.DemoProjectID)
-	ts.Setenv("MONGODB_ATLAS_PUBLIC_API_KEY", c.PublicKey)
-	ts.Setenv("MONGODB_ATLAS_PRIVATE_API_KEY", c.PrivateKey)
+	for _, kv := range sb.env("keys") {
+		k, v, _ := strings.Cut(kv, "=")
+		ts.Setenv(k, v)
+	}
 }
 
 // sandboxes holds each script's sandbox, for sandbox-requests.

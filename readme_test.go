@@ -9,7 +9,6 @@ import (
 	"maps"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"os/exec"
@@ -24,7 +23,6 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/atlas-backup/atlas-backup/internal/sandbox"
-	"github.com/atlas-backup/atlas-backup/internal/spectest"
 )
 
 // The README's examples are a contract too: TestREADME runs them, and
@@ -69,24 +67,14 @@ func TestREADME(t *testing.T) {
 		t.Fatalf("the test binary's path %q is relative: it would not be found from the README's working directory", os.Args[0])
 	}
 	fences := readmeFences(t)
-	sb := sandbox.New(sandbox.WithJobDuration(0), sandbox.WithArchiveSize(256<<10), sandbox.WithRetryAfter(0))
-	spec := spectest.Load(t)
-	srv := httptest.NewServer(contractCheck(t, spec, spec.Middleware(t, sb)))
-	t.Cleanup(srv.Close)
-	archives := httptest.NewServer(sb.ArchiveHandler())
-	t.Cleanup(archives.Close)
-	sb.SetArchiveURL(archives.URL)
+	sb, env := startSandbox(t, "keys", sandbox.WithJobDuration(0), sandbox.WithArchiveSize(256<<10), sandbox.WithRetryAfter(0))
 	creds := sb.Credentials()
 
 	work := t.TempDir()
-	shell := &readmeShell{t: t, api: srv.URL, token: creds.AccessToken, vars: map[string]string{}, env: []string{
-		"MONGODB_ATLAS_BASE_URL=" + srv.URL,
-		"MONGODB_ATLAS_PROJECT_ID=" + sandbox.DemoProjectID,
-		"MONGODB_ATLAS_PUBLIC_API_KEY=" + creds.PublicKey,
-		"MONGODB_ATLAS_PRIVATE_API_KEY=" + creds.PrivateKey,
-		"ATLAS_BACKUP_CONFIG=" + filepath.Join(work, "config", "config.yaml"),
-		"GORACE=" + raceNoExitSleep,
-	}}
+	shell := &readmeShell{t: t, api: sb.api.URL, token: creds.AccessToken, vars: map[string]string{}, env: append(env,
+		"ATLAS_BACKUP_CONFIG="+filepath.Join(work, "config", "config.yaml"),
+		"GORACE="+raceNoExitSleep,
+	)}
 	ran := 0
 	for _, f := range fences {
 		switch {

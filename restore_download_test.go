@@ -18,17 +18,14 @@ import (
 
 	"github.com/atlas-backup/atlas-backup/internal/api"
 	"github.com/atlas-backup/atlas-backup/internal/sandbox"
-	"github.com/atlas-backup/atlas-backup/internal/spectest"
 )
 
 // dlSandbox is a sandbox with its archive server, both on loopback, and a
 // finished download restore job.
 type dlSandbox struct {
-	sb       *sandbox.Server
-	api      *httptest.Server
-	archives *httptest.Server
-	job      *api.RestoreJob
-	env      []string
+	sb  *testSandbox
+	job *api.RestoreJob
+	env []string
 }
 
 // startDownloadSandbox starts a sandbox whose jobs end at once, makes a
@@ -36,20 +33,14 @@ type dlSandbox struct {
 // set, stands between the CLI and the archive server (redirects, stalls).
 func startDownloadSandbox(t *testing.T, cluster string, front func(archives string) http.Handler, opts ...sandbox.Option) *dlSandbox {
 	t.Helper()
-	d := &dlSandbox{sb: sandbox.New(append([]sandbox.Option{sandbox.WithJobDuration(time.Millisecond), sandbox.WithArchiveSize(300_000), sandbox.WithRetryAfter(0)}, opts...)...)}
-	spec := spectest.Load(t)
-	d.api = httptest.NewServer(contractCheck(t, spec, spec.Middleware(t, d.sb)))
-	t.Cleanup(d.api.Close)
-	d.archives = httptest.NewServer(d.sb.ArchiveHandler())
-	t.Cleanup(d.archives.Close)
-	d.sb.SetArchiveURL(d.archives.URL)
+	s, env := startSandbox(t, "keys", append([]sandbox.Option{sandbox.WithJobDuration(time.Millisecond), sandbox.WithArchiveSize(300_000), sandbox.WithRetryAfter(0)}, opts...)...)
+	d := &dlSandbox{sb: s, env: env}
 	if front != nil {
-		f := httptest.NewServer(front(d.archives.URL))
+		f := httptest.NewServer(front(s.archives.URL))
 		t.Cleanup(f.Close)
-		d.sb.SetArchiveURL(f.URL)
+		s.SetArchiveURL(f.URL)
 	}
-	creds := d.sb.Credentials()
-	c, err := api.New(api.Options{BaseURL: d.api.URL, Credentials: api.Credentials{AccessToken: creds.AccessToken}})
+	c, err := api.New(api.Options{BaseURL: s.api.URL, Credentials: api.Credentials{AccessToken: s.Credentials().AccessToken}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,8 +58,6 @@ func startDownloadSandbox(t *testing.T, cluster string, front func(archives stri
 			break
 		}
 	}
-	d.env = []string{"MONGODB_ATLAS_BASE_URL=" + d.api.URL, "MONGODB_ATLAS_PROJECT_ID=" + sandbox.DemoProjectID,
-		"MONGODB_ATLAS_PUBLIC_API_KEY=" + creds.PublicKey, "MONGODB_ATLAS_PRIVATE_API_KEY=" + creds.PrivateKey}
 	return d
 }
 
@@ -193,9 +182,14 @@ func TestDownloadResumesAPartFromAnEarlierRun(t *testing.T) {
 	name := "restore-" + d.job.ID + ".tar.gz"
 	whole := served(t, d.job.DeliveryURL[0])
 	resp, _ := http.Get(d.job.DeliveryURL[0]) // for its ETag
+	io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
 	os.WriteFile(filepath.Join(dir, name+".part"), whole[:123_000], 0o644)
 	os.WriteFile(filepath.Join(dir, "."+name+".etag"), []byte(resp.Header.Get("ETag")+"\n"), 0o644)
+	// The sandbox logs a request once its handler has returned.
+	for deadline := time.Now().Add(5 * time.Second); len(d.archiveRequests()) < 2 && time.Now().Before(deadline); {
+		time.Sleep(5 * time.Millisecond)
+	}
 	before := len(d.archiveRequests())
 	res := d.download(t, dir)
 	if res.code != 0 || !strings.Contains(res.stdout, "resumed") {
@@ -320,7 +314,7 @@ func TestDownloadBadInput(t *testing.T) {
 		})
 	}
 	// Not a download job: exit 2 naming its delivery type.
-	c, _ := api.New(api.Options{BaseURL: d.api.URL, Credentials: api.Credentials{AccessToken: d.sb.Credentials().AccessToken}})
+	c, _ := api.New(api.Options{BaseURL: d.sb.api.URL, Credentials: api.Credentials{AccessToken: d.sb.Credentials().AccessToken}})
 	j, _, err := c.CreateRestore(context.Background(), sandbox.DemoProjectID, "demo", api.RestoreRequest{DeliveryType: api.DeliveryAutomated,
 		SnapshotID: sandbox.SeedSnapshotIDs("demo")[1], TargetClusterName: "analytics", TargetGroupID: sandbox.DemoProjectID})
 	if err != nil {

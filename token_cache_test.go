@@ -15,10 +15,10 @@ import (
 // once more, and the new token cached. A cache file others can read, or
 // one that is not a token, is ignored and replaced.
 func TestTokenCacheRefusedAndBadFiles(t *testing.T) {
-	sb, env := fleetSandbox(t)
+	sb, env := startSandbox(t, "sa")
 	cache := t.TempDir()
 	c := sb.Credentials()
-	env = []string{env[0], env[1], "MONGODB_ATLAS_CLIENT_ID=" + c.ClientID, "MONGODB_ATLAS_CLIENT_SECRET=" + c.ClientSecret, "XDG_CACHE_HOME=" + cache}
+	env = append(env, "XDG_CACHE_HOME="+cache)
 	if res := runAtlasBackup(t, env, "bucket", "list"); res.code != 0 {
 		t.Fatalf("exit %d\n%s", res.code, res)
 	}
@@ -81,10 +81,9 @@ func TestTokenCacheRefusedAndBadFiles(t *testing.T) {
 // Requests that send a refused cached token at the same time each get
 // their one retry, with the one new token the first of them fetched.
 func TestTokenCacheRefusedByConcurrentRequests(t *testing.T) {
-	sb, env := fleetSandbox(t, sandbox.WithClusters(6))
+	sb, env := startSandbox(t, "sa", sandbox.WithClusters(6))
 	cache := t.TempDir()
-	c := sb.Credentials()
-	env = []string{env[0], env[1], "MONGODB_ATLAS_CLIENT_ID=" + c.ClientID, "MONGODB_ATLAS_CLIENT_SECRET=" + c.ClientSecret, "XDG_CACHE_HOME=" + cache}
+	env = append(env, "XDG_CACHE_HOME="+cache)
 	if res := runAtlasBackup(t, env, "bucket", "list"); res.code != 0 {
 		t.Fatalf("exit %d\n%s", res.code, res)
 	}

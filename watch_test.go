@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"math"
-	"net/http/httptest"
 	"strings"
 	"syscall"
 	"testing"
@@ -12,27 +11,9 @@ import (
 	"github.com/atlas-backup/atlas-backup/cmd"
 	"github.com/atlas-backup/atlas-backup/internal/output"
 	"github.com/atlas-backup/atlas-backup/internal/sandbox"
-	"github.com/atlas-backup/atlas-backup/internal/spectest"
 )
 
-// startSandbox serves a sandbox on loopback and returns the environment that
-// points atlas-backup at it.
-func startSandbox(t *testing.T, opts ...sandbox.Option) (*sandbox.Server, []string) {
-	t.Helper()
-	sb := sandbox.New(opts...)
-	srv := httptest.NewServer(spectest.Load(t).Middleware(t, sb))
-	t.Cleanup(srv.Close)
-	c := sb.Credentials()
-	return sb, []string{
-		"MONGODB_ATLAS_BASE_URL=" + srv.URL,
-		"MONGODB_ATLAS_PROJECT_ID=" + sandbox.DemoProjectID,
-		"MONGODB_ATLAS_PUBLIC_API_KEY=" + c.PublicKey,
-		"MONGODB_ATLAS_PRIVATE_API_KEY=" + c.PrivateKey,
-		"XDG_CONFIG_HOME=" + t.TempDir(),
-	}
-}
-
-func polls(sb *sandbox.Server) int {
+func polls(sb *testSandbox) int {
 	n := 0
 	for _, r := range sb.Requests() {
 		if r.Operation == "getBackupExport" && r.Status == 200 {
@@ -48,7 +29,7 @@ func TestWatchPollCount(t *testing.T) {
 		t.Skip("waits for a job that takes 1.5s")
 	}
 	const T, I = 1500 * time.Millisecond, 400 * time.Millisecond
-	sb, env := startSandbox(t, sandbox.WithJobDuration(T))
+	sb, env := startSandbox(t, "keys", sandbox.WithJobDuration(T))
 	for _, kv := range env {
 		k, v, _ := strings.Cut(kv, "=")
 		t.Setenv(k, v)
@@ -78,7 +59,7 @@ func TestWatchSignals(t *testing.T) {
 }
 
 func testWatchSignal(t *testing.T, sig syscall.Signal, code int) {
-	sb, env := startSandbox(t, sandbox.WithJobDuration(time.Hour))
+	sb, env := startSandbox(t, "keys", sandbox.WithJobDuration(time.Hour))
 	r := startAtlasBackup(t, env, "export", "create", "--cluster", "demo", "--snapshot-id", "latest",
 		"--bucket-id", sandbox.DemoBucketID, "--watch", "--interval", "1h")
 	r.until("the first poll", func() bool { return polls(sb) > 0 })
