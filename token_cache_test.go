@@ -15,17 +15,9 @@ import (
 // once more, and the new token cached. A cache file others can read, or
 // one that is not a token, is ignored and replaced.
 func TestTokenCacheRefusedAndBadFiles(t *testing.T) {
-	sb, env := startSandbox(t, "sa")
-	cache := t.TempDir()
+	sb, env, file := warmTokenCache(t)
+	files := []string{file}
 	c := sb.Credentials()
-	env = append(env, "XDG_CACHE_HOME="+cache)
-	if res := runAtlasBackup(t, env, "bucket", "list"); res.code != 0 {
-		t.Fatalf("exit %d\n%s", res.code, res)
-	}
-	files, _ := filepath.Glob(filepath.Join(cache, "atlas-backup", "token-*.json"))
-	if len(files) != 1 {
-		t.Fatalf("cache files %v", files)
-	}
 	info, _ := os.Stat(files[0])
 	data, _ := os.ReadFile(files[0])
 	if info.Mode().Perm() != 0o600 || strings.Contains(string(data), c.ClientSecret) || strings.Contains(files[0], c.ClientID) {
@@ -81,16 +73,10 @@ func TestTokenCacheRefusedAndBadFiles(t *testing.T) {
 // Requests that send a refused cached token at the same time each get
 // their one retry, with the one new token the first of them fetched.
 func TestTokenCacheRefusedByConcurrentRequests(t *testing.T) {
-	sb, env := startSandbox(t, "sa", sandbox.WithClusters(6))
-	cache := t.TempDir()
-	env = append(env, "XDG_CACHE_HOME="+cache)
-	if res := runAtlasBackup(t, env, "bucket", "list"); res.code != 0 {
-		t.Fatalf("exit %d\n%s", res.code, res)
-	}
-	files, _ := filepath.Glob(filepath.Join(cache, "atlas-backup", "token-*.json"))
+	sb, env, file := warmTokenCache(t, sandbox.WithClusters(6))
 	stale := `{"access_token":"sbx_revoked","expires":"` + time.Now().Add(time.Hour).Format(time.RFC3339) + `"}`
-	if len(files) != 1 || os.WriteFile(files[0], []byte(stale), 0o600) != nil {
-		t.Fatalf("cache files %v", files)
+	if err := os.WriteFile(file, []byte(stale), 0o600); err != nil {
+		t.Fatal(err)
 	}
 	before := len(sb.Requests())
 	res := runAtlasBackup(t, env, "export", "create", "--cluster", fleetClusters(6), "--snapshot-id", "latest",
@@ -104,4 +90,21 @@ func TestTokenCacheRefusedByConcurrentRequests(t *testing.T) {
 	if res.code != 0 || tokens != 1 {
 		t.Errorf("exit %d after %d token requests, want 0 after 1\n%s", res.code, tokens, res)
 	}
+}
+
+// warmTokenCache serves a sandbox, runs one service-account command with a
+// cache of its own, and returns the environment and the one cache file.
+func warmTokenCache(t *testing.T, opts ...sandbox.Option) (*testSandbox, []string, string) {
+	t.Helper()
+	sb, env := startSandbox(t, "sa", opts...)
+	cache := t.TempDir()
+	env = append(env, "XDG_CACHE_HOME="+cache)
+	if res := runAtlasBackup(t, env, "bucket", "list"); res.code != 0 {
+		t.Fatalf("exit %d\n%s", res.code, res)
+	}
+	files, _ := filepath.Glob(filepath.Join(cache, "atlas-backup", "token-*.json"))
+	if len(files) != 1 {
+		t.Fatalf("cache files %v", files)
+	}
+	return sb, env, files[0]
 }

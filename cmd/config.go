@@ -84,7 +84,7 @@ type ConfigScope struct {
 }
 
 // resolve fills in Path and Profile, as every other command finds them.
-func (s *ConfigScope) resolve(_ *cobra.Command, f *Factory) { s.Path, s.Profile = f.configFile() }
+func (s *ConfigScope) resolve(f *Factory) { s.Path, s.Profile = f.configFile() }
 
 // where names the profile and file in messages.
 func (s *ConfigScope) where() string { return fmt.Sprintf("profile %s (%s)", s.Profile, s.Path) }
@@ -112,7 +112,7 @@ line from stdin, so it never shows in ps or shell history.`,
 		Args:              configArgs(1, 2, "KEY [VALUE]"),
 		ValidArgsFunction: completeConfigKey,
 		RunE: func(c *cobra.Command, args []string) error {
-			opts.resolve(c, f)
+			opts.resolve(f)
 			opts.Key, opts.HasValue = args[0], len(args) == 2
 			if opts.HasValue {
 				opts.Value = args[1]
@@ -182,7 +182,7 @@ not stored is an error (exit code 4).`,
 		Args:              exactArgs(1, "KEY"),
 		ValidArgsFunction: completeConfigKey,
 		RunE: func(c *cobra.Command, args []string) error {
-			opts.resolve(c, f)
+			opts.resolve(f)
 			opts.Key = args[0]
 			if err := opts.validate(); err != nil {
 				return err
@@ -234,7 +234,7 @@ or with -o json, yaml, table or go-template one object of them. Secrets print
 as REDACTED unless --show-secrets is given.`,
 		Args: exactArgs(0, "none"),
 		RunE: func(c *cobra.Command, args []string) error {
-			opts.resolve(c, f)
+			opts.resolve(f)
 			if fl := c.Flags().Lookup("output"); fl != nil && fl.Changed {
 				p, err := output.New(fl.Value.String())
 				if err != nil {
@@ -298,7 +298,7 @@ too.`,
 		Args:              exactArgs(1, "KEY"),
 		ValidArgsFunction: completeConfigKey,
 		RunE: func(c *cobra.Command, args []string) error {
-			opts.resolve(c, f)
+			opts.resolve(f)
 			opts.Key = args[0]
 			if runF != nil {
 				return runF(c.Context(), opts)
