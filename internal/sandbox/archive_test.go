@@ -377,7 +377,12 @@ func TestArchiveRequestLog(t *testing.T) {
 	}))
 	u := deliveryURLs(t, e.downloadJob(demo, sandbox.DemoCluster))[0]
 	fetchArchive(t, "GET", u, map[string]string{"Range": "bytes=10-", "If-Range": `"x"`, "User-Agent": "atlas-backup/test"})
+	// A request is logged once its handler has returned, which may be just
+	// after the client has read the answer.
 	r := e.lastRequest()
+	for deadline := time.Now().Add(2 * time.Second); r.Operation != "downloadArchive" && time.Now().Before(deadline); r = e.lastRequest() {
+		time.Sleep(time.Millisecond)
+	}
 	pu, _ := url.Parse(u)
 	if r.Operation != "downloadArchive" || r.Method != "GET" || r.Path != pu.Path || r.RawQuery != pu.RawQuery || r.Status != 200 ||
 		r.Header.Get("Range") != "bytes=10-" || r.Header.Get("If-Range") != `"x"` || r.Header.Get("User-Agent") != "atlas-backup/test" {
@@ -386,9 +391,12 @@ func TestArchiveRequestLog(t *testing.T) {
 	if _, ok := r.Header["Authorization"]; ok {
 		t.Errorf("recorded an Authorization header that was not sent")
 	}
-	mu.Lock()
-	last := lines[len(lines)-1]
-	mu.Unlock()
+	var last string
+	for deadline := time.Now().Add(2 * time.Second); !strings.Contains(last, "downloadArchive") && time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+		mu.Lock()
+		last = lines[len(lines)-1]
+		mu.Unlock()
+	}
 	// The log line leaves out the signature.
 	if want := "GET " + pu.Path + " 200 downloadArchive Range: bytes=10-"; last != want {
 		t.Errorf("log line %q, want %q", last, want)
