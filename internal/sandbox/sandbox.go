@@ -184,20 +184,29 @@ func (s *Server) enter() (leave func()) {
 type statusWriter struct {
 	http.ResponseWriter
 	status int
+	// answered runs once, when the status is known and before the client
+	// can see it: a request is in the log before its answer arrives.
+	answered func()
 }
 
 func (w *statusWriter) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
-	}
+	w.setStatus(code)
 	w.ResponseWriter.WriteHeader(code)
 }
 
 func (w *statusWriter) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
+	w.setStatus(http.StatusOK)
 	return w.ResponseWriter.Write(b)
+}
+
+func (w *statusWriter) setStatus(code int) {
+	if w.status != 0 {
+		return
+	}
+	w.status = code
+	if w.answered != nil {
+		w.answered()
+	}
 }
 
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
@@ -232,6 +241,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	body, tooLarge := readBody(r)
 	record := s.recorder(sw, r, op, body)
+	sw.answered = record
 	defer record()
 
 	if tooLarge {
