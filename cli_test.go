@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -60,7 +61,25 @@ func runAtlasBackup(t *testing.T, env []string, args ...string) cliResult {
 type runningCLI struct {
 	t           *testing.T
 	cmd         *exec.Cmd
-	out, errOut bytes.Buffer
+	out, errOut syncBuffer
+}
+
+// syncBuffer is a bytes.Buffer that a test may read while a process writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 // startAtlasBackup starts the test binary as atlas-backup with the same
@@ -98,10 +117,17 @@ func (r *runningCLI) until(what string, ready func() bool) {
 // that took more than five seconds.
 func (r *runningCLI) stop(sig os.Signal) cliResult {
 	r.t.Helper()
-	began := time.Now()
 	if err := r.cmd.Process.Signal(sig); err != nil {
 		r.t.Fatal(err)
 	}
+	return r.wait()
+}
+
+// wait returns how the run ended; it fails the test when that took more
+// than five seconds.
+func (r *runningCLI) wait() cliResult {
+	r.t.Helper()
+	began := time.Now()
 	err := r.cmd.Wait()
 	res := cliResult{stdout: r.out.String(), stderr: r.errOut.String()}
 	var ee *exec.ExitError

@@ -40,7 +40,15 @@ func startDownloadSandbox(t *testing.T, cluster string, front func(archives stri
 		t.Cleanup(f.Close)
 		s.SetArchiveURL(f.URL)
 	}
-	c, err := api.New(api.Options{BaseURL: s.api.URL, Credentials: api.Credentials{AccessToken: s.Credentials().AccessToken}})
+	d.createJob(t, cluster)
+	return d
+}
+
+// createJob makes another download restore job of cluster, and waits for
+// its links.
+func (d *dlSandbox) createJob(t *testing.T, cluster string) {
+	t.Helper()
+	c, err := api.New(api.Options{BaseURL: d.sb.api.URL, Credentials: api.Credentials{AccessToken: d.sb.Credentials().AccessToken}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,7 +66,6 @@ func startDownloadSandbox(t *testing.T, cluster string, front func(archives stri
 			break
 		}
 	}
-	return d
 }
 
 // archiveRequests are the requests the archive server saw.
@@ -130,8 +137,8 @@ func TestDownloadByteForByte(t *testing.T) {
 	}
 	noAuthorization(t, d)
 	entries, _ := os.ReadDir(dir)
-	if len(entries) != 1 {
-		t.Errorf("%s holds %v: leftovers", dir, entries)
+	if len(entries) != 2 || entries[0].Name() != ".atlas-backup-manifest.json" {
+		t.Errorf("%s holds %v: leftovers, or no manifest", dir, entries)
 	}
 
 	// A re-run skips the complete file without fetching it.

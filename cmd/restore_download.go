@@ -6,9 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
-	"regexp"
-	"strconv"
 
 	"github.com/spf13/cobra"
 
@@ -16,6 +13,7 @@ import (
 	"github.com/atlas-backup/atlas-backup/internal/download"
 	"github.com/atlas-backup/atlas-backup/internal/lazyre"
 	"github.com/atlas-backup/atlas-backup/internal/output"
+	"github.com/atlas-backup/atlas-backup/internal/shell"
 	"github.com/atlas-backup/atlas-backup/internal/watch"
 )
 
@@ -26,6 +24,7 @@ type downloadFlags struct {
 	parallel        int
 	force           bool
 	privateEndpoint string
+	noWait          bool
 	dirFlag         string // the name of the directory flag: dir, or download-dir
 }
 
@@ -37,6 +36,7 @@ func (d *downloadFlags) add(c *cobra.Command, dirFlag, dirUsage string) {
 	c.Flags().IntVar(&d.parallel, "parallel", download.DefaultParallel, "archives downloaded at once, 1 to 16")
 	c.Flags().BoolVar(&d.force, "force", false, "download again archives that are already complete on disk")
 	c.Flags().StringVar(&d.privateEndpoint, "private-endpoint", "", "download through this private endpoint (vpce-…) instead")
+	c.Flags().BoolVar(&d.noWait, "no-wait", false, "fail at once (exit 1) when another download is writing into the directory, instead of waiting for it")
 	c.MarkFlagDirname(dirFlag)
 }
 
@@ -91,11 +91,17 @@ func newRestoreDownloadCmd(f *Factory, runF func(context.Context, *RestoreDownlo
 download every archive it lists into --dir (created if missing): one for a
 replica set, one per shard and config server for a sharded cluster.
 
-Each archive is written as NAME.part and renamed to NAME only when every byte
-is there and its gzip stream checks out to the end. Run the same command again
-after an interruption, a dropped connection or Ctrl-C: complete files are
-skipped and .part files resume where they stopped. No Atlas credential is
-sent to the archive host: the links are pre-signed.
+Each archive is written as NAME.part and renamed to NAME only when the bytes
+on disk were flushed and checked: every byte is there, the gzip stream checks
+out to its end and the tar inside reaches its end-of-archive marker. Run the
+same command again after an interruption, a dropped connection or Ctrl-C:
+.part files resume where they stopped, and complete archives are skipped when
+the directory's manifest (.atlas-backup-manifest.json) records them as this
+job's. Any other file in an archive's place is an error: use another --dir, or
+--force, which replaces it only once the new archive is complete. One
+download writes into a directory at a time: another waits for it (or, with
+--no-wait, fails at once). Symbolic links are never followed. No Atlas
+credential is sent to the archive host: the links are pre-signed.
 
 stdout is a table of FILE, SIZE, SHARD and RESULT (downloaded, resumed,
 skipped or failed), or with -o json an array of {path, bytes,
@@ -121,7 +127,7 @@ func downloadRestore(ctx context.Context, f *Factory, w watchFlags, d downloadFl
 		}
 		return judge(j)
 	}
-	resume := fmt.Sprintf("atlas-backup restore download %s --cluster %s --project-id %s --dir %s", id, s.Cluster, s.ProjectID, shellQuote(d.dir))
+	resume := fmt.Sprintf("atlas-backup restore download %s --cluster %s --project-id %s --dir %s", id, s.Cluster, s.ProjectID, shell.Quote(d.dir))
 	if d.privateEndpoint != "" {
 		resume += " --private-endpoint " + d.privateEndpoint
 	}
@@ -158,13 +164,24 @@ func downloadRestore(ctx context.Context, f *Factory, w watchFlags, d downloadFl
 		return usageErrorf("%v", err)
 	}
 	progress := output.NewDownloadProgress(f.IO, f.global.quiet, names)
-	o := download.Options{Dir: d.dir, Parallel: d.parallel, Force: d.force, Stall: cfg.HTTPTimeout,
-		Client: download.NewClient(network), OnEvent: progress.Event}
+	o := download.Options{Dir: d.dir, Source: id, Parallel: d.parallel, Force: d.force, NoWait: d.noWait,
+		Stall: cfg.HTTPTimeout, Client: download.NewClient(network), OnEvent: progress.Event,
+		OnLockWait: func() {
+			if !f.global.quiet {
+				fmt.Fprintf(f.IO.ErrOut, "Waiting for another atlas-backup download into %s to finish…\n", d.dir)
+			}
+		}}
 	if f.global.debug {
 		o.Trace = f.IO.ErrOut
 	}
-	results := download.Run(ctx, o, files)
+	results, err := download.Run(ctx, o, files)
 	progress.Stop()
+	if err != nil {
+		if ctx.Err() != nil {
+			return fmt.Errorf("stopped waiting for the directory %s; nothing was downloaded. Resume with: %s (%w)", d.dir, resume, context.Cause(ctx))
+		}
+		return err
+	}
 
 	if perr := printDownloads(f.IO, p, results, archives); perr != nil {
 		return perr
@@ -214,12 +231,4 @@ func printDownloads(io output.Streams, p output.Printer, results []download.Resu
 		return err
 	}
 	return p.Print(io.Out, output.Value{Raw: raw, Table: table})
-}
-
-// shellQuote quotes a path for a command a user may paste.
-func shellQuote(s string) string {
-	if regexp.MustCompile(`^[A-Za-z0-9@%_+=:,./-]+$`).MatchString(s) {
-		return s
-	}
-	return strconv.Quote(filepath.Clean(s))
 }

@@ -16,6 +16,10 @@ const (
 	Cap  = 30 * time.Second
 )
 
+// Budget is the most time spent waiting between the attempts of one
+// request (or one archive), however long the server asks for.
+const Budget = 2 * time.Minute
+
 // Delay is the wait before retry n (from 1): the answer's Retry-After when
 // it has one, else a random time up to min(Cap, Base·2ⁿ⁻¹) (full jitter).
 func Delay(n int, resp *http.Response) time.Duration {

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/atlas-backup/atlas-backup/internal/safefile"
 )
 
 // The classes of *FileError, for errors.Is. A caller maps them to exit
@@ -100,7 +102,7 @@ func unwritableError(path, step string, err error) error {
 // held for all of lockWait.
 func lockedError(path, lock string) error {
 	msg := fmt.Sprintf("config file %s is busy: another process (most likely another atlas-backup config set or unset) held its lock file %s for %s; nothing was written, try again when it has finished", path, lock, lockWait)
-	if !lockDiesWithProcess {
+	if !safefile.LockDiesWithProcess {
 		msg += " (if none is running, remove " + lock + ")"
 	}
 	return &FileError{Kind: ErrLocked, Path: path, msg: msg}

@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/atlas-backup/atlas-backup/internal/safefile"
 )
 
 // assertFileError checks that err is a *FileError of class kind that names
@@ -280,7 +282,7 @@ func TestLockTimesOut(t *testing.T) {
 	took := time.Since(began)
 	assertFileError(t, err, ErrLocked, path, "s3cr3t-v4lue")
 	want := "config file " + path + " is busy: another process (most likely another atlas-backup config set or unset) held its lock file " + path + ".lock for 300ms; nothing was written, try again when it has finished"
-	if !lockDiesWithProcess {
+	if !safefile.LockDiesWithProcess {
 		want += " (if none is running, remove " + path + ".lock)"
 	}
 	if err.Error() != want {

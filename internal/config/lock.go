@@ -2,6 +2,8 @@ package config
 
 import (
 	"time"
+
+	"github.com/atlas-backup/atlas-backup/internal/safefile"
 )
 
 // LockTimeout is how long a write of the config file waits for another
@@ -29,7 +31,7 @@ func lock(path, target string) (unlock func(), err error) {
 	deadline := time.Now().Add(lockWait)
 	pause := time.Millisecond
 	for {
-		release, ok, err := tryLock(lp)
+		release, ok, err := safefile.TryLock(lp)
 		if err != nil {
 			return nil, unwritableError(path, "cannot take its lock file "+lp, errorCause(err))
 		}

@@ -1,6 +1,7 @@
 package download_test
 
 import (
+	"archive/tar"
 	"bytes"
 	"compress/gzip"
 	"context"
@@ -19,17 +20,21 @@ import (
 	"github.com/atlas-backup/atlas-backup/internal/download"
 )
 
-// archive is a gzip file of n pseudo-random bytes, the same for a seed.
+// archive is a .tar.gz holding one file of about n pseudo-random bytes,
+// the same for a seed.
 func archive(t *testing.T, seed uint64, n int) []byte {
 	t.Helper()
-	data := make([]byte, n)
+	data := make([]byte, max(n-2048, 1))
 	r := rand.New(rand.NewPCG(seed, seed))
 	for i := range data {
 		data[i] = byte(r.Uint32())
 	}
 	var b bytes.Buffer
 	gz, _ := gzip.NewWriterLevel(&b, gzip.NoCompression)
-	gz.Write(data)
+	tw := tar.NewWriter(gz)
+	tw.WriteHeader(&tar.Header{Name: "data/collection-0.wt", Mode: 0o600, Size: int64(len(data)), Typeflag: tar.TypeReg})
+	tw.Write(data)
+	tw.Close()
 	gz.Close()
 	return b.Bytes()
 }
@@ -99,7 +104,11 @@ func run(t *testing.T, dir string, o download.Options, files ...download.File) (
 	}
 	var events []download.Event
 	o.OnEvent = func(e download.Event) { events = append(events, e) }
-	return download.Run(context.Background(), o, files), events
+	res, err := download.Run(context.Background(), o, files)
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	return res, events
 }
 
 func wantFile(t *testing.T, path string, content []byte) {
@@ -356,8 +365,8 @@ func TestCancelKeepsThePart(t *testing.T) {
 			cancel(stop)
 		}
 	}
-	res := download.Run(ctx, download.Options{Dir: dir, OnEvent: onEvent}, []download.File{{URL: s.url("a.tar.gz"), Name: "a.tar.gz"}})
-	if res[0].Outcome != download.Failed || !errors.Is(res[0].Err, stop) {
+	res, err := download.Run(ctx, download.Options{Dir: dir, OnEvent: onEvent}, []download.File{{URL: s.url("a.tar.gz"), Name: "a.tar.gz"}})
+	if err != nil || res[0].Outcome != download.Failed || !errors.Is(res[0].Err, stop) {
 		t.Fatalf("result %+v", res[0])
 	}
 	part, err := os.ReadFile(filepath.Join(dir, "a.tar.gz.part"))
@@ -403,12 +412,24 @@ func TestRedact(t *testing.T) {
 func TestNotEnoughSpaceForBoth(t *testing.T) {
 	content := archive(t, 12, 20_000)
 	s := newServer(t, content, `"v1"`)
-	var arrived sync.WaitGroup
-	arrived.Add(2)
-	s.before = func(int, http.ResponseWriter, *http.Request) bool {
-		arrived.Done()
-		arrived.Wait() // both asked before either is answered
-		return false
+	// Both answers' headers go out, and no body byte until one of the
+	// two has given up: each check sees the other's promise.
+	gone := make(chan struct{})
+	var once sync.Once
+	s.before = func(_ int, w http.ResponseWriter, r *http.Request) bool {
+		w.Header().Set("ETag", s.etag)
+		w.Header().Set("Content-Length", itoa(len(s.content)))
+		w.WriteHeader(http.StatusOK)
+		w.(http.Flusher).Flush()
+		select {
+		case <-r.Context().Done():
+			once.Do(func() { close(gone) })
+			return true
+		case <-gone:
+		case <-time.After(5 * time.Second):
+		}
+		w.Write(s.content)
+		return true
 	}
 	dir := t.TempDir()
 	res, _ := run(t, dir, download.Options{Parallel: 2, FreeSpace: func(string) (int64, bool) { return 30_000, true }},

@@ -88,6 +88,7 @@ func (s *Server) ArchiveHandler() http.Handler { return http.HandlerFunc(s.serve
 func (s *Server) serveArchive(w http.ResponseWriter, r *http.Request) {
 	sw := &statusWriter{ResponseWriter: w}
 	record := s.recorder(sw, r, opDownloadArchive, nil)
+	sw.answered = record // in the log before the client sees the answer
 	defer record()
 
 	m := archivePath().FindStringSubmatch(r.URL.Path)

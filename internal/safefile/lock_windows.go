@@ -1,6 +1,6 @@
 //go:build windows
 
-package config
+package safefile
 
 import (
 	"errors"
@@ -9,9 +9,9 @@ import (
 	"unsafe"
 )
 
-// lockDiesWithProcess: Windows releases LockFileEx locks when their
+// LockDiesWithProcess: Windows releases LockFileEx locks when their
 // process ends.
-const lockDiesWithProcess = true
+const LockDiesWithProcess = true
 
 // LockFileEx through syscall, not golang.org/x/sys/windows, which go.mod
 // has only as an indirect dependency.
@@ -27,11 +27,11 @@ const (
 	errorLockViolation      = syscall.Errno(33) // ERROR_LOCK_VIOLATION
 )
 
-// tryLock takes an exclusive LockFileEx lock on the first byte of the lock
+// TryLock takes an exclusive LockFileEx lock on the first byte of the lock
 // file at lp, creating it, without waiting: ok is false when another
 // handle holds it.
-func tryLock(lp string) (release func(), ok bool, err error) {
-	f, err := os.OpenFile(lp, os.O_RDWR|os.O_CREATE, 0o600)
+func TryLock(lp string) (release func(), ok bool, err error) {
+	f, err := OpenFile(lp, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, false, err
 	}

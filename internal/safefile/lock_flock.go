@@ -1,6 +1,6 @@
 //go:build unix && !solaris && !aix
 
-package config
+package safefile
 
 import (
 	"errors"
@@ -8,17 +8,17 @@ import (
 	"syscall"
 )
 
-// lockDiesWithProcess: flock(2) locks go away with their process, so a
+// LockDiesWithProcess: flock(2) locks go away with their process, so a
 // lock file left behind by a killed process never blocks anyone.
-const lockDiesWithProcess = true
+const LockDiesWithProcess = true
 
-// tryLock takes an exclusive flock(2) on the lock file at lp, creating it,
+// TryLock takes an exclusive flock(2) on the lock file at lp, creating it,
 // without waiting: ok is false when another open file (another process, or
 // another edit in this one) holds it. release removes the lock file, then
 // lets go of it.
-func tryLock(lp string) (release func(), ok bool, err error) {
+func TryLock(lp string) (release func(), ok bool, err error) {
 	for range 10 {
-		f, err := os.OpenFile(lp, os.O_RDWR|os.O_CREATE, 0o600)
+		f, err := OpenFile(lp, os.O_RDWR|os.O_CREATE, 0o600)
 		if err != nil {
 			return nil, false, err
 		}

@@ -1,6 +1,6 @@
 //go:build (!unix && !windows) || solaris || aix
 
-package config
+package safefile
 
 import (
 	"errors"
@@ -8,14 +8,14 @@ import (
 	"os"
 )
 
-// lockDiesWithProcess: the lock here is the lock file's existence, which
+// LockDiesWithProcess: the lock here is the lock file's existence, which
 // outlives a process that is killed while it holds it.
-const lockDiesWithProcess = false
+const LockDiesWithProcess = false
 
-// tryLock creates the lock file at lp exclusively, without waiting: ok is
+// TryLock creates the lock file at lp exclusively, without waiting: ok is
 // false when it is already there. release removes it.
-func tryLock(lp string) (release func(), ok bool, err error) {
-	f, err := os.OpenFile(lp, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+func TryLock(lp string) (release func(), ok bool, err error) {
+	f, err := OpenFile(lp, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
 	if errors.Is(err, fs.ErrExist) {
 		return nil, false, nil
 	}
