@@ -36,6 +36,8 @@ type job struct {
 
 	space    *spaceBook // shared by the run's files
 	promised int64      // bytes this file still owes the disk, in space
+
+	check *streamCheck // of the .part's bytes on disk, from its first
 }
 
 func (j *job) run(ctx context.Context) Result {
@@ -61,16 +63,14 @@ func (j *job) run(ctx context.Context) Result {
 		j.total = res.Bytes
 		return res
 	}
+	defer func() { j.check.abandon() }()
 	if err := j.fetch(ctx); err != nil {
 		return fail(err)
 	}
 	j.emit(Event{Index: j.index, Name: j.file.Name, Kind: Verifying, Bytes: j.total, Total: j.total, Resumed: j.resumed})
-	sum, err := verify(j.part, j.file.Name, j.total)
+	sum, err := j.verify()
 	if err != nil {
-		if ctx.Err() == nil {
-			return fail(j.corrupt(err))
-		}
-		return fail(context.Cause(ctx))
+		return fail(err)
 	}
 	if err := j.commit(sum); err != nil {
 		return fail(&permanentError{err})
@@ -308,29 +308,37 @@ func (j *job) reserve(need int64) error {
 
 // write puts the body into the .part from offset (cutting whatever was
 // after it), resetting the stall timer on every read that brings data, and
-// sends progress events.
+// sends progress events. What it writes, it reads back from the disk into
+// the check: first the bytes an earlier attempt or run left, then each
+// block as it is written.
 func (j *job) write(body io.Reader, offset int64, stall *time.Timer) (int64, error) {
 	out, err := safefile.OpenFile(j.part, os.O_CREATE|os.O_WRONLY, 0o644)
 	if err != nil {
 		return 0, &permanentError{inTheWay(err)}
 	}
+	defer out.Close()
+	in, err := safefile.OpenFile(j.part, os.O_RDONLY, 0)
+	if err != nil {
+		return 0, &permanentError{inTheWay(err)}
+	}
+	defer in.Close()
 	if err := out.Truncate(offset); err != nil {
-		out.Close()
 		return 0, &permanentError{err}
 	}
 	if _, err := out.Seek(offset, io.SeekStart); err != nil {
-		out.Close()
 		return 0, &permanentError{err}
 	}
-	n, err := j.copy(out, body, offset, stall)
-	if cerr := out.Close(); err == nil && cerr != nil {
-		err = &permanentError{cerr}
+	if j.check == nil || offset < j.check.pos {
+		j.check.abandon() // the file starts over
+		j.check = newStreamCheck(j.file.Name)
 	}
-	return n, err
-}
+	back := make([]byte, copyBuffer)
+	stall.Stop() // re-reading what is on disk is no stall of the server's
+	if err := j.check.feed(in, offset, back); err != nil {
+		return 0, j.checkFailed(err)
+	}
+	stall.Reset(j.o.Stall)
 
-// copy streams the body to out.
-func (j *job) copy(out io.Writer, body io.Reader, offset int64, stall *time.Timer) (int64, error) {
 	buf := make([]byte, copyBuffer)
 	var n int64
 	last := time.Now()
@@ -342,6 +350,9 @@ func (j *job) copy(out io.Writer, body io.Reader, offset int64, stall *time.Time
 				return n, &permanentError{werr}
 			}
 			n += int64(k)
+			if ferr := j.check.feed(in, offset+n, back); ferr != nil {
+				return n, j.checkFailed(ferr)
+			}
 			if j.promised > 0 {
 				paid := min(int64(k), j.promised)
 				j.promised -= paid
@@ -359,6 +370,43 @@ func (j *job) copy(out io.Writer, body io.Reader, offset int64, stall *time.Time
 			return n, err
 		}
 	}
+}
+
+// checkFailed words a failure of the check: a corrupt stream removes the
+// .part; anything else (a read error) ends the file.
+func (j *job) checkFailed(err error) error {
+	var ce *corruptError
+	if errors.As(err, &ce) {
+		j.check = nil // it has ended
+		return j.corrupt(ce.err)
+	}
+	return &permanentError{err}
+}
+
+// verify makes the complete .part durable (fsync), feeds the check what it
+// has not read yet (a .part found whole), and returns the file's SHA-256
+// once the bytes on disk checked out.
+func (j *job) verify() (string, error) {
+	f, err := safefile.OpenFile(j.part, os.O_RDWR, 0)
+	if err != nil {
+		return "", &permanentError{inTheWay(err)}
+	}
+	defer f.Close()
+	if err := f.Sync(); err != nil {
+		return "", &permanentError{err}
+	}
+	if j.check == nil {
+		j.check = newStreamCheck(j.file.Name)
+	}
+	if err := j.check.feed(f, safefile.Size(j.part), make([]byte, copyBuffer)); err != nil {
+		return "", j.checkFailed(err)
+	}
+	sum, err := j.check.finish(j.total)
+	j.check = nil
+	if err != nil {
+		return "", j.checkFailed(err)
+	}
+	return sum, nil
 }
 
 // commit gives the verified .part its name (over an old file, with Force:

@@ -3,48 +3,114 @@ package download
 import (
 	"archive/tar"
 	"bufio"
+	"cmp"
 	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"os"
 	"strings"
-
-	"github.com/atlas-backup/atlas-backup/internal/safefile"
 )
 
-// verify flushes the .part at path to stable storage, then reads it back
-// from disk, whole: it must be size bytes and, as its name says, a gzip
-// stream that checks out to its end (every member's CRC-32 and length) or
-// a tar inside one that reaches its end-of-archive marker. It returns the
-// file's SHA-256.
-func verify(path, name string, size int64) (string, error) {
-	f, err := safefile.OpenFile(path, os.O_RDWR, 0)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	if err := f.Sync(); err != nil {
-		return "", err
-	}
-	sum := sha256.New()
-	counted := &countingReader{r: io.TeeReader(f, sum)}
-	r := bufio.NewReaderSize(counted, copyBuffer)
-	switch kind := kindOf(name); kind {
-	case kindTarGzip, kindGzip:
-		if err := checkGzip(r, kind == kindTarGzip); err != nil {
-			return "", err
+// streamCheck checks a file's bytes as they reach the disk: the writer
+// feeds it what it reads back from the file (never what came off the
+// wire), and a goroutine takes the SHA-256 and checks the stream as its
+// name says it is: the gzip stream to its end (every member's CRC-32 and
+// length) and, for a .tar.gz, the tar inside to its end-of-archive marker.
+// It runs beside the download, so the check costs no time after it.
+type streamCheck struct {
+	pw   *io.PipeWriter
+	hash hash.Hash // taken by the feeder, beside the check
+	done chan checkResult
+	pos  int64 // bytes of the file fed so far
+	res  *checkResult
+}
+
+type checkResult struct {
+	n   int64
+	err error
+}
+
+// corruptError is a stream that does not check out.
+type corruptError struct{ err error }
+
+func (e *corruptError) Error() string { return e.err.Error() }
+
+var errAbandoned = errors.New("the check was abandoned")
+
+func newStreamCheck(name string) *streamCheck {
+	pr, pw := io.Pipe()
+	c := &streamCheck{pw: pw, hash: sha256.New(), done: make(chan checkResult, 1)}
+	go func() {
+		counted := &countingReader{r: pr}
+		r := bufio.NewReaderSize(counted, copyBuffer)
+		var err error
+		switch kind := kindOf(name); kind {
+		case kindTarGzip, kindGzip:
+			err = checkGzip(r, kind == kindTarGzip)
+		}
+		if err == nil {
+			_, err = io.Copy(io.Discard, r) // the rest, for the length and the sum
+		}
+		pr.CloseWithError(cmp.Or(err, errAbandoned)) // a writer still writing learns of it
+		c.done <- checkResult{n: counted.n, err: err}
+	}()
+	return c
+}
+
+// feed reads f from where the check is to end, from disk, into the check.
+// A stream that fails its check is a *corruptError.
+func (c *streamCheck) feed(f *os.File, end int64, buf []byte) error {
+	for c.pos < end {
+		k, err := f.ReadAt(buf[:min(int64(len(buf)), end-c.pos)], c.pos)
+		if k > 0 {
+			c.hash.Write(buf[:k])
+			if _, werr := c.pw.Write(buf[:k]); werr != nil {
+				if r := c.result(); r.err != nil {
+					return &corruptError{r.err}
+				}
+				return &corruptError{errors.New("the stream ends before the end of the file")}
+			}
+			c.pos += int64(k)
+		}
+		if err != nil && c.pos < end {
+			return err
 		}
 	}
-	if _, err := io.Copy(io.Discard, r); err != nil { // the rest, for the length and the sum
-		return "", err
+	return nil
+}
+
+// finish ends the feed and returns the verdict on the file, which must
+// have size bytes: its SHA-256, or a *corruptError.
+func (c *streamCheck) finish(size int64) (string, error) {
+	c.pw.Close()
+	r := c.result()
+	switch {
+	case r.err != nil:
+		return "", &corruptError{r.err}
+	case r.n != size:
+		return "", &corruptError{fmt.Errorf("%d bytes on disk, not %d", r.n, size)}
 	}
-	if counted.n != size {
-		return "", fmt.Errorf("%d bytes on disk, not %d", counted.n, size)
+	return hex.EncodeToString(c.hash.Sum(nil)), nil
+}
+
+// abandon stops the check (nothing is waited for but its goroutine).
+func (c *streamCheck) abandon() {
+	if c != nil {
+		c.pw.CloseWithError(errAbandoned)
+		c.result()
 	}
-	return hex.EncodeToString(sum.Sum(nil)), nil
+}
+
+func (c *streamCheck) result() checkResult {
+	if c.res == nil {
+		r := <-c.done
+		c.res = &r
+	}
+	return *c.res
 }
 
 type fileKind int
