@@ -2,9 +2,10 @@
 // reports a file it did not verify on disk.
 //
 // Each file is written as NAME.part and renamed to NAME only once the bytes
-// on disk were flushed and checked: the declared length, the gzip stream to
-// its end (CRC-32 and length) and, for a .tar.gz, the tar stream inside to
-// its end-of-archive marker. An interrupted file resumes with Range, guarded
+// on disk (read back as they are written, never the bytes off the wire)
+// were checked and flushed: the declared length, the gzip stream to its end
+// (CRC-32 and length) and, for a .tar.gz, the tar stream inside to its
+// end-of-archive marker. An interrupted file resumes with Range, guarded
 // by If-Range when the server sent an ETag, which is kept beside the .part
 // before any byte of the body is written; a 206 of another version starts
 // the file over. Transient failures are retried for as long as attempts make
