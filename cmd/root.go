@@ -86,7 +86,6 @@ Exit codes:
 		newConfigCmd(f),
 		newSandboxCmd(f, nil),
 		newVersionCmd(f),
-		newGenDocsCmd(f),
 	)
 	root.SetHelpCommand(&cobra.Command{
 		Use:     "help [command]",
