@@ -3,6 +3,7 @@ package cmd
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -32,6 +33,16 @@ func completeFromAPI(f *Factory, cluster func() string, list func(ctx context.Co
 		values, err := list(ctx, client, cfg.ProjectID, cluster())
 		if err != nil {
 			return nil, none
+		}
+		// The shell shows these: what Atlas sent is escaped, value and
+		// description alike, so that none can add a line or drive the
+		// terminal.
+		for i, v := range values {
+			value, desc, ok := strings.Cut(v, "\t")
+			values[i] = output.Escape(value)
+			if ok {
+				values[i] += "\t" + output.Escape(desc)
+			}
 		}
 		return values, none
 	}

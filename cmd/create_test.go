@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -112,5 +113,46 @@ func TestConfirmInterrupted(t *testing.T) {
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("confirm still waits after Ctrl-C")
+	}
+}
+
+// --cluster reads names one per line as well as comma-separated and
+// repeated: none after the first line is lost.
+func TestExportCreateClusterLines(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"--cluster", "a\nb\nc"}, []string{"a", "b", "c"}},
+		{[]string{"--cluster", "a\nb\n"}, []string{"a", "b"}},
+		{[]string{"--cluster", "a\r\n\r\nb\r\n"}, []string{"a", "b"}},
+		{[]string{"--cluster", "a, b,\n c"}, []string{"a", "b", "c"}},
+		{[]string{"--cluster", "a\nb", "--cluster", "c,a"}, []string{"a", "b", "c"}},
+		{[]string{"--clusterName", "a\nb"}, []string{"a", "b"}},
+	} {
+		var got *ExportCreateOptions
+		err := parse(t, func(f *Factory) *cobra.Command {
+			return newExportCreateCmd(f, func(_ context.Context, o *ExportCreateOptions) error { got = o; return nil })
+		}, append([]string{"create", "--snapshot-id", "latest", "--bucket-id", "my-bucket"}, tt.args...)...)
+		if err != nil {
+			t.Fatalf("%q: %v", tt.args, err)
+		}
+		if !slices.Equal(got.Clusters, tt.want) {
+			t.Errorf("%q: clusters %q, want %q", tt.args, got.Clusters, tt.want)
+		}
+	}
+	for _, tt := range []struct {
+		value, want string
+	}{
+		{"a\nmy_db\n", `--cluster "my_db": must match`},
+		{"\n \n", "--cluster: names no cluster"},
+	} {
+		err := parse(t, func(f *Factory) *cobra.Command {
+			return newExportCreateCmd(f, func(context.Context, *ExportCreateOptions) error { t.Error("ran"); return nil })
+		}, "create", "--snapshot-id", "latest", "--bucket-id", "my-bucket", "--cluster", tt.value)
+		var usage *UsageError
+		if !errors.As(err, &usage) || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("--cluster %q: %v, want a usage error with %q", tt.value, err, tt.want)
+		}
 	}
 }

@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
-	"strings"
 	"syscall"
 	"time"
 
@@ -82,22 +81,11 @@ func Main(args []string, streams output.Streams, build BuildInfo) (code int) {
 	if errors.Is(err, syscall.EPIPE) && !errors.As(err, new(*CreatedJobError)) {
 		return exitOther // the reader went away (| head): nothing to tell it
 	}
-	fmt.Fprintln(streams.ErrOut, "Error:", printable(err.Error()))
+	fmt.Fprintln(streams.ErrOut, "Error:", output.EscapeLines(err.Error()))
 	if errors.As(context.Cause(ctx), &interrupted) {
 		return interrupted.ExitCode() // whatever else went wrong, a signal stopped it
 	}
 	return exitCode(err)
-}
-
-// printable drops the control characters a server's text could carry to the
-// terminal (escape sequences, carriage returns), keeping our own line breaks.
-func printable(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r != '\n' && (r < ' ' || r == 0x7f || (r >= 0x80 && r < 0xa0)) {
-			return -1
-		}
-		return r
-	}, s)
 }
 
 // stack is the goroutine's stack without argument values.

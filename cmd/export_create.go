@@ -21,7 +21,7 @@ type ExportCreateOptions struct {
 	Printer output.Printer
 
 	ProjectID   string
-	Clusters    []string // --cluster, repeated or comma-separated
+	Clusters    []string // --cluster, repeated, comma-separated or one a line
 	AllClusters bool
 	SnapshotID  string
 	BucketID    string // an ID, or a bucket name
@@ -65,8 +65,9 @@ field names (snapshotId, exportBucketId, customData); flags override it.
 --reuse follows a job of the same snapshot and bucket that has not ended,
 instead of starting a second one.
 
-Several clusters: --cluster a,b (or --cluster repeated), or --all-clusters
-for every cluster of the project with backup on. --snapshot-id must then be
+Several clusters: --cluster a,b (or --cluster repeated, or one name a line,
+as in --cluster "$(cat clusters.txt)"), or --all-clusters for every cluster
+of the project with backup on. --snapshot-id must then be
 latest. One cluster's failure never stops the others; --parallel bounds the
 requests in flight, and a 429 pauses them all. stdout is a table with a row
 per cluster (or with -o json an array of {cluster, job} and {cluster, error});
@@ -103,7 +104,7 @@ the final jobs on stdout.`,
 		},
 	}
 	fl := c.Flags()
-	fl.StringSliceVar(&opts.Clusters, "cluster", nil, "cluster(s) whose snapshot to export: repeat it or give a comma-separated list")
+	fl.Var(newNameList(&opts.Clusters), "cluster", "cluster(s) whose snapshot to export: repeat it or give a comma-separated list")
 	fl.BoolVar(&opts.AllClusters, "all-clusters", false, "every cluster of the project with backup on (--snapshot-id latest)")
 	fl.StringVar(&opts.SnapshotID, "snapshot-id", "", "snapshot ID, or latest for the newest completed snapshot (required)")
 	fl.StringVar(&opts.BucketID, "bucket-id", "", "export bucket ID or name (required)")
@@ -154,9 +155,12 @@ func (o *ExportCreateOptions) readFile() error {
 }
 
 func (o *ExportCreateOptions) validate() error {
+	given := o.set != nil && o.set("cluster") // a value that names no cluster is not no --cluster
 	switch {
-	case o.AllClusters && len(o.Clusters) > 0:
+	case o.AllClusters && (len(o.Clusters) > 0 || given):
 		return usageErrorf("--cluster and --all-clusters: give one or the other")
+	case len(o.Clusters) == 0 && given:
+		return usageErrorf("--cluster: names no cluster (give names separated by commas or line breaks)")
 	case !o.AllClusters && len(o.Clusters) == 0:
 		return usageErrorf("--cluster is required (or --all-clusters)")
 	}
@@ -457,5 +461,6 @@ type clusterError struct {
 	err     error
 }
 
-func (e *clusterError) Error() string { return e.cluster + ": " + e.err.Error() }
+// Error names the cluster escaped: with --all-clusters the name is Atlas's.
+func (e *clusterError) Error() string { return output.Escape(e.cluster) + ": " + e.err.Error() }
 func (e *clusterError) Unwrap() error { return e.err }

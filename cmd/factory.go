@@ -136,14 +136,15 @@ func (f *Factory) startSandbox(cfg *config.Config) error {
 	return nil
 }
 
-// Notef writes an informational line on stderr, unless --quiet.
+// Notef writes an informational line on stderr, unless --quiet. The line
+// is escaped (output.Escape): its values may be names from Atlas.
 func (f *Factory) Notef(format string, args ...any) {
 	switch {
 	case f.global.quiet:
 	case f.progress != nil:
 		f.progress.Note(fmt.Sprintf(format, args...)) // not through a live display
 	default:
-		fmt.Fprintf(f.IO.ErrOut, format+"\n", args...)
+		fmt.Fprintln(f.IO.ErrOut, output.Escape(fmt.Sprintf(format, args...)))
 	}
 }
 
@@ -158,9 +159,9 @@ func (f *Factory) retryNote(line string) {
 	case !f.global.quiet && f.progress != nil:
 		f.progress.Note(line)
 	case !f.global.quiet:
-		fmt.Fprintln(f.IO.ErrOut, line)
+		fmt.Fprintln(f.IO.ErrOut, output.Escape(line)) // its label may be a cluster name from Atlas
 	case f.global.debug:
-		fmt.Fprintf(f.IO.ErrOut, "* %s\n", line)
+		fmt.Fprintf(f.IO.ErrOut, "* %s\n", output.Escape(line))
 	}
 }
 
@@ -233,9 +234,9 @@ func (f *Factory) client(tune func(*api.Options)) (*api.Client, error) {
 		Envelope:   f.global.envelope,
 		Pretty:     f.global.pretty,
 		UserAgent:  "atlas-backup/" + f.Build.Version,
-		MaxRetries: cfg.MaxRetries,
 		OnRetry:    f.retryNote,
 	}
+	o.MaxRetries, o.MaxRetryWait = retryBudget(cfg)
 	if f.limiter != nil {
 		o.Limiter = f.limiter
 	}
@@ -253,6 +254,14 @@ func (f *Factory) client(tune func(*api.Options)) (*api.Client, error) {
 		return nil, usageErrorf("%v", err)
 	}
 	return c, err
+}
+
+// retryBudget is the one retry budget: how many times a request that
+// failed for a reason that may pass is sent again (--max-retries), and how
+// long the waits between may add up to. The client's requests and the
+// checks of a watch (which cannot reach Atlas, say) both spend it.
+func retryBudget(cfg *config.Config) (retries int, wait time.Duration) {
+	return cfg.MaxRetries, api.DefaultMaxRetryWait
 }
 
 func systemGetenv(k string) string { return os.Getenv(k) }

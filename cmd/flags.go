@@ -41,6 +41,72 @@ func normalizeFlagName(_ *pflag.FlagSet, name string) pflag.NormalizedName {
 	return pflag.NormalizedName(name)
 }
 
+// nameList is a flag that takes several names: repeated, comma-separated,
+// or one per line, so that --cluster "$(cat clusters.txt)" reads the whole
+// file. (pflag's StringSlice reads its value as one CSV record: it stops at
+// the first newline and drops every line after it.) Blanks around a name
+// and empty items (a trailing newline, a blank line, a CRLF's CR) are
+// dropped; any other item is kept, for the validation to accept or refuse
+// by name.
+type nameList struct {
+	names *[]string
+	set   bool // given at least once: later values add to it
+}
+
+func newNameList(names *[]string) *nameList { return &nameList{names: names} }
+
+func (l *nameList) Set(value string) error {
+	items := splitNames(value)
+	if !l.set {
+		*l.names = items
+	} else {
+		*l.names = append(*l.names, items...)
+	}
+	l.set = true
+	return nil
+}
+
+// Type is the name help shows, as for a StringSlice.
+func (l *nameList) Type() string { return "strings" }
+
+// String is "" for no names, so that help shows no default.
+func (l *nameList) String() string {
+	if len(*l.names) == 0 {
+		return ""
+	}
+	return "[" + strings.Join(*l.names, ",") + "]"
+}
+
+// Append, Replace and GetSlice make it a pflag.SliceValue, as a StringSlice
+// is.
+func (l *nameList) Append(value string) error {
+	*l.names = append(*l.names, splitNames(value)...)
+	return nil
+}
+
+func (l *nameList) Replace(values []string) error {
+	var names []string
+	for _, v := range values {
+		names = append(names, splitNames(v)...)
+	}
+	*l.names = names
+	return nil
+}
+
+func (l *nameList) GetSlice() []string { return *l.names }
+
+// splitNames splits a value on commas and line breaks, trims blanks, and
+// drops empty items.
+func splitNames(value string) []string {
+	var out []string
+	for _, item := range strings.FieldsFunc(value, func(r rune) bool { return r == ',' || r == '\n' }) {
+		if item = strings.TrimSpace(item); item != "" {
+			out = append(out, item)
+		}
+	}
+	return out
+}
+
 // checkID checks a 24-hex ID flag value.
 func checkID(flag, value string) error {
 	if !idPattern().MatchString(value) {

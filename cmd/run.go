@@ -75,5 +75,6 @@ func created[T any](kind jobKind[T], id string, err error) error {
 	if err == nil || errors.As(err, &failed) || errors.As(err, &timeout) || errors.As(err, &watchErr) {
 		return err
 	}
+	id = output.Escape(id) // Atlas's, put in a message of several lines
 	return &CreatedJobError{Kind: kind.name, ID: id, Get: kind.get(id), Err: err}
 }

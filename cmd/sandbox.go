@@ -215,7 +215,8 @@ func sandboxRun(ctx context.Context, opts *SandboxOptions) error {
 	}
 	if !opts.Quiet {
 		sandboxOpts = append(sandboxOpts, sandbox.WithLog(func(format string, args ...any) {
-			fmt.Fprintf(opts.IO.ErrOut, time.Now().Format("15:04:05 ")+format+"\n", args...)
+			// Paths and names come from whoever sends requests: escaped.
+			fmt.Fprintln(opts.IO.ErrOut, time.Now().Format("15:04:05 ")+output.Escape(fmt.Sprintf(format, args...)))
 		}))
 	}
 	sb := sandbox.New(sandboxOpts...)

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/atlas-backup/atlas-backup/internal/api"
+	"github.com/atlas-backup/atlas-backup/internal/backoff"
 	"github.com/atlas-backup/atlas-backup/internal/output"
 	"github.com/atlas-backup/atlas-backup/internal/watch"
 )
@@ -82,13 +83,26 @@ func follow[T any](ctx context.Context, f *Factory, w watchFlags, p output.Print
 // progress, or nil for a display of its own), and returns the last look at
 // it. The error is nil (a successful end),
 // *WatchFailedError, *WatchTimeoutError, a *UsageError from the judge, or a
-// watch stopped early (an interrupt among them) whose message names the job
-// and how to resume.
+// watch stopped early (an interrupt among them, or checks that could not
+// reach Atlas within the retry budget) whose message names the job and how
+// to resume.
+//
+// A check that fails for a reason that may pass (a refused connection, a
+// 503 after the request's own retries) is made again, sooner than the next
+// interval when the backoff says so, within the same retry budget as every
+// request (--max-retries, and two minutes of waiting); past it the watch
+// gives up, exit 1, rather than poll forever an API it cannot reach.
 func await[T any](ctx context.Context, f *Factory, w watchFlags, job jobKind[T], id string, progress output.Progress) (observation[T], error) {
 	client, err := f.Client()
 	if err != nil {
 		return observation[T]{}, err
 	}
+	cfg, err := f.Config()
+	if err != nil {
+		return observation[T]{}, err
+	}
+	retries, maxWait := retryBudget(cfg)
+	name := output.Escape(id) // Atlas's, for a job just created
 	if progress == nil {
 		progress = output.NewProgress(f.IO, f.global.quiet, f.global.noColor)
 		f.progress = progress
@@ -106,6 +120,9 @@ func await[T any](ctx context.Context, f *Factory, w watchFlags, job jobKind[T],
 			return job.judge(o.job)
 		},
 		Transient: api.IsTransient,
+		Retry: &watch.Budget{Retries: retries, Wait: maxWait, Delay: func(n int) time.Duration {
+			return backoff.Delay(n, nil) // as the client waits between attempts
+		}},
 		OnChange: func(o observation[T], s watch.State) {
 			progress.Update(fmt.Sprintf("%s %s: %s", job.name, id, s.Label))
 		},
@@ -115,29 +132,41 @@ func await[T any](ctx context.Context, f *Factory, w watchFlags, job jobKind[T],
 	})
 	progress.Stop()
 	var timeout *watch.TimeoutError
+	var gaveUp *watch.GaveUpError
 	var usage *UsageError
 	switch {
 	case err == nil && state.OK:
 		return last, nil
 	case err == nil:
-		return last, &WatchFailedError{Msg: fmt.Sprintf("%s %s ended %s", job.name, id, job.why(last.job))}
+		return last, &WatchFailedError{Msg: fmt.Sprintf("%s %s ended %s", job.name, name, output.Escape(job.why(last.job)))}
 	case errors.As(err, &timeout):
 		where := "before its first check"
 		if last.job != nil {
-			where = "while " + state.Label
+			where = "while " + output.Escape(state.Label)
 		}
 		return last, &WatchTimeoutError{Msg: fmt.Sprintf("stopped watching %s %s after %s, %s; it keeps running. Resume with: %s",
-			job.name, id, w.timeout, where, job.resume(id))}
+			job.name, name, w.timeout, where, job.resume(name))}
+	case errors.As(err, &gaveUp):
+		// Exit 1 whatever the last error was (a 429 alone would be 5):
+		// the watch ends because Atlas could not be reached, not because it
+		// refused something. Whether the job still runs is not known.
+		checks := ""
+		if gaveUp.Checks > 1 {
+			checks = fmt.Sprintf("%d checks in a row failed, the last with: ", gaveUp.Checks)
+		}
+		return last, &watchError{msg: fmt.Sprintf("could not reach Atlas to check %s %s: %s%v. Its state is unknown; to watch it again: %s",
+			job.name, name, checks, gaveUp.Err, job.resume(name))}
 	case errors.As(err, &usage):
 		return last, err
 	case errors.As(err, new(*InterruptedError)):
-		return last, &watchError{fmt.Sprintf("stopped watching %s %s; it keeps running. Resume with: %s (%v)", job.name, id, job.resume(id), err), err}
+		return last, &watchError{fmt.Sprintf("stopped watching %s %s; it keeps running. Resume with: %s (%v)", job.name, name, job.resume(name), err), err}
 	}
-	return last, &watchError{fmt.Sprintf("watching %s %s: %v; it keeps running. Resume with: %s", job.name, id, err, job.resume(id)), err}
+	return last, &watchError{fmt.Sprintf("watching %s %s: %v; it keeps running. Resume with: %s", job.name, name, err, job.resume(name)), err}
 }
 
 // watchError is a watch that stopped before the job ended; its message
-// names the job.
+// names the job. err, when set, is why (an interrupt, an API error that
+// sets the exit code).
 type watchError struct {
 	msg string
 	err error

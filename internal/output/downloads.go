@@ -118,7 +118,7 @@ func (p *DownloadProgress) Stop() {
 }
 
 func (p *DownloadProgress) line(format string, args ...any) {
-	fmt.Fprintf(p.w, format+"\n", args...)
+	fmt.Fprintln(p.w, Escape(fmt.Sprintf(format, args...))) // errors may quote an archive host
 }
 
 // bar is one file's line: name, a bar, bytes of total, percent, rate, and

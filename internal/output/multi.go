@@ -23,12 +23,13 @@ type MultiProgress struct {
 
 // NewMultiProgress makes the display, one line per label.
 func NewMultiProgress(s Streams, quiet bool, labels []string) *MultiProgress {
-	m := &MultiProgress{w: s.ErrOut, quiet: quiet, labels: labels, state: make([]string, len(labels))}
+	m := &MultiProgress{w: s.ErrOut, quiet: quiet, labels: make([]string, len(labels)), state: make([]string, len(labels))}
 	if m.w == nil {
 		m.w = io.Discard
 	}
-	for _, l := range labels {
-		m.width = max(m.width, len(l))
+	for i, l := range labels {
+		m.labels[i] = Escape(l) // cluster names, from Atlas with --all-clusters
+		m.width = max(m.width, len(m.labels[i]))
 	}
 	if _, ok := terminal(s); ok && !quiet {
 		m.live = newLiveView(m.w, &m.mu, func(int) []string {
@@ -54,6 +55,7 @@ func (m *MultiProgress) Note(msg string) {
 	if m.quiet {
 		return
 	}
+	msg = Escape(msg)
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.live != nil {
@@ -84,6 +86,7 @@ func (o *oneOfMany) Update(msg string) {
 	if m.quiet {
 		return
 	}
+	msg = Escape(msg)
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.state[o.i] == msg {

@@ -192,7 +192,7 @@ func (p templatePrinter) Print(w io.Writer, v Value) error {
 // tablePrinter prints v.Table as a plain table in the style of gh and
 // kubectl: an upper-case header row, left-aligned columns separated by
 // three spaces, no borders, rules or colour. An empty table prints the
-// header row alone.
+// header row alone. Every cell is escaped (Escape).
 type tablePrinter struct{}
 
 func (tablePrinter) Print(w io.Writer, v Value) error {
@@ -201,7 +201,16 @@ func (tablePrinter) Print(w io.Writer, v Value) error {
 	}
 	header := make([]string, len(v.Table.Header))
 	for i, h := range v.Table.Header {
-		header[i] = strings.ToUpper(h)
+		header[i] = Escape(strings.ToUpper(h))
+	}
+	// Cells hold what Atlas sent (names, states, messages): escaped, so
+	// that none can drive the terminal or break a row into lines.
+	rows := make([][]string, len(v.Table.Rows))
+	for i, row := range v.Table.Rows {
+		rows[i] = make([]string, len(row))
+		for j, c := range row {
+			rows[i][j] = Escape(c)
+		}
 	}
 	var buf bytes.Buffer
 	t := tablewriter.NewTable(&buf,
@@ -226,7 +235,7 @@ func (tablePrinter) Print(w io.Writer, v Value) error {
 		tablewriter.WithPadding(tw.Padding{Left: tw.Empty, Right: "   ", Overwrite: true}),
 	)
 	t.Header(header)
-	if err := t.Bulk(v.Table.Rows); err != nil {
+	if err := t.Bulk(rows); err != nil {
 		return err
 	}
 	if err := t.Render(); err != nil {

@@ -10,7 +10,8 @@ import (
 	"golang.org/x/term"
 )
 
-// Progress shows a watched job's state on stderr.
+// Progress shows a watched job's state on stderr. Every message is one
+// line, escaped (Escape) before it is shown: it may hold what Atlas sent.
 type Progress interface {
 	// Update shows the job's current state, e.g. "export 6b05…: InProgress (12/42 collections)".
 	Update(msg string)
@@ -56,6 +57,7 @@ type lineProgress struct {
 }
 
 func (p *lineProgress) Update(msg string) {
+	msg = Escape(msg)
 	if p.shown && msg == p.last {
 		return
 	}
@@ -63,7 +65,7 @@ func (p *lineProgress) Update(msg string) {
 	fmt.Fprintln(p.w, msg)
 }
 
-func (p *lineProgress) Note(msg string) { fmt.Fprintln(p.w, msg) }
+func (p *lineProgress) Note(msg string) { fmt.Fprintln(p.w, Escape(msg)) }
 
 func (p *lineProgress) Stop() {}
 
@@ -111,6 +113,7 @@ func (p *spinnerProgress) Update(msg string) {
 	if p.stopped {
 		return
 	}
+	msg = Escape(msg)
 	p.sp.Lock()
 	p.sp.Suffix = " " + msg
 	p.last = msg
@@ -122,6 +125,7 @@ func (p *spinnerProgress) Update(msg string) {
 }
 
 func (p *spinnerProgress) Note(msg string) {
+	msg = Escape(msg)
 	if !p.started || p.stopped {
 		fmt.Fprintln(p.w, msg) // no spinner line to keep clear of
 		return

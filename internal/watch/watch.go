@@ -4,7 +4,8 @@
 // that makes one observation, a Judge that says what the observation means,
 // and callbacks for progress. Poll checks at once, then once per interval,
 // and ends for exactly one stated reason: the job ended, an error that is not
-// transient, the deadline, or the cancellation of its context.
+// transient, transient errors past the retry budget, the deadline, or the
+// cancellation of its context.
 package watch
 
 import (
@@ -43,9 +44,46 @@ type Options[T any] struct {
 	// OnChange is called for the first observation and whenever State.Label
 	// differs from the previous observation's. It may be nil.
 	OnChange func(T, State)
-	// OnRetry is called for each transient Fetch error. It may be nil.
+	// OnRetry is called for each transient Fetch error that is checked
+	// again. It may be nil.
 	OnRetry func(error)
+	// Retry bounds the transient errors in a row (nil: no bound): past it,
+	// Poll gives up with a *GaveUpError. A good observation starts the
+	// count again.
+	Retry *Budget
 }
+
+// Budget is how many failed checks in a row a watch checks again, and how
+// long it waits across them, before it gives up: a caller passes the retry
+// budget of its API client, so that a watch whose checks cannot reach the
+// API ends like any request that cannot, instead of polling forever.
+type Budget struct {
+	// Retries is how many failed checks in a row are checked again; 0:
+	// none, the first transient error ends the watch.
+	Retries int
+	// Wait bounds the time waited across those checks; 0: no bound. A
+	// check again that would pass it is not made.
+	Wait time.Duration
+	// Delay is the wait before the nth check again (from 1), when that is
+	// sooner than the next regular check. nil: the next regular check.
+	Delay func(n int) time.Duration
+}
+
+// GaveUpError is a watch whose checks kept failing (with errors Transient
+// says may pass) past its Budget. Err is the last check's error.
+type GaveUpError struct {
+	Checks int // the failed checks in a row
+	Err    error
+}
+
+func (e *GaveUpError) Error() string {
+	checks := "1 check"
+	if e.Checks != 1 {
+		checks = fmt.Sprintf("%d checks in a row", e.Checks)
+	}
+	return fmt.Sprintf("gave up after %s failed, the last with: %v", checks, e.Err)
+}
+func (e *GaveUpError) Unwrap() error { return e.Err }
 
 // TimeoutError says the deadline passed before the job ended.
 type TimeoutError struct{ Timeout time.Duration }
@@ -61,6 +99,8 @@ func (e *TimeoutError) Error() string {
 //   - nil when the job ended (State.OK tells success from failure; Poll does
 //     not turn a failed end into an error — the caller decides),
 //   - the Judge error, or the non-transient Fetch error,
+//   - *GaveUpError when transient Fetch errors in a row passed the Retry
+//     budget,
 //   - *TimeoutError when the deadline passed (also when a Fetch was in flight
 //     then: it is cancelled),
 //   - context.Cause(ctx) when ctx was cancelled (the caller cancels with a
@@ -79,6 +119,8 @@ func Poll[T any](ctx context.Context, o Options[T]) (T, State, error) {
 		last      T
 		lastState State
 		seen      bool
+		failures  int           // failed checks in a row
+		waited    time.Duration // waited across them
 	)
 	if err := o.check(); err != nil {
 		return last, lastState, err
@@ -107,6 +149,7 @@ func Poll[T any](ctx context.Context, o Options[T]) (T, State, error) {
 			return last, lastState, err
 		}
 		checkStart := time.Now()
+		next := checkStart.Add(o.Interval)
 		v, err := o.Fetch(pctx)
 		if err != nil {
 			// A Fetch cut short by the cancellation or the deadline fails
@@ -117,6 +160,19 @@ func Poll[T any](ctx context.Context, o Options[T]) (T, State, error) {
 			if o.Transient == nil || !o.Transient(err) {
 				return last, lastState, err
 			}
+			failures++
+			if b := o.Retry; b != nil {
+				now := time.Now()
+				wait := max(next.Sub(now), 0)
+				if b.Delay != nil {
+					wait = min(wait, max(b.Delay(failures), 0))
+				}
+				if failures > b.Retries || (b.Wait > 0 && waited+wait > b.Wait) {
+					return last, lastState, &GaveUpError{Checks: failures, Err: err}
+				}
+				waited += wait
+				next = now.Add(wait)
+			}
 			if o.OnRetry != nil {
 				o.OnRetry(err)
 			}
@@ -125,6 +181,7 @@ func Poll[T any](ctx context.Context, o Options[T]) (T, State, error) {
 			if err != nil {
 				return v, s, err
 			}
+			failures, waited = 0, 0
 			changed := !seen || s.Label != lastState.Label
 			last, lastState, seen = v, s, true
 			if changed && o.OnChange != nil {
@@ -135,7 +192,6 @@ func Poll[T any](ctx context.Context, o Options[T]) (T, State, error) {
 			}
 		}
 
-		next := checkStart.Add(o.Interval)
 		if !deadline.IsZero() && !next.Before(deadline) {
 			// No check fits before the deadline: return at the deadline
 			// (or at the cancellation, whichever comes first).
@@ -165,6 +221,8 @@ func (o *Options[T]) check() error {
 		return errors.New("watch: Fetch must not be nil")
 	case o.Judge == nil:
 		return errors.New("watch: Judge must not be nil")
+	case o.Retry != nil && (o.Retry.Retries < 0 || o.Retry.Wait < 0):
+		return fmt.Errorf("watch: retry budget %d retries, %s: must not be negative", o.Retry.Retries, o.Retry.Wait)
 	}
 	return nil
 }

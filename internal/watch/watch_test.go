@@ -671,6 +671,7 @@ func TestPollBadOptions(t *testing.T) {
 		{"negative timeout", func(o *Options[job]) { o.Timeout = -time.Second }, "timeout -1s: must be >= 0"},
 		{"nil Fetch", func(o *Options[job]) { o.Fetch = nil }, "Fetch must not be nil"},
 		{"nil Judge", func(o *Options[job]) { o.Judge = nil }, "Judge must not be nil"},
+		{"negative retries", func(o *Options[job]) { o.Retry = &Budget{Retries: -1} }, "retry budget -1 retries, 0s: must not be negative"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
@@ -701,4 +702,121 @@ func TestTimeoutErrorMessage(t *testing.T) {
 			t.Errorf("TimeoutError{%v}.Error() = %q, want %q", d, got, want)
 		}
 	}
+}
+
+// Transient errors in a row past the retry budget end the watch: with two
+// retries, the third failed check is the last, and the checks again come
+// after the budget's Delay, not the interval.
+func TestPollGivesUpAfterRetryBudget(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s := newScript(t, st("Queued"), fail(errTransient), fail(errTransient), fail(errTransient), st("Successful"))
+		var retries int
+		got, state, err := Poll(t.Context(), Options[job]{
+			Interval:  10 * time.Second,
+			Fetch:     s.fetch,
+			Judge:     judgeExport,
+			Transient: isTransient,
+			OnRetry:   func(error) { retries++ },
+			Retry:     &Budget{Retries: 2, Wait: 2 * time.Minute, Delay: func(n int) time.Duration { return time.Duration(n) * time.Second }},
+		})
+		var gaveUp *GaveUpError
+		if !errors.As(err, &gaveUp) || gaveUp.Checks != 3 || !errors.Is(err, errTransient) {
+			t.Fatalf("Poll error = %v, want a *GaveUpError after 3 checks wrapping %v", err, errTransient)
+		}
+		if want := "gave up after 3 checks in a row failed, the last with: 503 Service Unavailable"; err.Error() != want {
+			t.Errorf("message %q, want %q", err.Error(), want)
+		}
+		if want := (job{State: "Queued", N: 0}); got != want || state.Label != "Queued" {
+			t.Errorf("last observation = %+v (%+v), want the last good one %+v", got, state, want)
+		}
+		if retries != 2 {
+			t.Errorf("OnRetry called %d times, want 2 (one per check again)", retries)
+		}
+		checkAt(t, s, secs(0, 10, 11, 13))
+		checkElapsed(t, s.start, 13*time.Second)
+	})
+}
+
+// A failing check is made again no later than the next interval, and the
+// time waited across failed checks is bounded too.
+func TestPollRetryBudgetWait(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s := newScript(t, fail(errTransient), fail(errTransient), fail(errTransient), fail(errTransient), st("Successful"))
+		_, _, err := Poll(t.Context(), Options[job]{
+			Interval:  time.Minute,
+			Fetch:     s.fetch,
+			Judge:     judgeExport,
+			Transient: isTransient,
+			// The delays ask for more than the interval: the interval wins.
+			Retry: &Budget{Retries: 10, Wait: 2 * time.Minute, Delay: func(int) time.Duration { return time.Hour }},
+		})
+		var gaveUp *GaveUpError
+		if !errors.As(err, &gaveUp) || gaveUp.Checks != 3 {
+			t.Fatalf("Poll error = %v, want a *GaveUpError after 3 checks (a third wait would pass 2m)", err)
+		}
+		checkAt(t, s, secs(0, 60, 120))
+		checkElapsed(t, s.start, 2*time.Minute)
+	})
+}
+
+// A good observation starts the count of failed checks again; no Delay
+// means the next regular check.
+func TestPollRetryBudgetResetsOnAnswer(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s := newScript(t, fail(errTransient), st("Queued"), fail(errTransient), st("InProgress"), fail(errTransient), st("Successful"))
+		_, state, err := Poll(t.Context(), Options[job]{
+			Interval:  10 * time.Second,
+			Fetch:     s.fetch,
+			Judge:     judgeExport,
+			Transient: isTransient,
+			Retry:     &Budget{Retries: 1, Wait: 2 * time.Minute},
+		})
+		if err != nil || !state.OK {
+			t.Fatalf("Poll = %+v, %v; want a successful end", state, err)
+		}
+		checkAt(t, s, secs(0, 10, 20, 30, 40, 50))
+	})
+}
+
+// With no retries, the first transient error ends the watch at once; an
+// error that is not transient is returned as it is, budget or not.
+func TestPollRetryBudgetNone(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s := newScript(t, fail(errTransient), st("Successful"))
+		_, _, err := Poll(t.Context(), Options[job]{
+			Interval: 10 * time.Second, Fetch: s.fetch, Judge: judgeExport, Transient: isTransient,
+			OnRetry: func(error) { t.Error("OnRetry called with no retries") },
+			Retry:   &Budget{},
+		})
+		var gaveUp *GaveUpError
+		if !errors.As(err, &gaveUp) || gaveUp.Checks != 1 || err.Error() != "gave up after 1 check failed, the last with: 503 Service Unavailable" {
+			t.Fatalf("Poll error = %v, want a *GaveUpError after 1 check", err)
+		}
+		checkElapsed(t, s.start, 0)
+
+		s = newScript(t, fail(errFatal))
+		_, _, err = Poll(t.Context(), Options[job]{
+			Interval: 10 * time.Second, Fetch: s.fetch, Judge: judgeExport, Transient: isTransient, Retry: &Budget{Retries: 3},
+		})
+		if err != errFatal {
+			t.Fatalf("Poll error = %v, want %v as it is", err, errFatal)
+		}
+	})
+}
+
+// The deadline still wins over a check again that would come after it.
+func TestPollRetryBudgetAndDeadline(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s := newScript(t, st("Queued"), fail(errTransient), fail(errTransient))
+		_, _, err := Poll(t.Context(), Options[job]{
+			Interval: 10 * time.Second, Timeout: 15 * time.Second, Fetch: s.fetch, Judge: judgeExport, Transient: isTransient,
+			Retry: &Budget{Retries: 4, Wait: 2 * time.Minute, Delay: func(int) time.Duration { return 8 * time.Second }},
+		})
+		var timeout *TimeoutError
+		if !errors.As(err, &timeout) {
+			t.Fatalf("Poll error = %v, want a *TimeoutError", err)
+		}
+		checkAt(t, s, secs(0, 10))
+		checkElapsed(t, s.start, 15*time.Second)
+	})
 }
