@@ -69,6 +69,7 @@ type Limiter interface {
 // Client talks to the Atlas Admin API.
 type Client struct {
 	base       *url.URL
+	secrets    *secrets // hidden in whatever of an answer is printed
 	http       *http.Client
 	apiVersion string
 	envelope   bool
@@ -97,18 +98,19 @@ func New(o Options) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	if o.Debug != nil {
-		rt = &traceTransport{w: o.Debug, base: rt}
-	}
-	c := &Client{base: base, apiVersion: o.APIVersion, envelope: o.Envelope, pretty: o.Pretty, userAgent: o.UserAgent}
 	cr := o.Credentials
+	hidden := newSecrets(cr, base)
+	if o.Debug != nil {
+		rt = &traceTransport{w: o.Debug, base: rt, secrets: hidden}
+	}
+	c := &Client{base: base, secrets: hidden, apiVersion: o.APIVersion, envelope: o.Envelope, pretty: o.Pretty, userAgent: o.UserAgent}
 	switch cr.Method() {
 	case "access token":
 		rt, c.auth = &bearerTransport{token: cr.AccessToken, base: rt}, "Bearer"
 	case "service account":
 		rt, c.auth = &oauthTransport{
 			tokenURL: base.String() + "/api/oauth/token", clientID: cr.ClientID, secret: cr.ClientSecret,
-			userAgent: o.UserAgent, base: rt, now: time.Now,
+			userAgent: o.UserAgent, base: rt, now: time.Now, secrets: hidden,
 			cache: newTokenCache(o.TokenCacheDir, base.String(), cr.ClientID, o.Debug),
 		}, "Bearer"
 	case "API keys":
@@ -140,13 +142,14 @@ type Response struct {
 	Raw    []byte
 
 	method, path, contentType string
+	secrets                   *secrets
 }
 
 // bad describes an answer, or a part of it, that is not what the operation
 // answers.
 func (r *Response) bad(problem string, part []byte) *BadAnswerError {
-	return &BadAnswerError{Method: r.method, Path: r.path, Status: r.Status, ContentType: mediaTypeOf(r.contentType),
-		Problem: problem, Excerpt: excerpt(part)}
+	return &BadAnswerError{Method: r.method, Path: r.path, Status: r.Status, ContentType: r.secrets.hideString(mediaTypeOf(r.contentType)),
+		Problem: problem, Excerpt: excerpt(part, r.secrets)}
 }
 
 // call is one API operation to perform.
@@ -221,9 +224,10 @@ func (c *Client) do(ctx context.Context, k call) (*Response, error) {
 		if errors.As(err, &ue) {
 			err = ue.Err // the URL is said once, below
 		}
-		var apiErr *Error // the token endpoint's refusal
+		var apiErr *Error       // the token endpoint's refusal
+		var bad *BadAnswerError // or its answer, unreadable
 		switch {
-		case errors.As(err, &apiErr):
+		case errors.As(err, &apiErr), errors.As(err, &bad):
 			return nil, err
 		case ctx.Err() != nil:
 			return nil, context.Cause(ctx)
@@ -237,7 +241,8 @@ func (c *Client) do(ctx context.Context, k call) (*Response, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", where, err)
 	}
-	r := &Response{Status: resp.StatusCode, Header: resp.Header, method: k.method, path: req.URL.Path, contentType: resp.Header.Get("Content-Type")}
+	r := &Response{Status: resp.StatusCode, Header: resp.Header, method: k.method, path: req.URL.Path,
+		contentType: resp.Header.Get("Content-Type"), secrets: c.secrets}
 	status, ct := r.Status, r.contentType
 	if c.envelope && status == http.StatusOK {
 		if !isJSON(ct) {
@@ -251,7 +256,7 @@ func (c *Client) do(ctx context.Context, k call) (*Response, error) {
 	}
 	switch {
 	case status >= 400:
-		return nil, decodeError(status, ct, raw)
+		return nil, decodeError(status, ct, raw, c.secrets)
 	case status >= 300:
 		return nil, fmt.Errorf("%s: unexpected redirect %d to %s (not followed)", where, status, redactURL(resp.Header.Get("Location")))
 	case status == http.StatusNoContent || (len(raw) == 0 && k.method == http.MethodDelete):

@@ -58,7 +58,7 @@ func (t *DigestTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if !fresh || (req.Body != nil && req.Body != http.NoBody && req.GetBody == nil) {
 		return resp, nil
 	}
-	io.Copy(io.Discard, resp.Body)
+	io.CopyN(io.Discard, resp.Body, maxErrorBody)
 	resp.Body.Close()
 	second := req.Clone(req.Context())
 	if req.GetBody != nil {

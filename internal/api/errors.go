@@ -74,8 +74,9 @@ func (e *Error) IsAuth() bool {
 
 // decodeError turns an error answer into an *Error. A body that is not
 // Atlas's error shape still gives an *Error with the status, its content
-// type and a short plain-text excerpt.
-func decodeError(status int, contentType string, raw []byte) *Error {
+// type and a short plain-text excerpt. Whatever it keeps of the body has
+// the client's secrets hidden (s may be nil).
+func decodeError(status int, contentType string, raw []byte, s *secrets) *Error {
 	var body struct {
 		Error     int    `json:"error"`
 		ErrorCode string `json:"errorCode"`
@@ -84,13 +85,16 @@ func decodeError(status int, contentType string, raw []byte) *Error {
 	}
 	e := &Error{Status: status, Reason: http.StatusText(status)}
 	if isJSON(contentType) && json.Unmarshal(raw, &body) == nil && (body.ErrorCode != "" || body.Detail != "" || body.Error != 0) {
-		e.Raw, e.ErrorCode, e.Detail = raw, body.ErrorCode, body.Detail
+		e.Raw, e.ErrorCode, e.Detail = s.hide(raw), s.hideString(body.ErrorCode), s.hideString(body.Detail)
 		if body.Reason != "" {
-			e.Reason = body.Reason
+			e.Reason = s.hideString(body.Reason)
+		}
+		if !json.Valid(e.Raw) { // a secret hidden across JSON's syntax: print none of it
+			e.Raw = nil
 		}
 		return e
 	}
-	e.ContentType, e.Excerpt = mediaTypeOf(contentType), excerpt(raw)
+	e.ContentType, e.Excerpt = s.hideString(mediaTypeOf(contentType)), excerpt(raw, s)
 	return e
 }
 
@@ -253,12 +257,15 @@ var (
 )
 
 // excerpt is at most a short line of plain text from a body: tags,
-// entities and control characters dropped, white space folded.
-func excerpt(raw []byte) string {
-	s := string(raw)
+// entities and control characters dropped, white space folded, and what
+// hidden.redact hides (secrets, token fields, signed links) replaced by
+// REDACTED, before and after entities are decoded. hidden may be nil.
+func excerpt(raw []byte, hidden *secrets) string {
+	s := string(hidden.redact(raw))
 	if strings.Contains(s, "<") {
 		s = htmlTag().ReplaceAllString(htmlSkip().ReplaceAllString(s, " "), " ")
 		s = strings.NewReplacer("&nbsp;", " ", "&amp;", "&", "&lt;", "<", "&gt;", ">", "&quot;", `"`, "&#39;", "'").Replace(s)
+		s = hidden.hideString(s)
 	}
 	return excerptOf(s, 80)
 }
@@ -280,4 +287,18 @@ func oneLine(s string) string {
 		return r
 	}, s)
 	return strings.Join(strings.Fields(s), " ")
+}
+
+// PagingError is a list whose pages do not end as its first page said:
+// more of them than its totalCount makes (beyond an allowance for results
+// added meanwhile), or one that repeats another. Paging stopped there, so
+// the list is incomplete.
+type PagingError struct {
+	Request string // "GET /api/atlas/v2/…"
+	Page    int    // the last page read
+	Reason  string
+}
+
+func (e *PagingError) Error() string {
+	return fmt.Sprintf("paging %s stopped after page %d: %s; the list is incomplete", e.Request, e.Page, e.Reason)
 }

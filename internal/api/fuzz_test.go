@@ -52,7 +52,7 @@ func checkExcerpt(t *testing.T, raw []byte, ex string) {
 	// No tag of the input survives. A "<" the page writes as &lt; is its
 	// text and may show; so the markup is judged on the same body with
 	// every &lt; turned into &gt;, which is stripped in the same places.
-	if noLt := bytes.ReplaceAll(raw, []byte("&lt;"), []byte("&gt;")); fuzzTagStart.MatchString(excerpt(noLt)) {
+	if noLt := bytes.ReplaceAll(raw, []byte("&lt;"), []byte("&gt;")); fuzzTagStart.MatchString(excerpt(noLt, nil)) {
 		t.Fatalf("excerpt of %q keeps markup: %q", raw, ex)
 	}
 }
@@ -65,7 +65,7 @@ func FuzzExcerpt(f *testing.F) {
 	f.Add([]byte("bad\x00\x1b[31mthing\r\n"))
 	f.Add([]byte("a < b and c > d"))
 	f.Fuzz(func(t *testing.T, raw []byte) {
-		checkExcerpt(t, raw, excerpt(raw))
+		checkExcerpt(t, raw, excerpt(raw, nil))
 	})
 }
 
@@ -77,7 +77,7 @@ func FuzzDecodeError(f *testing.F) {
 	f.Add(503, "", []byte("no healthy upstream"))
 	f.Add(400, "application/json", []byte(`{"error":400,"errorCode":"VALIDATION_ERROR","reason":"Bad Request","detail":null,"badRequestDetail":{"fields":[{"field":"snapshotId","description":"must match"}]}}`))
 	f.Fuzz(func(t *testing.T, status int, contentType string, raw []byte) {
-		e := decodeError(status, contentType, raw)
+		e := decodeError(status, contentType, raw, nil)
 		if e == nil || e.Status != status {
 			t.Fatalf("decodeError(%d, …) = %+v", status, e)
 		}

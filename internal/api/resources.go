@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strconv"
 	"sync"
+	"sync/atomic"
 )
 
 // Call is one API operation, built by the functions below and sent with Do
@@ -89,6 +90,7 @@ func list[T any](ctx context.Context, c *Client, k call, o ListOptions) (*List[T
 	if o.All && limit == 0 {
 		limit = maxItemsPerPage
 	}
+	seen := &pagesSeen{request: http.MethodGet + " /api/atlas/v2" + k.path, next: map[string]int{}, self: map[string]int{}}
 	fetch := func(ctx context.Context, page int) (*listPage, error) {
 		q := url.Values{}
 		if o.Page > 0 || o.All {
@@ -107,6 +109,11 @@ func list[T any](ctx context.Context, c *Client, k call, o ListOptions) (*List[T
 		if err := json.Unmarshal(resp.Raw, &p.body); err != nil {
 			return nil, resp.bad("not a list: "+err.Error(), resp.Raw)
 		}
+		if o.All {
+			if err := seen.check(page, p); err != nil {
+				return nil, err
+			}
+		}
 		return p, nil
 	}
 	page := max(o.Page, 1)
@@ -115,36 +122,32 @@ func list[T any](ctx context.Context, c *Client, k call, o ListOptions) (*List[T
 		return nil, err
 	}
 	all, last := first.body.Results, first.resp
-	switch {
-	case !o.All || !first.next() || len(first.body.Results) == 0:
-	case first.body.TotalCount != nil:
-		// The number of pages is known: fetch the rest at once, a few at a
-		// time, and keep them in order.
-		pages := (*first.body.TotalCount + limit - 1) / limit
-		rest, err := fetchPages(ctx, page+1, pages, fetch)
+	if o.All && first.more() {
+		bound, err := seen.bound(page, first.body.TotalCount, limit)
 		if err != nil {
 			return nil, err
 		}
-		for _, p := range rest {
-			all = append(all, p.body.Results...)
-			last = p.resp
-		}
-		// Jobs created while paging push the oldest past the pages counted:
-		// follow next from the last page as the links say.
-		p := first
-		if len(rest) > 0 {
-			p = rest[len(rest)-1]
-		}
-		for page += len(rest); p.next() && len(p.body.Results) > 0; {
-			page++
-			if p, err = fetch(ctx, page); err != nil {
+		p, fetched := first, 1
+		if first.body.TotalCount != nil {
+			// The number of pages is known: fetch the rest at once, a few
+			// at a time, and keep them in order.
+			rest, err := fetchPages(ctx, page+1, (*first.body.TotalCount+limit-1)/limit, fetch)
+			if err != nil {
 				return nil, err
 			}
-			all = append(all, p.body.Results...)
-			last = p.resp
+			for _, r := range rest {
+				all = append(all, r.body.Results...)
+				p, last = r, r.resp
+			}
+			page, fetched = page+len(rest), fetched+len(rest)
 		}
-	default:
-		for p := first; p.next() && len(p.body.Results) > 0; {
+		// Jobs created while paging push the oldest past the pages
+		// counted: follow next from the last page as the links say, as far
+		// as the bound.
+		for ; p.more(); fetched++ {
+			if fetched >= bound.pages {
+				return nil, &PagingError{Request: seen.request, Page: page, Reason: bound.reason}
+			}
 			page++
 			if p, err = fetch(ctx, page); err != nil {
 				return nil, err
@@ -168,6 +171,78 @@ func list[T any](ctx context.Context, c *Client, k call, o ListOptions) (*List[T
 	raw.WriteByte(']')
 	out.Raw = raw.Bytes()
 	return out, nil
+}
+
+// Paging bounds: a server whose pages never end, or repeat, cannot keep a
+// list going. With a totalCount, a list may take the pages it makes plus an
+// allowance for results added while paging (a tenth more, and at least
+// minPageAllowance); without one, maxPages.
+const (
+	maxPages         = 10_000
+	minPageAllowance = 10
+)
+
+// pagesSeen checks the pages of one list as they come, in whatever order:
+// no page may link to the same next page as another, or be another again
+// by the pageNum of its self link.
+type pagesSeen struct {
+	request string // "GET /api/atlas/v2/…"
+	mu      sync.Mutex
+	next    map[string]int // next link → the page that had it
+	self    map[string]int // pageNum of the self link → the page that had it
+}
+
+func (s *pagesSeen) check(page int, p *listPage) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	repeat := func(reason string) error {
+		return &PagingError{Request: s.request, Page: page, Reason: reason + " (the pages repeat)"}
+	}
+	if href := p.link("next"); href != "" {
+		if other, ok := s.next[href]; ok {
+			return repeat(fmt.Sprintf("it links to the same next page as page %d", other))
+		}
+		s.next[href] = page
+	}
+	if u, err := url.Parse(p.link("self")); err == nil && u.Query().Get("pageNum") != "" {
+		num := u.Query().Get("pageNum")
+		if other, ok := s.self[num]; ok {
+			return repeat(fmt.Sprintf("its self link says pageNum %s, as page %d's did", num, other))
+		}
+		s.self[num] = page
+	}
+	return nil
+}
+
+// pageBound is how many pages a list may take, and what to say when it
+// takes more.
+type pageBound struct {
+	pages  int
+	reason string
+}
+
+// bound reads the bound from the first page's totalCount (nil when it has
+// none); a count of more than maxPages pages is refused at once.
+func (s *pagesSeen) bound(page int, total *int, limit int) (pageBound, error) {
+	if total == nil {
+		return pageBound{maxPages, fmt.Sprintf("it still links to a next page, and without a totalCount at most %d pages are followed", maxPages)}, nil
+	}
+	counted := max(1, (*total+limit-1)/limit)
+	if counted > maxPages {
+		return pageBound{}, &PagingError{Request: s.request, Page: page,
+			Reason: fmt.Sprintf("its totalCount %d makes %s of %d, more than the %d pages followed at most", *total, pagesOf(counted), limit, maxPages)}
+	}
+	allowance := max(minPageAllowance, counted/10)
+	return pageBound{counted + allowance, fmt.Sprintf("it still links to a next page, but totalCount %d makes %s of %d, and at most %d more are allowed for results added meanwhile",
+		*total, pagesOf(counted), limit, allowance)}, nil
+}
+
+// pagesOf is "1 page" or "3 pages".
+func pagesOf(n int) string {
+	if n == 1 {
+		return "1 page"
+	}
+	return strconv.Itoa(n) + " pages"
 }
 
 // ListSnapshots lists a cluster's snapshots, newest first.
@@ -223,12 +298,28 @@ type listPage struct {
 		Results    []json.RawMessage `json:"results"`
 		TotalCount *int              `json:"totalCount"`
 		Links      []struct {
-			Rel string `json:"rel"`
+			Rel  string `json:"rel"`
+			Href string `json:"href"`
 		} `json:"links"`
 	}
 }
 
-func (p *listPage) next() bool {
+// link is the href of the page's link of relation rel, "" when it has none.
+func (p *listPage) link(rel string) string {
+	for _, l := range p.body.Links {
+		if l.Rel == rel {
+			return l.Href
+		}
+	}
+	return ""
+}
+
+// more reports whether the page says another follows: a next link, and
+// results (an empty page ends a list, whatever its links say).
+func (p *listPage) more() bool {
+	if len(p.body.Results) == 0 {
+		return false
+	}
 	for _, l := range p.body.Links {
 		if l.Rel == "next" {
 			return true
@@ -250,16 +341,16 @@ func fetchPages(ctx context.Context, from, last int, fetch func(context.Context,
 	defer cancel()
 	out := make([]*listPage, last-from+1)
 	errs := make([]error, len(out))
-	sem := make(chan struct{}, pagesInFlight)
+	var next atomic.Int64 // the index of the next page to fetch
 	var wg sync.WaitGroup
-	for i := range out {
+	for range min(pagesInFlight, len(out)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			if out[i], errs[i] = fetch(ctx, from+i); errs[i] != nil {
-				cancel()
+			for i := int(next.Add(1) - 1); i < len(out) && ctx.Err() == nil; i = int(next.Add(1) - 1) {
+				if out[i], errs[i] = fetch(ctx, from+i); errs[i] != nil {
+					cancel()
+				}
 			}
 		}()
 	}
@@ -272,6 +363,11 @@ func fetchPages(ctx context.Context, from, last int, fetch func(context.Context,
 	for _, err := range errs {
 		if err != nil {
 			return nil, err
+		}
+	}
+	for _, p := range out {
+		if p == nil { // not fetched: the context ended first
+			return nil, context.Cause(ctx)
 		}
 	}
 	return out, nil

@@ -37,6 +37,10 @@ const (
 	DefaultMaxRetryWait = 2 * time.Minute // total waiting between attempts
 	connectTimeout      = 10 * time.Second
 	maxAnswer           = 64 << 20 // bytes: no API answer comes near
+	// maxErrorBody is how much of an error answer (a status of 300 or
+	// more), or of the OAuth token endpoint's answer, is read: its start
+	// says what it is; the rest is not read.
+	maxErrorBody = 1 << 20
 )
 
 type labelKey struct{}
@@ -147,9 +151,16 @@ func (t *retryTransport) attempt(req *http.Request, n int, judge func(*http.Resp
 	if err != nil {
 		return nil, timedOut(err)
 	}
-	raw, err = io.ReadAll(io.LimitReader(resp.Body, maxAnswer+1))
+	failed, limit := resp.StatusCode >= 300, maxAnswer
+	if failed {
+		limit = maxErrorBody
+	}
+	raw, err = io.ReadAll(io.LimitReader(resp.Body, int64(limit)+1))
 	resp.Body.Close()
-	if err == nil && len(raw) > maxAnswer {
+	switch {
+	case err == nil && len(raw) > limit && failed:
+		raw = raw[:limit] // enough to say what went wrong
+	case err == nil && len(raw) > limit:
 		err = fmt.Errorf("the answer is larger than %d MiB", maxAnswer>>20)
 	}
 	if err != nil {

@@ -12,7 +12,7 @@ func TestExcerpt(t *testing.T) {
 <h1>502   Bad&nbsp;Gateway</h1>
 <p>The upstream server did not answer.` + strings.Repeat(" More text.", 40) + `</p>
 </body></html>`
-	got := excerpt([]byte(page))
+	got := excerpt([]byte(page), nil)
 	if !strings.HasPrefix(got, "502 Bad Gateway The upstream server did not answer. More text.") {
 		t.Errorf("excerpt of an HTML page: %q", got)
 	}
@@ -22,7 +22,7 @@ func TestExcerpt(t *testing.T) {
 	if n := len([]rune(got)); n > 81 {
 		t.Errorf("excerpt is %d characters long", n)
 	}
-	if got := excerpt([]byte("bad\x00\x1b[31mthing\r\n")); got != "bad [31mthing" {
+	if got := excerpt([]byte("bad\x00\x1b[31mthing\r\n"), nil); got != "bad [31mthing" {
 		t.Errorf("control characters: %q", got)
 	}
 }

@@ -10,7 +10,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
 	"time"
 )
 
@@ -18,7 +17,11 @@ import (
 // file per base URL and client ID (hashed, never the secret) in dir, so
 // that a CI loop of a hundred calls mints one token, not a hundred. A file
 // that is corrupt, unreadable or readable by others is ignored (and
-// replaced), with a note on the debug writer.
+// replaced), with a note on the debug writer. On Unix the cache is trusted,
+// as ssh trusts its files, only when the file and its directory belong to
+// the user and no one else can write to them: a token someone else could
+// have planted is ignored, and no token is written into a directory others
+// can write to.
 type tokenCache struct {
 	dir   string
 	key   string // file name: a hash of the base URL and the client ID
@@ -65,8 +68,14 @@ func (c *tokenCache) load() (string, time.Time) {
 		c.note("ignoring %s: not a regular file", c.path())
 		return "", time.Time{}
 	}
-	if runtime.GOOS != "windows" && info.Mode().Perm()&0o077 != 0 {
-		c.note("ignoring %s: others can read it (mode %s)", c.path(), info.Mode().Perm())
+	why := c.untrustedDir()
+	if why == "" {
+		if why = untrusted(info); why != "" {
+			why = "it " + why
+		}
+	}
+	if why != "" {
+		c.note("ignoring %s: %s", c.path(), why)
 		return "", time.Time{}
 	}
 	var t cachedToken
@@ -88,6 +97,10 @@ func (c *tokenCache) store(token string, expires time.Time) {
 		c.note("not cached: %v", err)
 		return
 	}
+	if why := c.untrustedDir(); why != "" {
+		c.note("not cached: %s", why)
+		return
+	}
 	b, _ := json.Marshal(cachedToken{AccessToken: token, Expires: expires})
 	tmp, err := os.CreateTemp(c.dir, ".token-*")
 	if err != nil {
@@ -102,9 +115,25 @@ func (c *tokenCache) store(token string, expires time.Time) {
 	}
 }
 
-// drop removes the cached token (Atlas refused it).
+// drop removes the cached token (Atlas refused it), unless its directory
+// is not the user's to change.
 func (c *tokenCache) drop() {
-	if c != nil {
+	if c != nil && c.untrustedDir() == "" {
 		os.Remove(c.path())
 	}
+}
+
+// untrustedDir says why the cache's directory cannot be trusted, or "".
+func (c *tokenCache) untrustedDir() string {
+	info, err := os.Stat(c.dir)
+	switch {
+	case err != nil:
+		return err.Error()
+	case !info.IsDir():
+		return c.dir + " is not a directory"
+	}
+	if why := untrusted(info); why != "" {
+		return "its directory " + c.dir + " " + why
+	}
+	return ""
 }

@@ -6,18 +6,16 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/url"
 	"os"
-	"sort"
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/atlas-backup/atlas-backup/internal/lazyre"
 )
 
 // Credentials are the ways to authenticate; the first complete one wins:
@@ -89,6 +87,7 @@ type oauthTransport struct {
 	base             http.RoundTripper
 	now              func() time.Time
 	cache            *tokenCache // nil: no cache across runs
+	secrets          *secrets    // learns each token, to hide it
 	mu               sync.Mutex
 	token            string
 	expires          time.Time
@@ -116,7 +115,7 @@ func (t *oauthTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if req.Body != nil && req.Body != http.NoBody && req.GetBody == nil {
 		return resp, nil
 	}
-	io.Copy(io.Discard, resp.Body)
+	io.CopyN(io.Discard, resp.Body, maxErrorBody)
 	resp.Body.Close()
 	if tok, err = t.accessToken(req.Context()); err != nil {
 		return nil, &notSentError{err}
@@ -158,6 +157,7 @@ func (t *oauthTransport) accessToken(ctx context.Context) (string, error) {
 		t.loaded = true
 		t.token, t.expires = t.cache.load()
 		t.fromCache = t.token
+		t.secrets.add(t.token)
 	}
 	if t.token != "" && t.now().Before(t.expires.Add(-tokenRefreshMargin)) {
 		return t.token, nil
@@ -177,12 +177,22 @@ func (t *oauthTransport) accessToken(ctx context.Context) (string, error) {
 		return "", err
 	}
 	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
+	// The answer is read to maxErrorBody at most: a token is a few hundred
+	// bytes, and an error says what it is at its start.
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody+1))
 	if err != nil {
 		return "", err
 	}
+	if len(raw) > maxErrorBody {
+		if resp.StatusCode == http.StatusOK {
+			return "", &BadAnswerError{Method: req.Method, Path: req.URL.Path, Status: resp.StatusCode,
+				ContentType: t.secrets.hideString(mediaTypeOf(resp.Header.Get("Content-Type"))),
+				Problem:     fmt.Sprintf("larger than %d MiB; the rest was not read", maxErrorBody>>20)}
+		}
+		raw = raw[:maxErrorBody]
+	}
 	if resp.StatusCode != http.StatusOK {
-		e := decodeError(resp.StatusCode, resp.Header.Get("Content-Type"), raw)
+		e := decodeError(resp.StatusCode, resp.Header.Get("Content-Type"), raw, t.secrets)
 		e.TokenEndpoint = resp.StatusCode < 500 && resp.StatusCode != http.StatusTooManyRequests
 		return "", e
 	}
@@ -193,113 +203,112 @@ func (t *oauthTransport) accessToken(ctx context.Context) (string, error) {
 	if err := json.Unmarshal(raw, &body); err != nil || body.AccessToken == "" {
 		return "", fmt.Errorf("the OAuth token endpoint answered without an access token")
 	}
+	t.secrets.add(body.AccessToken)
 	t.token, t.expires = body.AccessToken, t.now().Add(time.Duration(body.ExpiresIn)*time.Second)
 	t.cache.store(t.token, t.expires)
 	return t.token, nil
 }
 
-// traceTransport writes each exchange to w, with secrets shown as REDACTED.
+// maxTraceBody is how much of each body --debug prints, and so all it
+// keeps: the rest streams through to the next layer unseen.
+const maxTraceBody = 64 << 10
+
+// traceTransport writes each exchange to w, with secrets shown as REDACTED
+// (secrets.redact). An answer's body is traced as it is read: its first
+// maxTraceBody bytes are kept, and the exchange is written when the body
+// ends or is closed.
 type traceTransport struct {
-	w    io.Writer
-	base http.RoundTripper
-	mu   sync.Mutex
+	w       io.Writer
+	base    http.RoundTripper
+	secrets *secrets
+	mu      sync.Mutex
 }
 
 func (t *traceTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	var reqBody []byte
 	if req.Body != nil && req.GetBody != nil {
 		if b, err := req.GetBody(); err == nil {
-			reqBody, _ = io.ReadAll(b)
+			reqBody, _ = io.ReadAll(io.LimitReader(b, maxTraceBody))
 			b.Close()
 		}
 	}
 	began := time.Now()
 	resp, err := t.base.RoundTrip(req)
-	var out bytes.Buffer
-	fmt.Fprintf(&out, "> %s %s\n", req.Method, req.URL.Redacted())
-	WriteHeaders(&out, "> ", req.Header)
+	var head bytes.Buffer
+	fmt.Fprintf(&head, "> %s %s\n", req.Method, req.URL.Redacted())
+	WriteHeaders(&head, "> ", req.Header)
 	if len(reqBody) > 0 {
-		fmt.Fprintf(&out, "> \n%s\n", redactBody(reqBody))
+		fmt.Fprintf(&head, "> \n%s\n", t.secrets.redact(reqBody))
 	}
 	if err != nil {
-		fmt.Fprintf(&out, "< error after %s: %v\n", time.Since(began).Round(time.Millisecond), err)
-	} else {
-		raw, rerr := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		// The next layer sees the same bytes and the same read error.
-		resp.Body = io.NopCloser(io.MultiReader(bytes.NewReader(raw), errReader{rerr}))
-		fmt.Fprintf(&out, "< %s %s (%s)\n", resp.Proto, resp.Status, time.Since(began).Round(time.Millisecond))
-		WriteHeaders(&out, "< ", resp.Header)
-		if len(raw) > 0 {
-			fmt.Fprintf(&out, "< \n%s\n", redactBody(raw))
-		}
-		if rerr != nil {
-			fmt.Fprintf(&out, "< error reading body: %v\n", rerr)
-		}
+		fmt.Fprintf(&head, "< error after %s: %v\n", time.Since(began).Round(time.Millisecond), err)
+		t.write(head.Bytes(), nil)
+		return resp, err
 	}
-	out.WriteString("\n")
+	fmt.Fprintf(&head, "< %s %s (%s)\n", resp.Proto, resp.Status, time.Since(began).Round(time.Millisecond))
+	WriteHeaders(&head, "< ", resp.Header)
+	resp.Body = &tracedBody{ReadCloser: resp.Body, t: t, head: head.Bytes()}
+	return resp, nil
+}
+
+// write writes one exchange whole, so that concurrent ones do not mix.
+func (t *traceTransport) write(head, body []byte) {
+	out := append(t.secrets.hide(head), body...)
+	out = append(out, '\n')
 	t.mu.Lock()
-	t.w.Write(out.Bytes())
+	t.w.Write(out)
 	t.mu.Unlock()
-	return resp, err
 }
 
-// secretHeaders are shown as REDACTED (with their scheme, for Authorization).
-var secretHeaders = map[string]bool{"Authorization": true, "Cookie": true, "Set-Cookie": true}
+// errNotReadToEnd is how a traced body closed before its end ends.
+var errNotReadToEnd = errors.New("closed before its end")
 
-// WriteHeaders writes headers sorted, one a line after prefix, with
-// credentials shown as REDACTED: the --debug trace and --dry-run both use it.
-func WriteHeaders(w io.Writer, prefix string, h http.Header) {
-	keys := make([]string, 0, len(h))
-	for k := range h {
-		keys = append(keys, k)
+// tracedBody passes an answer's body through, keeping its first
+// maxTraceBody bytes, and writes the exchange when it ends.
+type tracedBody struct {
+	io.ReadCloser
+	t    *traceTransport
+	head []byte
+	kept []byte
+	more int64 // bytes read past kept
+	once sync.Once
+}
+
+func (b *tracedBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	keep := min(n, maxTraceBody-len(b.kept))
+	b.kept = append(b.kept, p[:keep]...)
+	b.more += int64(n - keep)
+	if err != nil {
+		b.finish(err)
 	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		for _, v := range h[k] {
-			fmt.Fprintf(w, "%s%s: %s\n", prefix, k, RedactHeader(k, v))
+	return n, err
+}
+
+func (b *tracedBody) Close() error {
+	b.finish(errNotReadToEnd)
+	return b.ReadCloser.Close()
+}
+
+// finish writes the exchange once: the body as far as it was kept, and how
+// it ended.
+func (b *tracedBody) finish(end error) {
+	b.once.Do(func() {
+		var out bytes.Buffer
+		if len(b.kept) > 0 {
+			fmt.Fprintf(&out, "< \n%s\n", b.t.secrets.redact(b.kept))
 		}
-	}
-}
-
-// RedactHeader hides a credential-bearing header's value, keeping the
-// Authorization scheme (Bearer, Digest, Basic) so a trace still tells which
-// method was used.
-func RedactHeader(name, value string) string {
-	if !secretHeaders[http.CanonicalHeaderKey(name)] {
-		return value
-	}
-	if scheme, _, ok := strings.Cut(value, " "); ok && http.CanonicalHeaderKey(name) == "Authorization" {
-		return scheme + " REDACTED"
-	}
-	return "REDACTED"
-}
-
-var secretFields = lazyre.New(`("(?:access_token|refresh_token|client_secret|private_api_key|privateKey)"\s*:\s*)"[^"]*"|((?:^|&)(?:token|client_secret|access_token)=)[^&\s]*`)
-
-// signedURL() is a link with a query: a download link's query and path are
-// its signature (pre-signed archive links).
-var signedURL = lazyre.New(`(https?://[^/"\s?]+)/[^"\s?]*\?[^"\s]*`)
-
-// redactBody hides token values in JSON and form bodies, and the path and
-// query of signed links (archive download URLs).
-func redactBody(b []byte) []byte {
-	b = secretFields().ReplaceAllFunc(b, func(m []byte) []byte {
-		sub := secretFields().FindSubmatch(m)
-		if len(sub[1]) > 0 {
-			return append(append([]byte{}, sub[1]...), `"REDACTED"`...)
+		switch {
+		case end == errNotReadToEnd && b.more > 0:
+			fmt.Fprintf(&out, "< (%d more bytes not shown, and the rest was not read)\n", b.more)
+		case end == errNotReadToEnd:
+			out.WriteString("< (the rest of the body was not read)\n")
+		case b.more > 0:
+			fmt.Fprintf(&out, "< (%d more bytes not shown)\n", b.more)
 		}
-		return append(append([]byte{}, sub[2]...), "REDACTED"...)
+		if end != io.EOF && end != errNotReadToEnd {
+			fmt.Fprintf(&out, "< error reading body: %v\n", end)
+		}
+		b.t.write(b.head, out.Bytes())
 	})
-	return signedURL().ReplaceAll(b, []byte("$1/REDACTED"))
-}
-
-// errReader returns err (or EOF when err is nil) on every read.
-type errReader struct{ err error }
-
-func (r errReader) Read([]byte) (int, error) {
-	if r.err == nil {
-		return 0, io.EOF
-	}
-	return 0, r.err
 }

@@ -52,10 +52,16 @@ type file struct {
 	profiles map[string]map[string]string
 }
 
+// maxFileSize is the most a config file may hold: a few profiles of KEY:
+// VALUE take a few hundred bytes.
+const maxFileSize = 1 << 20
+
 // readFile reads and parses the config file at path. A missing file is an
 // empty one. A file that is there but cannot be read is a *FileError of
 // class ErrUnreadable; one that is not a map of profiles, each a map of KEY:
-// VALUE, of class ErrInvalid.
+// VALUE, or that is larger than maxFileSize, of class ErrInvalid: a file
+// whose size says so is not read at all, and a pipe no further than the
+// limit.
 func readFile(path string) (*file, error) {
 	f := &file{path: path}
 	fh, err := os.Open(path)
@@ -73,8 +79,14 @@ func readFile(path string) (*file, error) {
 	if info.IsDir() {
 		return nil, unreadableError(path, errIsDir)
 	}
-	if f.data, err = io.ReadAll(fh); err != nil {
+	if info.Mode().IsRegular() && info.Size() > maxFileSize {
+		return nil, tooLargeError(path, info.Size())
+	}
+	if f.data, err = io.ReadAll(io.LimitReader(fh, maxFileSize+1)); err != nil {
 		return nil, unreadableError(path, err)
+	}
+	if len(f.data) > maxFileSize { // grown since, or not a regular file
+		return nil, tooLargeError(path, -1)
 	}
 	f.exists, f.mode = true, info.Mode()
 	// Scalars decode into strings as written (0123, 2024-01-01, true stay
@@ -83,6 +95,16 @@ func readFile(path string) (*file, error) {
 		return nil, invalidError(path, yamlDetail(err), err)
 	}
 	return f, nil
+}
+
+// tooLargeError refuses a config file over maxFileSize; size is -1 when
+// it is not known (a pipe, read as far as the limit).
+func tooLargeError(path string, size int64) error {
+	msg := fmt.Sprintf("config file %s is more than the %d MiB a config file may be; it was not read further", path, maxFileSize>>20)
+	if size >= 0 {
+		msg = fmt.Sprintf("config file %s is %d bytes, more than the %d MiB a config file may be; it was not read", path, size, maxFileSize>>20)
+	}
+	return &FileError{Kind: ErrInvalid, Path: path, msg: msg + ". Shorten it, " + otherFile}
 }
 
 // profile returns the values stored in a profile. The default profile, and
