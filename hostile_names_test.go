@@ -335,6 +335,9 @@ func TestWatchUnreachableGivesUp(t *testing.T) {
 			}
 			res := runAtlasBackup(t, env, args...)
 			wantUnreachable(t, res, "", tt.retries)
+			if again := "to watch it again: atlas-backup " + strings.Join(tt.args[:2], " "); !strings.Contains(res.stderr, again) {
+				t.Errorf("stderr lacks %q\n%s", again, res)
+			}
 		})
 	}
 }
@@ -351,7 +354,7 @@ func wantUnreachable(t *testing.T, res cliResult, stdout string, retries int) {
 		t.Errorf("%d checks again, want %d\n%s", n, retries, res)
 	}
 	msg := regexp.MustCompile(`(?m)^Error: could not reach Atlas to check (?:export|restore) job \w+: (?:(\d+) checks in a row failed, the last with: )?` +
-		`cannot reach 127\.0\.0\.1:\d+: connection refused; check the base URL .*\. Its state is unknown; to watch it again: atlas-backup (export|restore) watch \w+ --cluster demo --project-id \w+$`)
+		`cannot reach 127\.0\.0\.1:\d+: connection refused; check the base URL .*\. Its state is unknown; to watch it again: atlas-backup (?:(?:export|restore) watch \w+ --cluster demo --project-id \w+|restore download \w+ --cluster demo --project-id \w+ --dir \S+)$`)
 	if m := msg.FindStringSubmatch(res.stderr); m == nil || (retries > 0 && m[1] != strconv.Itoa(retries+1)) || (retries == 0 && m[1] != "") {
 		t.Errorf("stderr lacks the could-not-reach line for %d checks\n%s", retries+1, res)
 	}

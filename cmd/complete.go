@@ -10,6 +10,7 @@ import (
 
 	"github.com/atlas-backup/atlas-backup/internal/api"
 	"github.com/atlas-backup/atlas-backup/internal/output"
+	"github.com/atlas-backup/atlas-backup/internal/text"
 )
 
 // completionTimeout bounds the API lookups behind shell completion, which
@@ -39,9 +40,9 @@ func completeFromAPI(f *Factory, cluster func() string, list func(ctx context.Co
 		// terminal.
 		for i, v := range values {
 			value, desc, ok := strings.Cut(v, "\t")
-			values[i] = output.Escape(value)
+			values[i] = text.Escape(value)
 			if ok {
-				values[i] += "\t" + output.Escape(desc)
+				values[i] += "\t" + text.Escape(desc)
 			}
 		}
 		return values, none

@@ -14,6 +14,7 @@ import (
 	"github.com/atlas-backup/atlas-backup/internal/api"
 	"github.com/atlas-backup/atlas-backup/internal/lazyre"
 	"github.com/atlas-backup/atlas-backup/internal/output"
+	"github.com/atlas-backup/atlas-backup/internal/text"
 )
 
 // BuildInfo is what the release build stamps into the binary.
@@ -81,7 +82,7 @@ func Main(args []string, streams output.Streams, build BuildInfo) (code int) {
 	if errors.Is(err, syscall.EPIPE) && !errors.As(err, new(*CreatedJobError)) {
 		return exitOther // the reader went away (| head): nothing to tell it
 	}
-	fmt.Fprintln(streams.ErrOut, "Error:", output.EscapeLines(err.Error()))
+	fmt.Fprintln(streams.ErrOut, "Error:", text.EscapeLines(err.Error()))
 	if errors.As(context.Cause(ctx), &interrupted) {
 		return interrupted.ExitCode() // whatever else went wrong, a signal stopped it
 	}

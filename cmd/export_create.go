@@ -12,6 +12,7 @@ import (
 	"github.com/atlas-backup/atlas-backup/internal/api"
 	"github.com/atlas-backup/atlas-backup/internal/fleet"
 	"github.com/atlas-backup/atlas-backup/internal/output"
+	"github.com/atlas-backup/atlas-backup/internal/text"
 )
 
 // ExportCreateOptions are what `export create` was given, and what it resolved.
@@ -462,5 +463,5 @@ type clusterError struct {
 }
 
 // Error names the cluster escaped: with --all-clusters the name is Atlas's.
-func (e *clusterError) Error() string { return output.Escape(e.cluster) + ": " + e.err.Error() }
+func (e *clusterError) Error() string { return text.Escape(e.cluster) + ": " + e.err.Error() }
 func (e *clusterError) Unwrap() error { return e.err }

@@ -17,6 +17,7 @@ import (
 	"github.com/atlas-backup/atlas-backup/internal/fleet"
 	"github.com/atlas-backup/atlas-backup/internal/output"
 	"github.com/atlas-backup/atlas-backup/internal/sandbox"
+	"github.com/atlas-backup/atlas-backup/internal/text"
 )
 
 // Factory carries what commands share, built once per invocation. Its
@@ -137,14 +138,14 @@ func (f *Factory) startSandbox(cfg *config.Config) error {
 }
 
 // Notef writes an informational line on stderr, unless --quiet. The line
-// is escaped (output.Escape): its values may be names from Atlas.
+// is escaped (text.Escape): its values may be names from Atlas.
 func (f *Factory) Notef(format string, args ...any) {
 	switch {
 	case f.global.quiet:
 	case f.progress != nil:
 		f.progress.Note(fmt.Sprintf(format, args...)) // not through a live display
 	default:
-		fmt.Fprintln(f.IO.ErrOut, output.Escape(fmt.Sprintf(format, args...)))
+		fmt.Fprintln(f.IO.ErrOut, text.Escape(fmt.Sprintf(format, args...)))
 	}
 }
 
@@ -159,9 +160,9 @@ func (f *Factory) retryNote(line string) {
 	case !f.global.quiet && f.progress != nil:
 		f.progress.Note(line)
 	case !f.global.quiet:
-		fmt.Fprintln(f.IO.ErrOut, output.Escape(line)) // its label may be a cluster name from Atlas
+		fmt.Fprintln(f.IO.ErrOut, text.Escape(line)) // its label may be a cluster name from Atlas
 	case f.global.debug:
-		fmt.Fprintf(f.IO.ErrOut, "* %s\n", output.Escape(line))
+		fmt.Fprintf(f.IO.ErrOut, "* %s\n", text.Escape(line))
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/atlas-backup/atlas-backup/internal/lazyre"
 	"github.com/atlas-backup/atlas-backup/internal/output"
 	"github.com/atlas-backup/atlas-backup/internal/shell"
+	"github.com/atlas-backup/atlas-backup/internal/text"
 	"github.com/atlas-backup/atlas-backup/internal/watch"
 )
 
@@ -119,21 +120,23 @@ when the job failed, was cancelled or expired; 7 when --watch-timeout passes;
 // downloadRestore waits for a download restore job's links and downloads
 // its archives, then prints the report.
 func downloadRestore(ctx context.Context, f *Factory, w watchFlags, d downloadFlags, s *clusterScope, id string, p output.Printer) error {
+	name := text.Escape(id) // Atlas's, for a job just created
 	kind := restoreJobKind(s)
 	judge := kind.judge
 	kind.judge = func(j *api.RestoreJob) (watch.State, error) {
 		if j.DeliveryType != api.DeliveryDownload {
-			return watch.State{}, usageErrorf("restore job %s is a %s restore, not a download: it has no archives to download", id, j.DeliveryType)
+			return watch.State{}, usageErrorf("restore job %s is a %s restore, not a download: it has no archives to download", name, text.Escape(j.DeliveryType))
 		}
 		return judge(j)
 	}
-	resume := fmt.Sprintf("atlas-backup restore download %s --cluster %s --project-id %s --dir %s", id, s.Cluster, s.ProjectID, shell.Quote(d.dir))
+	resume := fmt.Sprintf("atlas-backup restore download %s --cluster %s --project-id %s --dir %s", shell.Quote(name), s.Cluster, s.ProjectID, shell.Quote(d.dir))
 	if d.privateEndpoint != "" {
 		resume += " --private-endpoint " + d.privateEndpoint
 	}
+	kind.resumeWith = func(string) string { return resume }
 	last, err := await(ctx, f, w, kind, id, nil)
 	if errors.As(err, new(*InterruptedError)) {
-		return fmt.Errorf("stopped waiting for restore job %s; it keeps running. Resume with: %s (%w)", id, resume, context.Cause(ctx))
+		return fmt.Errorf("stopped waiting for restore job %s; it keeps running. Resume with: %s (%w)", name, resume, context.Cause(ctx))
 	}
 	if err != nil {
 		return err
@@ -144,7 +147,7 @@ func downloadRestore(ctx context.Context, f *Factory, w watchFlags, d downloadFl
 		if d.privateEndpoint != "" {
 			where = "no download link for private endpoint " + d.privateEndpoint
 		}
-		return &NotFoundError{Err: fmt.Errorf("restore job %s lists %s", id, where)}
+		return &NotFoundError{Err: fmt.Errorf("restore job %s lists %s", name, where)}
 	}
 	links := make([]string, len(archives))
 	for i, a := range archives {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/atlas-backup/atlas-backup/internal/api"
 	"github.com/atlas-backup/atlas-backup/internal/output"
+	"github.com/atlas-backup/atlas-backup/internal/text"
 )
 
 // printDryRun prints the request a call would send: method, URL, headers
@@ -75,6 +76,6 @@ func created[T any](kind jobKind[T], id string, err error) error {
 	if err == nil || errors.As(err, &failed) || errors.As(err, &timeout) || errors.As(err, &watchErr) {
 		return err
 	}
-	id = output.Escape(id) // Atlas's, put in a message of several lines
+	id = text.Escape(id) // Atlas's, put in a message of several lines
 	return &CreatedJobError{Kind: kind.name, ID: id, Get: kind.get(id), Err: err}
 }

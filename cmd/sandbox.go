@@ -10,6 +10,7 @@ import (
 
 	"github.com/atlas-backup/atlas-backup/internal/output"
 	"github.com/atlas-backup/atlas-backup/internal/sandbox"
+	"github.com/atlas-backup/atlas-backup/internal/text"
 )
 
 // SandboxOptions are the sandbox command's flags, and what it was given.
@@ -216,7 +217,7 @@ func sandboxRun(ctx context.Context, opts *SandboxOptions) error {
 	if !opts.Quiet {
 		sandboxOpts = append(sandboxOpts, sandbox.WithLog(func(format string, args ...any) {
 			// Paths and names come from whoever sends requests: escaped.
-			fmt.Fprintln(opts.IO.ErrOut, time.Now().Format("15:04:05 ")+output.Escape(fmt.Sprintf(format, args...)))
+			fmt.Fprintln(opts.IO.ErrOut, time.Now().Format("15:04:05 ")+text.Escape(fmt.Sprintf(format, args...)))
 		}))
 	}
 	sb := sandbox.New(sandboxOpts...)

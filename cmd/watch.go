@@ -11,6 +11,7 @@ import (
 	"github.com/atlas-backup/atlas-backup/internal/api"
 	"github.com/atlas-backup/atlas-backup/internal/backoff"
 	"github.com/atlas-backup/atlas-backup/internal/output"
+	"github.com/atlas-backup/atlas-backup/internal/text"
 	"github.com/atlas-backup/atlas-backup/internal/watch"
 )
 
@@ -102,7 +103,7 @@ func await[T any](ctx context.Context, f *Factory, w watchFlags, job jobKind[T],
 		return observation[T]{}, err
 	}
 	retries, maxWait := retryBudget(cfg)
-	name := output.Escape(id) // Atlas's, for a job just created
+	name := text.Escape(id) // Atlas's, for a job just created
 	if progress == nil {
 		progress = output.NewProgress(f.IO, f.global.quiet, f.global.noColor)
 		f.progress = progress
@@ -138,11 +139,11 @@ func await[T any](ctx context.Context, f *Factory, w watchFlags, job jobKind[T],
 	case err == nil && state.OK:
 		return last, nil
 	case err == nil:
-		return last, &WatchFailedError{Msg: fmt.Sprintf("%s %s ended %s", job.name, name, output.Escape(job.why(last.job)))}
+		return last, &WatchFailedError{Msg: fmt.Sprintf("%s %s ended %s", job.name, name, text.Escape(job.why(last.job)))}
 	case errors.As(err, &timeout):
 		where := "before its first check"
 		if last.job != nil {
-			where = "while " + output.Escape(state.Label)
+			where = "while " + text.Escape(state.Label)
 		}
 		return last, &WatchTimeoutError{Msg: fmt.Sprintf("stopped watching %s %s after %s, %s; it keeps running. Resume with: %s",
 			job.name, name, w.timeout, where, job.resume(name))}
@@ -185,6 +186,9 @@ type jobKind[T any] struct {
 	table func(*T) *output.Table
 	noun  string // the command noun: export, restore
 	scope *clusterScope
+	// resumeWith, when set, is the command that takes a stopped watch up
+	// again (restore download's own), instead of the noun's watch.
+	resumeWith func(id string) string
 }
 
 func (k jobKind[T]) command(verb, id string) string {
@@ -194,9 +198,14 @@ func (k jobKind[T]) command(verb, id string) string {
 	return fmt.Sprintf("atlas-backup %s %s %s--cluster %s --project-id %s", k.noun, verb, id, k.scope.Cluster, k.scope.ProjectID)
 }
 
-func (k jobKind[T]) resume(id string) string { return k.command("watch", id) }
-func (k jobKind[T]) get(id string) string    { return k.command("get", id) }
-func (k jobKind[T]) list() string            { return k.command("list", "") }
+func (k jobKind[T]) resume(id string) string {
+	if k.resumeWith != nil {
+		return k.resumeWith(id)
+	}
+	return k.command("watch", id)
+}
+func (k jobKind[T]) get(id string) string { return k.command("get", id) }
+func (k jobKind[T]) list() string         { return k.command("list", "") }
 
 func exportJobKind(s *clusterScope) jobKind[api.ExportJob] {
 	return jobKind[api.ExportJob]{

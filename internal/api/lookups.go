@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/atlas-backup/atlas-backup/internal/lazyre"
+	"github.com/atlas-backup/atlas-backup/internal/text"
 )
 
 // Patterns the API states for IDs and cluster names: the CLI checks its
@@ -58,7 +59,7 @@ func (c *Client) ResolveBucket(ctx context.Context, projectID, nameOrID string) 
 		if b.BucketName == nameOrID {
 			return b.ID, &buckets.Items[i], nil
 		}
-		names = append(names, b.BucketName)
+		names = append(names, text.Escape(b.BucketName)) // from Atlas, into a message
 	}
 	known := "the project has no export buckets"
 	if len(names) > 0 {

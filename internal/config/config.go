@@ -12,11 +12,12 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/spf13/pflag"
 	"github.com/spf13/viper"
+
+	"github.com/atlas-backup/atlas-backup/internal/shell"
 )
 
 // Environment variables that select the file and the profile.
@@ -140,7 +141,7 @@ func Load(o LoadOptions) (*Config, error) {
 		return nil, err
 	}
 	if o.Warn != nil && f.exists && runtime.GOOS != "windows" && f.mode.Perm()&0o077 != 0 && f.hasSecrets() {
-		p := shellQuote(c.Path)
+		p := shell.Quote(c.Path)
 		fmt.Fprintf(o.Warn, "Warning: %s holds secrets and is readable by others; run: chmod 600 %s\n", p, p)
 	}
 
@@ -246,12 +247,4 @@ func lookupFlag(fs *pflag.FlagSet, name string) *pflag.Flag {
 		return nil
 	}
 	return fs.Lookup(name)
-}
-
-// shellQuote quotes p for a POSIX shell when it needs it.
-func shellQuote(p string) string {
-	if p != "" && !strings.ContainsAny(p, " \t\n'\"\\$`!*?[]{}()<>|&;#~") {
-		return p
-	}
-	return "'" + strings.ReplaceAll(p, "'", `'\''`) + "'"
 }

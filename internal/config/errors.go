@@ -10,6 +10,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/atlas-backup/atlas-backup/internal/safefile"
+	"github.com/atlas-backup/atlas-backup/internal/shell"
 )
 
 // The classes of *FileError, for errors.Is. A caller maps them to exit
@@ -78,7 +79,7 @@ func readOnlyError(path, target string, mode fs.FileMode) error {
 	if target != path {
 		name += " (a link to " + target + ")"
 	}
-	fix := "run: chmod u+w " + shellQuote(path) + " (or edit it by hand)"
+	fix := "run: chmod u+w " + shell.Quote(path) + " (or edit it by hand)"
 	if mode.Perm()&0o200 != 0 { // writable by its owner, who is someone else
 		fix = "check its owner and permissions (or edit it by hand)"
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/atlas-backup/atlas-backup/internal/backoff"
 	"github.com/atlas-backup/atlas-backup/internal/download"
+	"github.com/atlas-backup/atlas-backup/internal/text"
 )
 
 // DownloadProgress shows archive downloads on stderr: a bar per file on a
@@ -118,7 +119,7 @@ func (p *DownloadProgress) Stop() {
 }
 
 func (p *DownloadProgress) line(format string, args ...any) {
-	fmt.Fprintln(p.w, Escape(fmt.Sprintf(format, args...))) // errors may quote an archive host
+	fmt.Fprintln(p.w, text.Escape(fmt.Sprintf(format, args...))) // errors may quote an archive host
 }
 
 // bar is one file's line: name, a bar, bytes of total, percent, rate, and

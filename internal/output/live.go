@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"golang.org/x/term"
+
+	"github.com/atlas-backup/atlas-backup/internal/text"
 )
 
 // liveView redraws a block of lines in place on a terminal a few times a
@@ -56,7 +58,7 @@ func newLiveView(w io.Writer, mu *sync.Mutex, render func(width int) []string) *
 // printLocked writes a line above the block (the caller holds mu).
 func (v *liveView) printLocked(line string) {
 	v.clearLocked()
-	fmt.Fprintln(v.w, Escape(line))
+	fmt.Fprintln(v.w, text.Escape(line))
 	v.drawLocked()
 }
 
@@ -81,7 +83,7 @@ func (v *liveView) drawLocked() {
 	lines := v.render(width - 1)
 	for _, l := range lines {
 		b.WriteString("\r\x1b[2K")
-		b.WriteString(truncate(Escape(l), width-1))
+		b.WriteString(truncate(text.Escape(l), width-1))
 		b.WriteString("\n")
 	}
 	v.drawn = len(lines)

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"sync"
+
+	"github.com/atlas-backup/atlas-backup/internal/text"
 )
 
 // MultiProgress shows many watched jobs at once on stderr: on a terminal a
@@ -28,7 +30,7 @@ func NewMultiProgress(s Streams, quiet bool, labels []string) *MultiProgress {
 		m.w = io.Discard
 	}
 	for i, l := range labels {
-		m.labels[i] = Escape(l) // cluster names, from Atlas with --all-clusters
+		m.labels[i] = text.Escape(l) // cluster names, from Atlas with --all-clusters
 		m.width = max(m.width, len(m.labels[i]))
 	}
 	if _, ok := terminal(s); ok && !quiet {
@@ -55,7 +57,7 @@ func (m *MultiProgress) Note(msg string) {
 	if m.quiet {
 		return
 	}
-	msg = Escape(msg)
+	msg = text.Escape(msg)
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.live != nil {
@@ -86,7 +88,7 @@ func (o *oneOfMany) Update(msg string) {
 	if m.quiet {
 		return
 	}
-	msg = Escape(msg)
+	msg = text.Escape(msg)
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.state[o.i] == msg {

@@ -12,6 +12,8 @@ import (
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/tw"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/atlas-backup/atlas-backup/internal/text"
 )
 
 // Value is one result in the two shapes the printers need.
@@ -192,7 +194,7 @@ func (p templatePrinter) Print(w io.Writer, v Value) error {
 // tablePrinter prints v.Table as a plain table in the style of gh and
 // kubectl: an upper-case header row, left-aligned columns separated by
 // three spaces, no borders, rules or colour. An empty table prints the
-// header row alone. Every cell is escaped (Escape).
+// header row alone. Every cell is escaped (text.Escape).
 type tablePrinter struct{}
 
 func (tablePrinter) Print(w io.Writer, v Value) error {
@@ -201,7 +203,7 @@ func (tablePrinter) Print(w io.Writer, v Value) error {
 	}
 	header := make([]string, len(v.Table.Header))
 	for i, h := range v.Table.Header {
-		header[i] = Escape(strings.ToUpper(h))
+		header[i] = text.Escape(strings.ToUpper(h))
 	}
 	// Cells hold what Atlas sent (names, states, messages): escaped, so
 	// that none can drive the terminal or break a row into lines.
@@ -209,7 +211,7 @@ func (tablePrinter) Print(w io.Writer, v Value) error {
 	for i, row := range v.Table.Rows {
 		rows[i] = make([]string, len(row))
 		for j, c := range row {
-			rows[i][j] = Escape(c)
+			rows[i][j] = text.Escape(c)
 		}
 	}
 	var buf bytes.Buffer

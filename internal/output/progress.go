@@ -8,10 +8,12 @@ import (
 
 	"github.com/briandowns/spinner"
 	"golang.org/x/term"
+
+	"github.com/atlas-backup/atlas-backup/internal/text"
 )
 
 // Progress shows a watched job's state on stderr. Every message is one
-// line, escaped (Escape) before it is shown: it may hold what Atlas sent.
+// line, escaped (text.Escape) before it is shown: it may hold what Atlas sent.
 type Progress interface {
 	// Update shows the job's current state, e.g. "export 6b05…: InProgress (12/42 collections)".
 	Update(msg string)
@@ -57,7 +59,7 @@ type lineProgress struct {
 }
 
 func (p *lineProgress) Update(msg string) {
-	msg = Escape(msg)
+	msg = text.Escape(msg)
 	if p.shown && msg == p.last {
 		return
 	}
@@ -65,7 +67,7 @@ func (p *lineProgress) Update(msg string) {
 	fmt.Fprintln(p.w, msg)
 }
 
-func (p *lineProgress) Note(msg string) { fmt.Fprintln(p.w, Escape(msg)) }
+func (p *lineProgress) Note(msg string) { fmt.Fprintln(p.w, text.Escape(msg)) }
 
 func (p *lineProgress) Stop() {}
 
@@ -113,7 +115,7 @@ func (p *spinnerProgress) Update(msg string) {
 	if p.stopped {
 		return
 	}
-	msg = Escape(msg)
+	msg = text.Escape(msg)
 	p.sp.Lock()
 	p.sp.Suffix = " " + msg
 	p.last = msg
@@ -125,7 +127,7 @@ func (p *spinnerProgress) Update(msg string) {
 }
 
 func (p *spinnerProgress) Note(msg string) {
-	msg = Escape(msg)
+	msg = text.Escape(msg)
 	if !p.started || p.stopped {
 		fmt.Fprintln(p.w, msg) // no spinner line to keep clear of
 		return

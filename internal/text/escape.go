@@ -1,4 +1,6 @@
-package output
+// Package text makes text from the network safe to show people: control
+// characters are written as escapes, never sent to the terminal.
+package text
 
 import (
 	"fmt"
