@@ -17,6 +17,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/atlas-backup/atlas-backup/internal/sandbox"
+	"github.com/atlas-backup/atlas-backup/internal/shell"
 	"github.com/atlas-backup/atlas-backup/internal/spectest"
 )
 
@@ -427,5 +428,19 @@ func TestWatchUnreachableFaults(t *testing.T) {
 			t.Parallel()
 			runFaultCase(t, spec, tc)
 		})
+	}
+}
+
+// A resume hint is safe to paste: a --dir that holds shell code stays one
+// quoted word in it.
+func TestResumeHintQuotesForTheShell(t *testing.T) {
+	t.Parallel()
+	base := "http://127.0.0.1:" + closedPort(t)
+	env := []string{"MONGODB_ATLAS_ACCESS_TOKEN=t0ken", "MONGODB_ATLAS_PROJECT_ID=" + sandbox.DemoProjectID}
+	dir := filepath.Join(t.TempDir(), "x$(id -u)'s `dir`")
+	res := runAtlasBackup(t, env, "--base-url", base, "--max-retries", "0", "restore", "download", stubJob, "--cluster", "demo", "--dir", dir)
+	want := "--dir " + shell.Quote(dir)
+	if res.code != 1 || !strings.Contains(res.stderr, want) || !strings.HasPrefix(shell.Quote(dir), "'") {
+		t.Errorf("exit %d, want 1 and a hint with %s\n%s", res.code, want, res)
 	}
 }
