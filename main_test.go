@@ -45,6 +45,23 @@ const raceNoExitSleep = "atexit_sleep_ms=0"
 
 // TestScript runs the end-to-end scripts in testdata/script against the real
 // binary. ATLAS_BACKUP_UPDATE=1 rewrites their golden files.
+//
+// Besides testscript's own commands, scripts have these (each is described
+// where it is defined):
+//
+//	sandbox-start [--job-duration D] [--export-outcome O] … starts the sandbox
+//	sandbox-requests                     prints the requests it received
+//	sandbox-advance DURATION             moves its clock forward
+//	wait-request OPERATION [COUNT]       waits until it has answered COUNT of them
+//	exits CODE PROGRAM [ARGS...]         exec with an exact exit status
+//	stdout2env NAME                      $NAME = the last stdout, trimmed
+//	freeport NAME                        $NAME = a free port on 127.0.0.1
+//	waitport PORT                        waits until 127.0.0.1:PORT accepts
+//
+// Scripts do not wait on the wall clock for a job to progress: jobs last an
+// hour unless sandbox-start says otherwise, and a script moves them on with
+// sandbox-advance, after wait-request has seen the checks it expects (or, when
+// no state before the end matters, starts the sandbox with --job-duration 1ms).
 func TestScript(t *testing.T) {
 	spec := spectest.Load(t)
 	testscript.Run(t, testscript.Params{
@@ -64,6 +81,7 @@ func TestScript(t *testing.T) {
 			"exits":            exits,
 			"stdout2env":       stdout2env,
 			"wait-request":     waitRequest,
+			"sandbox-advance":  sandboxAdvance,
 			"freeport":         freeport,
 			"waitport":         waitport,
 		},
@@ -130,7 +148,7 @@ func sandboxStart(t *testing.T, spec *spectest.Validator, ts *testscript.TestScr
 		}
 	}
 	sb := serveSandbox(t, spec, ts.Defer, opts...)
-	sandboxes.Store(ts, sb.Server)
+	sandboxes.Store(ts, &scriptSandbox{Server: sb.Server})
 	ts.Defer(func() { sandboxes.Delete(ts) })
 	ts.Setenv("SANDBOX_URL", sb.api.URL)
 	ts.Setenv("SANDBOX_ARCHIVE_URL", sb.archives.URL)
@@ -144,8 +162,19 @@ func sandboxStart(t *testing.T, spec *spectest.Validator, ts *testscript.TestScr
 	}
 }
 
-// sandboxes holds each script's sandbox, for sandbox-requests.
-var sandboxes sync.Map // *testscript.TestScript → *sandbox.Server
+// sandboxes holds each script's sandbox (the one it started last), for
+// sandbox-requests, sandbox-advance and wait-request.
+var sandboxes sync.Map // *testscript.TestScript → *scriptSandbox
+
+// scriptSandbox is a script's sandbox and what sandbox-advance did to it. A
+// script runs its commands one at a time, so it needs no lock.
+type scriptSandbox struct {
+	*sandbox.Server
+	advanced time.Duration // by sandbox-advance, in all
+	// since is the sandbox's time just after the last sandbox-advance (zero
+	// before the first): a request received at or after it saw the new time.
+	since time.Time
+}
 
 // contractCheck validates every API request the CLI sends against the
 // OpenAPI contract: those under /api/atlas/v2. The OAuth endpoints are not
@@ -171,12 +200,8 @@ func sandboxRequests(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 0 {
 		ts.Fatalf("usage: sandbox-requests")
 	}
-	v, ok := sandboxes.Load(ts)
-	if !ok {
-		ts.Fatalf("sandbox-requests: no sandbox-start in this script")
-	}
 	var b strings.Builder
-	for _, r := range v.(*sandbox.Server).Requests() {
+	for _, r := range sandboxOf(ts, "sandbox-requests").Requests() {
 		uri := r.Path
 		if r.RawQuery != "" {
 			uri += "?" + r.RawQuery
@@ -223,29 +248,86 @@ func stdout2env(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Setenv(args[0], strings.TrimSpace(ts.ReadFile("stdout")))
 }
 
-// wait-request OPERATION waits, for ten seconds at most, until the script's
-// sandbox has answered a request of that operation: a way to know that a
-// command in the background has got going, without sleeping.
+// wait-request OPERATION [COUNT] waits, for ten seconds at most, until the
+// script's sandbox has answered COUNT requests of that operation in all
+// (default 1; an answer is any status but 401, so a dropped connection is
+// not one), and, after a sandbox-advance, until at least one of them was
+// received since the last one: a way to know that a command in the
+// background has got going, or has made its COUNTth check, without sleeping.
+// With sandbox-advance it steps a watch through a job's states, each check
+// after an advance seeing the new time even when the watch checked again
+// before the advance (the check then does not count):
+//
+//	exec atlas-backup export create … --watch --interval 20ms &
+//	wait-request getBackupExport 1   # the first check: Queued
+//	sandbox-advance 2s
+//	wait-request getBackupExport 2   # a check at 2s: InProgress
+//	sandbox-advance 2s
+//	wait
 func waitRequest(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) != 1 {
-		ts.Fatalf("usage: wait-request OPERATION")
+	if neg || len(args) < 1 || len(args) > 2 {
+		ts.Fatalf("usage: wait-request OPERATION [COUNT]")
 	}
-	v, ok := sandboxes.Load(ts)
-	if !ok {
-		ts.Fatalf("wait-request: no sandbox-start in this script")
+	want := 1
+	if len(args) == 2 {
+		n, err := strconv.Atoi(args[1])
+		if err != nil || n < 1 {
+			ts.Fatalf("wait-request: COUNT %q: want a whole number, 1 or more", args[1])
+		}
+		want = n
 	}
+	sb := sandboxOf(ts, "wait-request")
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		for _, r := range v.(*sandbox.Server).Requests() {
+		n, fresh := 0, sb.since.IsZero()
+		for _, r := range sb.Requests() {
 			if r.Operation == args[0] && r.Status != 0 && r.Status != http.StatusUnauthorized {
-				return
+				n++
+				fresh = fresh || !r.Received.Before(sb.since)
 			}
 		}
-		if time.Now().After(deadline) {
-			ts.Fatalf("no %s request reached the sandbox", args[0])
+		if n >= want && fresh {
+			return
 		}
-		time.Sleep(10 * time.Millisecond)
+		if time.Now().After(deadline) {
+			if n >= want {
+				ts.Fatalf("the sandbox answered %d %s requests in 10s, none since the last sandbox-advance", n, args[0])
+			}
+			ts.Fatalf("the sandbox answered %d %s requests in 10s, want %d", n, args[0], want)
+		}
+		time.Sleep(2 * time.Millisecond)
 	}
+}
+
+// sandbox-advance DURATION moves the script's sandbox's clock forward by
+// DURATION (a Go duration, more than 0): its jobs move on through their
+// states as if that time had passed (sandbox-start's --job-duration is
+// measured on this clock), so that no script waits for a job on the wall
+// clock. Past 5 minutes Digest nonces go stale, and the CLI authenticates
+// again (a 401 that wait-request does not count).
+func sandboxAdvance(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: sandbox-advance DURATION")
+	}
+	d, err := time.ParseDuration(args[0])
+	if err != nil || d <= 0 {
+		ts.Fatalf("sandbox-advance: %q: want a duration more than 0, such as 2s", args[0])
+	}
+	sb := sandboxOf(ts, "sandbox-advance")
+	sb.Advance(d)
+	sb.advanced += d
+	// The sandbox's clock is the wall clock (sandbox-start gives it no other)
+	// moved on by Advance; a request that read it before now did not count.
+	sb.since = time.Now().Add(sb.advanced)
+}
+
+// sandboxOf is the sandbox the script started last.
+func sandboxOf(ts *testscript.TestScript, cmd string) *scriptSandbox {
+	v, ok := sandboxes.Load(ts)
+	if !ok {
+		ts.Fatalf("%s: no sandbox-start in this script", cmd)
+	}
+	return v.(*scriptSandbox)
 }
 
 // freeport NAME sets $NAME to a free TCP port on 127.0.0.1.

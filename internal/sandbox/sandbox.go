@@ -18,12 +18,14 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
 // Server is the simulator. It is an http.Handler; use New to make one.
 type Server struct {
-	now            func() time.Time
+	now            func() time.Time // the clock WithClock gave, moved on by Advance
+	advanced       atomic.Int64     // nanoseconds Advance has added
 	jobDuration    time.Duration
 	exportOutcome  Outcome
 	restoreOutcome Outcome
@@ -122,8 +124,21 @@ func New(opts ...Option) *Server {
 	for _, o := range opts {
 		o(s)
 	}
+	clock := s.now
+	s.now = func() time.Time { return clock().Add(time.Duration(s.advanced.Load())) }
 	s.store = newStore(s.now(), s.fleet)
 	return s
+}
+
+// Advance moves the sandbox's clock forward by d from now on, whatever
+// clock WithClock gave it: jobs move on through their states, links and
+// tokens age, as if d had passed. It lets tests and scripts make a job
+// progress without waiting for it. It is safe to call while requests are
+// served; a negative d is ignored, so the clock never goes back.
+func (s *Server) Advance(d time.Duration) {
+	if d > 0 {
+		s.advanced.Add(int64(d))
+	}
 }
 
 // Credentials returns the credentials the sandbox accepts.
