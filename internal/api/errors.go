@@ -261,7 +261,10 @@ var (
 // hidden.redact hides (secrets, token fields, signed links) replaced by
 // REDACTED, before and after entities are decoded. hidden may be nil.
 func excerpt(raw []byte, hidden *secrets) string {
-	s := string(hidden.redact(raw))
+	// The first 64 KiB hold more than an 80-character line needs, even of
+	// a page that starts with its scripts and styles; secrets cut off at
+	// that end are hidden all the same.
+	s := string(hidden.redact(raw[:min(len(raw), excerptFrom)]))
 	if strings.Contains(s, "<") {
 		s = htmlTag().ReplaceAllString(htmlSkip().ReplaceAllString(s, " "), " ")
 		s = strings.NewReplacer("&nbsp;", " ", "&amp;", "&", "&lt;", "<", "&gt;", ">", "&quot;", `"`, "&#39;", "'").Replace(s)
@@ -269,6 +272,9 @@ func excerpt(raw []byte, hidden *secrets) string {
 	}
 	return excerptOf(s, 80)
 }
+
+// excerptFrom is how much of a body an excerpt is made from.
+const excerptFrom = 64 << 10
 
 func excerptOf(s string, limit int) string {
 	s = oneLine(s)

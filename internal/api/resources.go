@@ -177,10 +177,10 @@ func list[T any](ctx context.Context, c *Client, k call, o ListOptions) (*List[T
 // list going. With a totalCount, a list may take the pages it makes plus an
 // allowance for results added while paging (a tenth more, and at least
 // minPageAllowance); without one, maxPages.
-const (
-	maxPages         = 10_000
-	minPageAllowance = 10
-)
+const minPageAllowance = 10
+
+// maxPages is a var for the tests, which follow fewer.
+var maxPages = 10_000
 
 // pagesSeen checks the pages of one list as they come, in whatever order:
 // no page may link to the same next page as another, or be another again

@@ -33,15 +33,18 @@ import (
 //     the total time waited are bounded; every wait ends at once when the
 //     context is done.
 const (
-	DefaultMaxRetries   = 4               // retries after the first attempt
-	DefaultMaxRetryWait = 2 * time.Minute // total waiting between attempts
+	DefaultMaxRetries   = 4              // retries after the first attempt
+	DefaultMaxRetryWait = backoff.Budget // total waiting between attempts
 	connectTimeout      = 10 * time.Second
-	maxAnswer           = 64 << 20 // bytes: no API answer comes near
 	// maxErrorBody is how much of an error answer (a status of 300 or
 	// more), or of the OAuth token endpoint's answer, is read: its start
 	// says what it is; the rest is not read.
 	maxErrorBody = 1 << 20
 )
+
+// maxAnswer bounds an answer's body, in bytes: no API answer comes near.
+// A var for the tests, which send less.
+var maxAnswer = 64 << 20
 
 type labelKey struct{}
 
