@@ -268,7 +268,6 @@ func TestDebugTraceBounded(t *testing.T) {
 	}
 }
 
-
 // Every secret atlas-backup holds is scrubbed from what it prints of a
 // server's answer (the error's excerpt, --debug, -o json of an error),
 // even when the server echoes it back: the token it sent, the Basic
