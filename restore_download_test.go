@@ -320,16 +320,21 @@ func TestDownloadBadInput(t *testing.T) {
 			}
 		})
 	}
-	// Not a download job: exit 2 naming its delivery type.
+	// Not a download job: exit 5 naming its delivery type, and the
+	// directory is not made (a download never started).
 	c, _ := api.New(api.Options{BaseURL: d.sb.api.URL, Credentials: api.Credentials{AccessToken: d.sb.Credentials().AccessToken}})
 	j, _, err := c.CreateRestore(context.Background(), sandbox.DemoProjectID, "demo", api.RestoreRequest{DeliveryType: api.DeliveryAutomated,
 		SnapshotID: sandbox.SeedSnapshotIDs("demo")[1], TargetClusterName: "analytics", TargetGroupID: sandbox.DemoProjectID})
 	if err != nil {
 		t.Fatal(err)
 	}
-	res := runAtlasBackup(t, d.env, "restore", "download", j.ID, "--cluster", "demo", "--dir", t.TempDir())
-	if res.code != 2 || !strings.Contains(res.stderr, "is a automated restore, not a download") {
+	dir := filepath.Join(t.TempDir(), "new")
+	res := runAtlasBackup(t, d.env, "restore", "download", j.ID, "--cluster", "demo", "--dir", dir)
+	if res.code != 5 || !strings.Contains(res.stderr, "Error: restore job "+j.ID+" is an automated restore, not a download: it has no archives to download\n") {
 		t.Errorf("exit %d\n%s", res.code, res)
+	}
+	if _, err := os.Stat(dir); err == nil {
+		t.Errorf("%s was made for a download that never started", dir)
 	}
 }
 

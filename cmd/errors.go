@@ -23,6 +23,13 @@ type NotFoundError struct{ Err error }
 func (e *NotFoundError) Error() string { return e.Err.Error() }
 func (e *NotFoundError) Unwrap() error { return e.Err }
 
+// RefusedError is something asked of a job that it cannot do (a download
+// of a restore that is no download): exit code 5, as Atlas's refusals.
+type RefusedError struct{ Err error }
+
+func (e *RefusedError) Error() string { return e.Err.Error() }
+func (e *RefusedError) Unwrap() error { return e.Err }
+
 // WatchFailedError is a watched job that ended unsuccessfully: exit code 6.
 type WatchFailedError struct{ Msg string }
 

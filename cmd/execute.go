@@ -112,7 +112,10 @@ func exitCode(err error) int {
 	var lookup *api.NotFoundError
 	var failed *WatchFailedError
 	var timeout *WatchTimeoutError
+	var refused *RefusedError
 	switch {
+	case errors.As(err, &refused):
+		return exitRefused
 	case errors.As(err, &failed):
 		return exitFailed
 	case errors.As(err, &timeout):

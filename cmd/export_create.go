@@ -10,7 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/atlas-backup/atlas-backup/internal/api"
-	"github.com/atlas-backup/atlas-backup/internal/fleet"
+	"github.com/atlas-backup/atlas-backup/internal/jobs"
 	"github.com/atlas-backup/atlas-backup/internal/output"
 	"github.com/atlas-backup/atlas-backup/internal/text"
 )
@@ -207,18 +207,8 @@ func (o *ExportCreateOptions) validate() error {
 	return err
 }
 
-// exportResult is what became of one cluster's export.
-type exportResult struct {
-	cluster string
-	job     *api.ExportJob
-	raw     []byte
-	err     error // no job: the lookups or the create failed
-	watched error // the job's watch ended short of success
-	dryRun  *api.DryRun
-}
-
-// exportCreateRun exports every cluster given, each in its own goroutine;
-// one cluster is the same path with a fleet of one.
+// exportCreateRun exports every cluster given (jobs.Exports); one cluster
+// is the same path with a fleet of one, printed as the job itself.
 func exportCreateRun(ctx context.Context, o *ExportCreateOptions) error {
 	f := o.factory
 	f.limit(o.Parallel)
@@ -226,168 +216,109 @@ func exportCreateRun(ctx context.Context, o *ExportCreateOptions) error {
 	if err != nil {
 		return err
 	}
-	clusters := o.Clusters
-	if o.AllClusters {
-		if clusters, err = backedUpClusters(ctx, client, f, o.ProjectID); err != nil {
-			return err
+	many := o.AllClusters || len(o.Clusters) > 1
+	d := jobs.Deps{Client: client, Note: f.note}
+	in := jobs.ExportInput{ProjectID: o.ProjectID, Clusters: o.Clusters, AllClusters: o.AllClusters,
+		SnapshotID: o.SnapshotID, Bucket: o.BucketID, CustomData: o.labels, Reuse: o.Reuse, DryRun: o.DryRun}
+	if o.watch.watch {
+		if many {
+			// The live block needs the clusters, which --all-clusters
+			// finds out first.
+			clusters := o.Clusters
+			if o.AllClusters {
+				if clusters, err = jobs.BackedUpClusters(ctx, d, o.ProjectID); err != nil {
+					return allClustersError(err)
+				}
+				in.AllClusters, in.Clusters, in.Many = false, clusters, true
+			}
+			multi := output.NewMultiProgress(f.IO, f.global.quiet, clusters)
+			defer multi.Stop()
+			ctx = api.WithRetryNotes(ctx, f.notesTo(multi))
+			d.Note = f.notesTo(multi)
+			w := f.watch(o.watch, nil)
+			in.Watch, in.Progress = &w, func(i int) jobs.Progress { return multi.For(i) }
+		} else {
+			display := f.display()
+			defer display.Stop()
+			w := f.watch(o.watch, display)
+			in.Watch, in.Progress = &w, nil
+			// The lookups' lines come before the display starts; the
+			// checks' retries go through it.
+			d.Note = f.note
+			ctx = api.WithRetryNotes(ctx, f.notesTo(display))
 		}
 	}
-	bucketID, bucket, err := client.ResolveBucket(ctx, o.ProjectID, o.BucketID)
+	results, err := jobs.Exports(ctx, d, in)
 	if err != nil {
-		return err
+		return allClustersError(err)
 	}
-	if bucket != nil {
-		f.Notef("Using export bucket %s: %s (%s)", bucket.BucketName, bucket.ID, bucket.CloudProvider)
-	}
-	many := o.AllClusters || len(clusters) > 1
-	progress := func(int) output.Progress { return nil } // a display of its own
-	if many && o.watch.watch {
-		multi := output.NewMultiProgress(f.IO, f.global.quiet, clusters)
-		defer multi.Stop()
-		f.progress = multi
-		progress = multi.For
-	}
-	// Every cluster has a goroutine; the limiter in the one client bounds
-	// the requests in flight (--parallel), so that a watch of fifty jobs
-	// takes as long as the longest, not fifty over eight of them.
-	results := make([]exportResult, len(clusters))
-	fleet.Run(ctx, len(clusters), 0, func(ctx context.Context, i int) {
-		results[i] = o.exportOne(ctx, client, clusters[i], bucketID, many, progress(i))
-	})
 	if !many {
 		return o.printOne(results[0])
 	}
 	return o.printFleet(results)
 }
 
-// backedUpClusters lists the project's clusters with backup on, in name
-// order, and names the others on stderr as skipped.
-func backedUpClusters(ctx context.Context, c *api.Client, f *Factory, projectID string) ([]string, error) {
-	list, err := c.ListClusters(ctx, projectID, api.ListOptions{All: true})
-	if err != nil {
-		return nil, err
+// allClustersError words a project with no cluster to export.
+func allClustersError(err error) error {
+	var none *jobs.NoClustersError
+	if errors.As(err, &none) {
+		return &NotFoundError{Err: fmt.Errorf("--all-clusters: %w", err)}
 	}
-	var names, skipped []string
-	for _, cl := range list.Items {
-		if cl.BackupEnabled {
-			names = append(names, cl.Name)
-		} else {
-			skipped = append(skipped, cl.Name)
-		}
-	}
-	slices.Sort(names)
-	slices.Sort(skipped)
-	for _, s := range skipped {
-		f.Notef("Skipping cluster %s: backup is off", s)
-	}
-	if len(names) == 0 {
-		return nil, &NotFoundError{Err: fmt.Errorf("--all-clusters: project %s has no cluster with backup on", projectID)}
-	}
-	return names, nil
-}
-
-// exportOne resolves, reuses or creates, and watches one cluster's export.
-func (o *ExportCreateOptions) exportOne(ctx context.Context, client *api.Client, cluster, bucketID string, many bool, progress output.Progress) exportResult {
-	f := o.factory
-	r := exportResult{cluster: cluster}
-	if many {
-		ctx = api.WithLabel(ctx, cluster) // its retry lines name it
-	}
-	kind := exportJobKind(&clusterScope{ProjectID: o.ProjectID, Cluster: cluster})
-	snapshotID, err := resolveSnapshot(ctx, client, f, o.ProjectID, cluster, o.SnapshotID)
-	if err != nil {
-		r.err = err
-		return r
-	}
-	req := api.ExportRequest{SnapshotID: snapshotID, ExportBucketID: bucketID, CustomData: o.labels}
-	prefix := ""
-	if many {
-		prefix = cluster + ": "
-	}
-	if o.Reuse {
-		job, raw, err := client.FindRunningExport(ctx, o.ProjectID, cluster, req)
-		if err != nil {
-			r.err = err
-			return r
-		}
-		if job != nil {
-			verb := "reusing"
-			if o.DryRun {
-				verb = "would reuse"
-			}
-			f.Notef("%s%s export job %s (%s)", prefix, verb, job.ID, job.State)
-			r.job, r.raw = job, raw
-		}
-	}
-	switch {
-	case o.DryRun && r.job == nil:
-		r.dryRun, r.err = client.DryRun(ctx, api.CreateExportCall(o.ProjectID, cluster, req))
-		return r
-	case o.DryRun:
-		return r
-	case r.job == nil:
-		r.job, r.raw, err = client.CreateExport(ctx, o.ProjectID, cluster, req)
-		if err != nil {
-			r.err = outcomeUnknown(err, kind.list())
-			return r
-		}
-	}
-	if o.watch.watch {
-		last, err := await(ctx, f, o.watch, kind, r.job.ID, progress)
-		if last.job != nil {
-			r.job, r.raw = last.job, last.raw
-		}
-		r.watched = err
-	}
-	return r
+	return err
 }
 
 // printOne prints a single cluster's export as the job itself.
-func (o *ExportCreateOptions) printOne(r exportResult) error {
-	kind := exportJobKind(&clusterScope{ProjectID: o.ProjectID, Cluster: r.cluster})
+func (o *ExportCreateOptions) printOne(r jobs.ExportResult) error {
+	kind := exportJobKind(&clusterScope{ProjectID: o.ProjectID, Cluster: r.Cluster})
 	switch {
-	case r.dryRun != nil:
-		return printDryRun(o.IO, r.dryRun)
-	case r.err != nil:
-		return r.err
+	case r.DryRun != nil:
+		return printDryRun(o.IO, r.DryRun)
+	case r.Err != nil:
+		return outcomeUnknown(r.Err, kind.list())
 	case o.DryRun:
 		return nil // --reuse: stderr said which job it would reuse
 	}
+	watched := kind.watchEnd(r.Watched)
 	var interrupted *InterruptedError
 	var usage *UsageError
-	if !errors.As(r.watched, &interrupted) && !errors.As(r.watched, &usage) {
-		if err := o.Printer.Print(o.IO.Out, output.Value{Raw: r.raw, Table: output.ExportJobTable(*r.job)}); err != nil {
-			return created(kind, r.job.ID, err)
+	if !errors.As(watched, &interrupted) && !errors.As(watched, &usage) {
+		if err := o.Printer.Print(o.IO.Out, output.Value{Raw: r.Raw, Table: output.ExportJobTable(*r.Job)}); err != nil {
+			return created(kind, r.Job.ID, err)
 		}
 	}
-	return created(kind, r.job.ID, r.watched)
+	return created(kind, r.Job.ID, watched)
 }
 
 // printFleet prints one row (or array entry) per cluster, then says which
 // fell short.
-func (o *ExportCreateOptions) printFleet(results []exportResult) error {
+func (o *ExportCreateOptions) printFleet(results []jobs.ExportResult) error {
+	errs := make([]error, len(results))
+	for i, r := range results {
+		kind := exportJobKind(&clusterScope{ProjectID: o.ProjectID, Cluster: r.Cluster})
+		if r.Err != nil {
+			errs[i] = outcomeUnknown(r.Err, kind.list())
+		} else {
+			errs[i] = kind.watchEnd(r.Watched)
+		}
+	}
 	if o.DryRun {
 		for i, r := range results {
 			if i > 0 {
 				fmt.Fprintln(o.IO.Out)
 			}
-			if r.dryRun != nil {
-				if err := printDryRun(o.IO, r.dryRun); err != nil {
+			if r.DryRun != nil {
+				if err := printDryRun(o.IO, r.DryRun); err != nil {
 					return err
 				}
 			}
 		}
-	} else if err := o.Printer.Print(o.IO.Out, fleetValue(results)); err != nil {
+	} else if err := o.Printer.Print(o.IO.Out, fleetValue(results, errs)); err != nil {
 		return err
 	}
 	fe := &FleetError{}
-	for _, r := range results {
-		err := r.err
-		if err == nil {
-			err = r.watched
-		}
-		if err != nil {
-			fe.add(r.cluster, err)
+	for i, r := range results {
+		if errs[i] != nil {
+			fe.add(r.Cluster, errs[i])
 		}
 	}
 	if len(fe.errs) == 0 {
@@ -399,7 +330,7 @@ func (o *ExportCreateOptions) printFleet(results []exportResult) error {
 // fleetValue is the report: CLUSTER, ID, STATE, PROGRESS, CREATED,
 // FINISHED, ERROR; or an array of {"cluster", "job"} and {"cluster",
 // "error"} in output order.
-func fleetValue(results []exportResult) output.Value {
+func fleetValue(results []jobs.ExportResult, errs []error) output.Value {
 	t := output.FleetExportsTable()
 	var raw strings.Builder
 	raw.WriteByte('[')
@@ -407,15 +338,15 @@ func fleetValue(results []exportResult) output.Value {
 		if i > 0 {
 			raw.WriteByte(',')
 		}
-		name := jsonString(r.cluster)
-		if r.job != nil {
-			row := output.ExportJobTable(*r.job).Rows[0]
-			t.Add(append([]string{r.cluster}, append(row, errText(r.watched))...)...)
-			fmt.Fprintf(&raw, `{"cluster":%s,"job":%s}`, name, r.raw)
+		name := jsonString(r.Cluster)
+		if r.Job != nil {
+			row := output.ExportJobTable(*r.Job).Rows[0]
+			t.Add(append([]string{r.Cluster}, append(row, errText(errs[i]))...)...)
+			fmt.Fprintf(&raw, `{"cluster":%s,"job":%s}`, name, r.Raw)
 			continue
 		}
-		t.Add(r.cluster, "", "", "", "", "", errText(r.err))
-		fmt.Fprintf(&raw, `{"cluster":%s,"error":%s}`, name, errorJSON(r.err))
+		t.Add(r.Cluster, "", "", "", "", "", errText(errs[i]))
+		fmt.Fprintf(&raw, `{"cluster":%s,"error":%s}`, name, errorJSON(errs[i]))
 	}
 	raw.WriteByte(']')
 	return output.Value{Raw: []byte(raw.String()), Table: t}

@@ -41,10 +41,6 @@ type Factory struct {
 
 	sandboxStop func()
 
-	// progress, while a watch shows one, carries the retry lines too, so
-	// that they do not break into its spinner.
-	progress output.Progress
-
 	limiter *fleet.Limiter // bounds requests in flight, once a command asks
 
 	clientOnce sync.Once
@@ -140,12 +136,31 @@ func (f *Factory) startSandbox(cfg *config.Config) error {
 // Notef writes an informational line on stderr, unless --quiet. The line
 // is escaped (text.Escape): its values may be names from Atlas.
 func (f *Factory) Notef(format string, args ...any) {
-	switch {
-	case f.global.quiet:
-	case f.progress != nil:
-		f.progress.Note(fmt.Sprintf(format, args...)) // not through a live display
-	default:
+	if !f.global.quiet {
 		fmt.Fprintln(f.IO.ErrOut, text.Escape(fmt.Sprintf(format, args...)))
+	}
+}
+
+// note is Notef for lines made already (a workflow's).
+func (f *Factory) note(line string) { f.Notef("%s", line) }
+
+// display is the progress display of one job's watch: a spinner on a
+// terminal, one line per change otherwise, nothing with --quiet.
+func (f *Factory) display() output.Progress {
+	return output.NewProgress(f.IO, f.global.quiet, f.global.noColor)
+}
+
+// notesTo sends lines (notes, retry lines) through a live display, which
+// shows them without breaking its own; nothing with --quiet, but with
+// --debug the trace still shows retries.
+func (f *Factory) notesTo(display output.Progress) func(string) {
+	return func(line string) {
+		switch {
+		case !f.global.quiet:
+			display.Note(line)
+		case f.global.debug:
+			fmt.Fprintf(f.IO.ErrOut, "* %s\n", text.Escape(line))
+		}
 	}
 }
 
@@ -157,8 +172,6 @@ func (f *Factory) limit(n int) { f.limiter = fleet.NewLimiter(n) }
 // trace all the same.
 func (f *Factory) retryNote(line string) {
 	switch {
-	case !f.global.quiet && f.progress != nil:
-		f.progress.Note(line)
 	case !f.global.quiet:
 		fmt.Fprintln(f.IO.ErrOut, text.Escape(line)) // its label may be a cluster name from Atlas
 	case f.global.debug:

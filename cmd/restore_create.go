@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -9,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/atlas-backup/atlas-backup/internal/api"
+	"github.com/atlas-backup/atlas-backup/internal/jobs"
 	"github.com/atlas-backup/atlas-backup/internal/output"
 )
 
@@ -286,48 +288,72 @@ func restoreCreateRun(ctx context.Context, o *RestoreCreateOptions) error {
 			return err
 		}
 	}
+	if o.set("download-dir") {
+		return o.createAndDownload(ctx)
+	}
 	client, err := o.Client()
 	if err != nil {
 		return err
 	}
-	if o.request.SnapshotID != "" {
-		if o.request.SnapshotID, err = resolveSnapshot(ctx, client, o.factory, o.ProjectID, o.Cluster, o.request.SnapshotID); err != nil {
-			return err
-		}
+	f := o.factory
+	scope := &clusterScope{ProjectID: o.ProjectID, Cluster: o.Cluster}
+	kind := restoreJobKind(scope)
+	in := jobs.RestoreInput{Scope: scope.jobs(), Request: o.request, Reuse: o.Reuse, DryRun: o.DryRun}
+	if o.watch.watch {
+		display := f.display()
+		defer display.Stop()
+		ctx = api.WithRetryNotes(ctx, f.notesTo(display))
+		w := f.watch(o.watch, display)
+		in.Watch = &w
 	}
-	kind := restoreJobKind(&clusterScope{ProjectID: o.ProjectID, Cluster: o.Cluster})
-	var job *api.RestoreJob
-	var raw []byte
-	if o.Reuse {
-		if job, raw, err = client.FindRunningRestore(ctx, o.ProjectID, o.Cluster, o.request); err != nil {
-			return err
-		}
-		if job != nil {
-			o.factory.Notef("reusing restore job %s (%s)", job.ID, job.Status())
-		}
-	}
-	if o.DryRun && job != nil {
-		return nil // stderr said which job it would reuse
-	}
-	if o.DryRun {
-		d, err := client.DryRun(ctx, api.CreateRestoreCall(o.ProjectID, o.Cluster, o.request))
-		if err != nil {
-			return err
-		}
-		return printDryRun(o.IO, d)
-	}
-	if job == nil {
-		if job, raw, err = client.CreateRestore(ctx, o.ProjectID, o.Cluster, o.request); err != nil {
-			return outcomeUnknown(err, kind.list())
-		}
-	}
+	r, err := jobs.Restores(ctx, jobs.Deps{Client: client, Note: f.note}, in)
 	switch {
-	case o.set("download-dir"):
-		return created(kind, job.ID, downloadRestore(ctx, o.factory, o.watch, o.dl, kind.scope, job.ID, o.Printer))
+	case r.Job == nil && r.DryRun != nil:
+		return printDryRun(o.IO, r.DryRun)
+	case r.Job == nil:
+		return outcomeUnknown(err, kind.list())
+	case o.DryRun:
+		return nil // stderr said which job it would reuse
 	case o.watch.watch:
-		return created(kind, job.ID, follow(ctx, o.factory, o.watch, o.Printer, kind, job.ID))
+		return created(kind, r.Job.ID, o.printWatched(r.Seen, kind.watchEnd(err)))
 	}
-	return created(kind, job.ID, o.Printer.Print(o.IO.Out, output.Value{Raw: raw, Table: output.RestoreJobTable(*job, o.ProjectID)}))
+	return created(kind, r.Job.ID, o.Printer.Print(o.IO.Out, output.Value{Raw: r.Raw, Table: output.RestoreJobTable(*r.Job, o.ProjectID)}))
+}
+
+// printWatched prints the last state a watch saw (unless it was stopped
+// by a signal or a usage error), then returns how the watch ended.
+func (o *RestoreCreateOptions) printWatched(seen jobs.Seen[api.RestoreJob], err error) error {
+	var interrupted *InterruptedError
+	var usage *UsageError
+	if seen.Job != nil && !errors.As(err, &interrupted) && !errors.As(err, &usage) {
+		if perr := o.Printer.Print(o.IO.Out, output.Value{Raw: seen.Raw, Table: output.RestoreJobTable(*seen.Job, o.ProjectID)}); perr != nil {
+			return perr
+		}
+	}
+	return err
+}
+
+// createAndDownload creates (or reuses) a download restore, then waits for
+// its links and downloads its archives (restore download's path).
+func (o *RestoreCreateOptions) createAndDownload(ctx context.Context) error {
+	client, err := o.Client()
+	if err != nil {
+		return err
+	}
+	f := o.factory
+	scope := &clusterScope{ProjectID: o.ProjectID, Cluster: o.Cluster}
+	kind := restoreJobKind(scope)
+	r, err := jobs.Restores(ctx, jobs.Deps{Client: client, Note: f.note},
+		jobs.RestoreInput{Scope: scope.jobs(), Request: o.request, Reuse: o.Reuse, DryRun: o.DryRun})
+	switch {
+	case r.Job == nil && r.DryRun != nil:
+		return printDryRun(o.IO, r.DryRun)
+	case r.Job == nil:
+		return outcomeUnknown(err, kind.list())
+	case o.DryRun:
+		return nil
+	}
+	return created(kind, r.Job.ID, downloadRestore(ctx, f, o.watch, o.dl, scope, r.Job.ID, o.Printer))
 }
 
 // confirmation says what an overwriting restore will do, for the prompt.

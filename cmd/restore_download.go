@@ -5,17 +5,19 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
 
 	"github.com/atlas-backup/atlas-backup/internal/api"
 	"github.com/atlas-backup/atlas-backup/internal/download"
+	"github.com/atlas-backup/atlas-backup/internal/jobs"
 	"github.com/atlas-backup/atlas-backup/internal/lazyre"
 	"github.com/atlas-backup/atlas-backup/internal/output"
 	"github.com/atlas-backup/atlas-backup/internal/shell"
 	"github.com/atlas-backup/atlas-backup/internal/text"
-	"github.com/atlas-backup/atlas-backup/internal/watch"
 )
 
 // downloadFlags are what a download of restore archives takes: the
@@ -41,8 +43,9 @@ func (d *downloadFlags) add(c *cobra.Command, dirFlag, dirUsage string) {
 	c.MarkFlagDirname(dirFlag)
 }
 
-// validate checks the flags, and that the directory can be made and
-// written, before anything is sent.
+// validate checks the flags, and that the directory could be made (or is
+// one) and written, before anything is sent. It makes nothing: the
+// directory is made when a download starts.
 func (d *downloadFlags) validate() error {
 	if d.parallel < 1 || d.parallel > 16 {
 		return usageErrorf("--parallel %d: must be from 1 to 16", d.parallel)
@@ -50,12 +53,30 @@ func (d *downloadFlags) validate() error {
 	if d.privateEndpoint != "" && !endpointPattern().MatchString(d.privateEndpoint) {
 		return usageErrorf("--private-endpoint %q: must match %s", d.privateEndpoint, endpointPattern())
 	}
-	if err := os.MkdirAll(d.dir, 0o755); err != nil {
-		return usageErrorf("--%s %q: cannot create it: %v", d.dirFlag, d.dir, unwrapPath(err))
+	// The directory, or the nearest of its parents that exists, must be a
+	// directory this process can write in.
+	dir := filepath.Clean(d.dir)
+	for {
+		fi, err := os.Stat(dir)
+		if err == nil && !fi.IsDir() {
+			return usageErrorf("--%s %q: %s is not a directory", d.dirFlag, d.dir, dir)
+		}
+		if err == nil {
+			break
+		}
+		parent := filepath.Dir(dir)
+		if !errors.Is(err, fs.ErrNotExist) || parent == dir {
+			return usageErrorf("--%s %q: cannot create it: %v", d.dirFlag, d.dir, unwrapPath(err))
+		}
+		dir = parent
 	}
-	probe, err := os.CreateTemp(d.dir, ".atlas-backup-probe-*")
+	probe, err := os.CreateTemp(dir, ".atlas-backup-probe-*")
 	if err != nil {
-		return usageErrorf("--%s %q: cannot write in it: %v", d.dirFlag, d.dir, unwrapPath(err))
+		what := "cannot write in it"
+		if dir != filepath.Clean(d.dir) {
+			what = "cannot create it"
+		}
+		return usageErrorf("--%s %q: %s: %v", d.dirFlag, d.dir, what, unwrapPath(err))
 	}
 	probe.Close()
 	os.Remove(probe.Name())
@@ -118,45 +139,18 @@ when the job failed, was cancelled or expired; 7 when --watch-timeout passes;
 }
 
 // downloadRestore waits for a download restore job's links and downloads
-// its archives, then prints the report.
+// its archives (jobs.Download), then prints the report.
 func downloadRestore(ctx context.Context, f *Factory, w watchFlags, d downloadFlags, s *clusterScope, id string, p output.Printer) error {
 	name := text.Escape(id) // Atlas's, for a job just created
 	kind := restoreJobKind(s)
-	judge := kind.judge
-	kind.judge = func(j *api.RestoreJob) (watch.State, error) {
-		if j.DeliveryType != api.DeliveryDownload {
-			return watch.State{}, usageErrorf("restore job %s is a %s restore, not a download: it has no archives to download", name, text.Escape(j.DeliveryType))
-		}
-		return judge(j)
-	}
 	resume := fmt.Sprintf("atlas-backup restore download %s --cluster %s --project-id %s --dir %s", shell.Quote(name), s.Cluster, s.ProjectID, shell.Quote(d.dir))
 	if d.privateEndpoint != "" {
 		resume += " --private-endpoint " + d.privateEndpoint
 	}
 	kind.resumeWith = func(string) string { return resume }
-	last, err := await(ctx, f, w, kind, id, nil)
-	if errors.As(err, new(*InterruptedError)) {
-		return fmt.Errorf("stopped waiting for restore job %s; it keeps running. Resume with: %s (%w)", name, resume, context.Cause(ctx))
-	}
+	client, err := f.Client()
 	if err != nil {
 		return err
-	}
-	archives := last.job.Archives(d.privateEndpoint)
-	if len(archives) == 0 {
-		where := "no download link"
-		if d.privateEndpoint != "" {
-			where = "no download link for private endpoint " + d.privateEndpoint
-		}
-		return &NotFoundError{Err: fmt.Errorf("restore job %s lists %s", name, where)}
-	}
-	links := make([]string, len(archives))
-	for i, a := range archives {
-		links[i] = a.URL
-	}
-	names := download.Names(links, func(i int) string { return fmt.Sprintf("restore-%s-%d.tar.gz", id, i+1) })
-	files := make([]download.File, len(archives))
-	for i := range archives {
-		files[i] = download.File{URL: links[i], Name: names[i]}
 	}
 	cfg, err := f.Config()
 	if err != nil {
@@ -166,27 +160,42 @@ func downloadRestore(ctx context.Context, f *Factory, w watchFlags, d downloadFl
 	if err != nil {
 		return usageErrorf("%v", err)
 	}
-	progress := output.NewDownloadProgress(f.IO, f.global.quiet, names)
-	o := download.Options{Dir: d.dir, Source: id, Parallel: d.parallel, Force: d.force, NoWait: d.noWait,
-		Stall: cfg.HTTPTimeout, Client: download.NewClient(network), OnEvent: progress.Event,
+	display := f.display()
+	defer display.Stop()
+	in := jobs.DownloadInput{
+		Watch: f.watch(w, display), Dir: d.dir, PrivateEndpoint: d.privateEndpoint,
+		Parallel: d.parallel, Force: d.force, NoWait: d.noWait,
+		Client: download.NewClient(network), Stall: cfg.HTTPTimeout,
+		Start: func(names []string) (func(download.Event), func()) {
+			display.Stop() // the links are there: the bars take over
+			bars := output.NewDownloadProgress(f.IO, f.global.quiet, names)
+			return bars.Event, bars.Stop
+		},
 		OnLockWait: func() {
-			if !f.global.quiet {
-				fmt.Fprintf(f.IO.ErrOut, "Waiting for another atlas-backup download into %s to finish…\n", d.dir)
-			}
-		}}
-	if f.global.debug {
-		o.Trace = f.IO.ErrOut
+			f.Notef("Waiting for another atlas-backup download into %s to finish…", d.dir)
+		},
 	}
-	results, err := download.Run(ctx, o, files)
-	progress.Stop()
-	if err != nil {
-		if ctx.Err() != nil {
-			return fmt.Errorf("stopped waiting for the directory %s; nothing was downloaded. Resume with: %s (%w)", d.dir, resume, context.Cause(ctx))
-		}
-		return err
+	if f.global.debug {
+		in.Trace = f.IO.ErrOut
+	}
+	rep, err := jobs.Download(api.WithRetryNotes(ctx, f.notesTo(display)), jobs.Deps{Client: client}, s.jobs(), id, in)
+	display.Stop()
+	var stopped *jobs.StoppedError
+	var noLink *jobs.NoLinkError
+	switch {
+	case errors.As(err, &stopped) && errors.As(err, new(*InterruptedError)):
+		return fmt.Errorf("stopped waiting for restore job %s; it keeps running. Resume with: %s (%w)", name, resume, stopped.Err)
+	case errors.As(err, &noLink):
+		return &NotFoundError{Err: noLink}
+	case err != nil && rep.Archives != nil && ctx.Err() != nil:
+		return fmt.Errorf("stopped waiting for the directory %s; nothing was downloaded. Resume with: %s (%w)", d.dir, resume, context.Cause(ctx))
+	case err != nil && rep.Archives != nil:
+		return err // the directory: busy, or not to be locked
+	case err != nil:
+		return kind.watchEnd(err)
 	}
 
-	if perr := printDownloads(f.IO, p, results, archives); perr != nil {
+	if perr := printDownloads(f.IO, p, rep.Results, rep.Archives); perr != nil {
 		return perr
 	}
 	if cause := context.Cause(ctx); ctx.Err() != nil {
@@ -194,7 +203,7 @@ func downloadRestore(ctx context.Context, f *Factory, w watchFlags, d downloadFl
 	}
 	var failed []error
 	resumable := false
-	for _, r := range results {
+	for _, r := range rep.Results {
 		if r.Err != nil {
 			failed = append(failed, fmt.Errorf("%s: %v", r.File.Name, r.Err))
 			resumable = resumable || !download.Permanent(r.Err)

@@ -2,7 +2,6 @@ package cmd
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -31,16 +30,6 @@ func printDryRun(io output.Streams, d *api.DryRun) error {
 func jsonString(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)
-}
-
-// resolveSnapshot turns latest into the cluster's newest completed
-// snapshot, and says which it took.
-func resolveSnapshot(ctx context.Context, c *api.Client, f *Factory, projectID, cluster, id string) (string, error) {
-	id, snap, err := c.ResolveSnapshot(ctx, projectID, cluster, id)
-	if snap != nil {
-		f.Notef("Using the latest completed snapshot of %s: %s (taken %s)", cluster, snap.ID, snap.CreatedAt.UTC().Format("2006-01-02 15:04:05 UTC"))
-	}
-	return id, err
 }
 
 // outcomeUnknown adds, to a create whose outcome is unknown, the command
@@ -77,5 +66,5 @@ func created[T any](kind jobKind[T], id string, err error) error {
 		return err
 	}
 	id = text.Escape(id) // Atlas's, put in a message of several lines
-	return &CreatedJobError{Kind: kind.name, ID: id, Get: kind.get(id), Err: err}
+	return &CreatedJobError{Kind: kind.Name, ID: id, Get: kind.get(id), Err: err}
 }

@@ -4,6 +4,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/atlas-backup/atlas-backup/internal/api"
+	"github.com/atlas-backup/atlas-backup/internal/jobs"
 	"github.com/atlas-backup/atlas-backup/internal/output"
 )
 
@@ -15,6 +16,11 @@ type clusterScope struct {
 	Printer   output.Printer
 	ProjectID string
 	Cluster   string
+}
+
+// jobs is the scope as the workflows take it.
+func (s *clusterScope) jobs() jobs.Scope {
+	return jobs.Scope{ProjectID: s.ProjectID, Cluster: s.Cluster}
 }
 
 func (s *clusterScope) addFlags(c *cobra.Command, what string) {

@@ -9,10 +9,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/atlas-backup/atlas-backup/internal/api"
-	"github.com/atlas-backup/atlas-backup/internal/backoff"
+	"github.com/atlas-backup/atlas-backup/internal/jobs"
 	"github.com/atlas-backup/atlas-backup/internal/output"
-	"github.com/atlas-backup/atlas-backup/internal/text"
-	"github.com/atlas-backup/atlas-backup/internal/watch"
 )
 
 // watchFlags are --watch, --watch-timeout and --interval.
@@ -58,111 +56,74 @@ func (w *watchFlags) resolve(c *cobra.Command, f *Factory) error {
 	return nil
 }
 
-// observation is one look at a job: its typed view and the raw answer.
-type observation[T any] struct {
-	job *T
-	raw []byte
-}
-
 // follow polls a job until it ends and prints the final object on stdout.
 // Progress goes to stderr. It ends with nil (success), *WatchFailedError,
 // *WatchTimeoutError (after printing the last state), or an interrupt that
 // says how to resume.
 func follow[T any](ctx context.Context, f *Factory, w watchFlags, p output.Printer, job jobKind[T], id string) error {
-	last, err := await(ctx, f, w, job, id, nil)
+	last, err := await(ctx, f, w, job, id)
 	var interrupted *InterruptedError
 	var usage *UsageError
-	if last.job != nil && !errors.As(err, &interrupted) && !errors.As(err, &usage) {
-		if perr := p.Print(f.IO.Out, output.Value{Raw: last.raw, Table: job.table(last.job)}); perr != nil {
+	if last.Job != nil && !errors.As(err, &interrupted) && !errors.As(err, &usage) {
+		if perr := p.Print(f.IO.Out, output.Value{Raw: last.Raw, Table: job.table(last.Job)}); perr != nil {
 			return perr
 		}
 	}
 	return err
 }
 
-// await polls a job until it ends, showing its progress on stderr (through
-// progress, or nil for a display of its own), and returns the last look at
-// it. The error is nil (a successful end),
-// *WatchFailedError, *WatchTimeoutError, a *UsageError from the judge, or a
-// watch stopped early (an interrupt among them, or checks that could not
-// reach Atlas within the retry budget) whose message names the job and how
-// to resume.
-//
-// A check that fails for a reason that may pass (a refused connection, a
-// 503 after the request's own retries) is made again, sooner than the next
-// interval when the backoff says so, within the same retry budget as every
-// request (--max-retries, and two minutes of waiting); past it the watch
-// gives up, exit 1, rather than poll forever an API it cannot reach.
-func await[T any](ctx context.Context, f *Factory, w watchFlags, job jobKind[T], id string, progress output.Progress) (observation[T], error) {
+// await follows a job (jobs.Follow) with a display of its own on stderr,
+// and words how the watch ended.
+func await[T any](ctx context.Context, f *Factory, w watchFlags, job jobKind[T], id string) (jobs.Seen[T], error) {
 	client, err := f.Client()
 	if err != nil {
-		return observation[T]{}, err
+		return jobs.Seen[T]{}, err
 	}
-	cfg, err := f.Config()
-	if err != nil {
-		return observation[T]{}, err
-	}
+	display := f.display()
+	defer display.Stop()
+	ctx = api.WithRetryNotes(ctx, f.notesTo(display))
+	seen, err := jobs.Follow(ctx, jobs.Deps{Client: client}, job.Kind, job.scope.jobs(), id, f.watch(w, display))
+	display.Stop()
+	return seen, job.watchEnd(err)
+}
+
+// watch is how the jobs of a command are followed: its flags, the retry
+// budget of the client's requests, and the display.
+func (f *Factory) watch(w watchFlags, display jobs.Progress) jobs.Watch {
+	cfg, _ := f.Config() // read already: the client exists
 	retries, maxWait := retryBudget(cfg)
-	name := text.Escape(id) // Atlas's, for a job just created
-	if progress == nil {
-		progress = output.NewProgress(f.IO, f.global.quiet, f.global.noColor)
-		f.progress = progress
-		defer func() { f.progress = nil }()
-		defer progress.Stop()
-	}
-	last, state, err := watch.Poll(ctx, watch.Options[observation[T]]{
-		Interval: w.interval,
-		Timeout:  w.timeout,
-		Fetch: func(ctx context.Context) (observation[T], error) {
-			j, raw, err := job.fetch(ctx, client, id)
-			return observation[T]{j, raw}, err
-		},
-		Judge: func(o observation[T]) (watch.State, error) {
-			return job.judge(o.job)
-		},
-		Transient: api.IsTransient,
-		Retry: &watch.Budget{Retries: retries, Wait: maxWait, Delay: func(n int) time.Duration {
-			return backoff.Delay(n, nil) // as the client waits between attempts
-		}},
-		OnChange: func(o observation[T], s watch.State) {
-			progress.Update(fmt.Sprintf("%s %s: %s", job.name, id, s.Label))
-		},
-		OnRetry: func(err error) {
-			progress.Note(fmt.Sprintf("%s %s: will check again: %v", job.name, id, err))
-		},
-	})
-	progress.Stop()
-	var timeout *watch.TimeoutError
-	var gaveUp *watch.GaveUpError
-	var usage *UsageError
+	return jobs.Watch{Interval: w.interval, Timeout: w.timeout, Retries: retries, MaxWait: maxWait, Progress: display}
+}
+
+// watchEnd words how a watch of one of k's jobs ended, with the commands
+// that follow it up: exit 6 for a job that ended badly, 7 for a timeout, 1
+// for an API that could not be reached; an interrupt keeps its exit code.
+func (k jobKind[T]) watchEnd(err error) error {
+	var ended *jobs.EndedError
+	var timeout *jobs.TimeoutError
+	var unreachable *jobs.UnreachableError
+	var stopped *jobs.StoppedError
+	var notDownload *jobs.NotDownloadError
 	switch {
-	case err == nil && state.OK:
-		return last, nil
 	case err == nil:
-		return last, &WatchFailedError{Msg: fmt.Sprintf("%s %s ended %s", job.name, name, text.Escape(job.why(last.job)))}
+		return nil
+	case errors.As(err, &ended):
+		return &WatchFailedError{Msg: ended.Error()}
 	case errors.As(err, &timeout):
-		where := "before its first check"
-		if last.job != nil {
-			where = "while " + text.Escape(state.Label)
-		}
-		return last, &WatchTimeoutError{Msg: fmt.Sprintf("stopped watching %s %s after %s, %s; it keeps running. Resume with: %s",
-			job.name, name, w.timeout, where, job.resume(name))}
-	case errors.As(err, &gaveUp):
+		return &WatchTimeoutError{Msg: fmt.Sprintf("%v; it keeps running. Resume with: %s", timeout, k.resume(timeout.ID))}
+	case errors.As(err, &unreachable):
 		// Exit 1 whatever the last error was (a 429 alone would be 5):
 		// the watch ends because Atlas could not be reached, not because it
 		// refused something. Whether the job still runs is not known.
-		checks := ""
-		if gaveUp.Checks > 1 {
-			checks = fmt.Sprintf("%d checks in a row failed, the last with: ", gaveUp.Checks)
-		}
-		return last, &watchError{msg: fmt.Sprintf("could not reach Atlas to check %s %s: %s%v. Its state is unknown; to watch it again: %s",
-			job.name, name, checks, gaveUp.Err, job.resume(name))}
-	case errors.As(err, &usage):
-		return last, err
-	case errors.As(err, new(*InterruptedError)):
-		return last, &watchError{fmt.Sprintf("stopped watching %s %s; it keeps running. Resume with: %s (%v)", job.name, name, job.resume(name), err), err}
+		return &watchError{msg: fmt.Sprintf("%v. Its state is unknown; to watch it again: %s", unreachable, k.resume(unreachable.ID))}
+	case errors.As(err, &notDownload):
+		return &RefusedError{Err: notDownload}
+	case errors.As(err, &stopped) && errors.As(err, new(*InterruptedError)):
+		return &watchError{fmt.Sprintf("stopped watching %s %s; it keeps running. Resume with: %s (%v)", stopped.Kind, stopped.ID, k.resume(stopped.ID), stopped.Err), stopped.Err}
+	case errors.As(err, &stopped):
+		return &watchError{fmt.Sprintf("%v; it keeps running. Resume with: %s", stopped, k.resume(stopped.ID)), stopped.Err}
 	}
-	return last, &watchError{fmt.Sprintf("watching %s %s: %v; it keeps running. Resume with: %s", job.name, name, err, job.resume(name)), err}
+	return err
 }
 
 // watchError is a watch that stopped before the job ended; its message
@@ -176,13 +137,10 @@ type watchError struct {
 func (e *watchError) Error() string { return e.msg }
 func (e *watchError) Unwrap() error { return e.err }
 
-// jobKind connects follow to one kind of job, and names the commands that
-// show, resume and list its jobs.
+// jobKind is a kind of job as the commands name it: the workflows' kind,
+// its table, and the commands that show, resume and list its jobs.
 type jobKind[T any] struct {
-	name  string // "export job", "restore job"
-	fetch func(ctx context.Context, c *api.Client, id string) (*T, []byte, error)
-	judge func(*T) (watch.State, error)
-	why   func(*T) string // how an unsuccessful end is described
+	jobs.Kind[T]
 	table func(*T) *output.Table
 	noun  string // the command noun: export, restore
 	scope *clusterScope
@@ -208,36 +166,11 @@ func (k jobKind[T]) get(id string) string { return k.command("get", id) }
 func (k jobKind[T]) list() string         { return k.command("list", "") }
 
 func exportJobKind(s *clusterScope) jobKind[api.ExportJob] {
-	return jobKind[api.ExportJob]{
-		name: "export job", noun: "export", scope: s,
-		fetch: func(ctx context.Context, c *api.Client, id string) (*api.ExportJob, []byte, error) {
-			return c.GetExport(ctx, s.ProjectID, s.Cluster, id)
-		},
-		judge: func(j *api.ExportJob) (watch.State, error) {
-			ended, ok, err := j.Ended()
-			return watch.State{Label: j.Progress(), Done: ended, OK: ok}, err
-		},
-		why: func(j *api.ExportJob) string {
-			if r := j.Reason(); r != "" {
-				return j.State + ": " + r
-			}
-			return j.State
-		},
-		table: func(j *api.ExportJob) *output.Table { return output.ExportJobTable(*j) },
-	}
+	return jobKind[api.ExportJob]{Kind: jobs.Export, noun: "export", scope: s,
+		table: func(j *api.ExportJob) *output.Table { return output.ExportJobTable(*j) }}
 }
 
 func restoreJobKind(s *clusterScope) jobKind[api.RestoreJob] {
-	return jobKind[api.RestoreJob]{
-		name: "restore job", noun: "restore", scope: s,
-		fetch: func(ctx context.Context, c *api.Client, id string) (*api.RestoreJob, []byte, error) {
-			return c.GetRestore(ctx, s.ProjectID, s.Cluster, id)
-		},
-		judge: func(j *api.RestoreJob) (watch.State, error) {
-			ended, ok := j.Ended()
-			return watch.State{Label: j.Status(), Done: ended, OK: ok}, nil
-		},
-		why:   func(j *api.RestoreJob) string { return j.Status() },
-		table: func(j *api.RestoreJob) *output.Table { return output.RestoreJobTable(*j, s.ProjectID) },
-	}
+	return jobKind[api.RestoreJob]{Kind: jobs.Restore, noun: "restore", scope: s,
+		table: func(j *api.RestoreJob) *output.Table { return output.RestoreJobTable(*j, s.ProjectID) }}
 }

@@ -54,6 +54,23 @@ func WithLabel(ctx context.Context, label string) context.Context {
 	return context.WithValue(ctx, labelKey{}, label)
 }
 
+type notesKey struct{}
+
+// WithRetryNotes sends the retry lines of the requests made with ctx to
+// notes instead of Options.OnRetry: to a progress display that shows them
+// without breaking its lines.
+func WithRetryNotes(ctx context.Context, notes func(string)) context.Context {
+	return context.WithValue(ctx, notesKey{}, notes)
+}
+
+// notifier is where the retry lines of ctx's requests go; nil: nowhere.
+func (t *retryTransport) notifier(ctx context.Context) func(string) {
+	if n, ok := ctx.Value(notesKey{}).(func(string)); ok && n != nil {
+		return n
+	}
+	return t.notify
+}
+
 func labelOf(ctx context.Context) string {
 	if l, ok := ctx.Value(labelKey{}).(string); ok && l != "" {
 		return l + ": "
@@ -103,15 +120,16 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		if !again || attempt > t.retries {
 			return resp, err
 		}
+		notify := t.notifier(ctx)
 		if waited+wait > t.maxWait {
-			if t.notify != nil {
-				t.notify(labelOf(ctx) + fmt.Sprintf("not retrying: %s, and waiting %s more would pass the %s retry budget", reason, backoff.Round(wait), t.maxWait))
+			if notify != nil {
+				notify(labelOf(ctx) + fmt.Sprintf("not retrying: %s, and waiting %s more would pass the %s retry budget", reason, backoff.Round(wait), t.maxWait))
 			}
 			return resp, err
 		}
 		waited += wait
-		if t.notify != nil {
-			t.notify(labelOf(ctx) + fmt.Sprintf("retrying in %s: %s (attempt %d of %d)", backoff.Round(wait), reason, attempt+1, t.retries+1))
+		if notify != nil {
+			notify(labelOf(ctx) + fmt.Sprintf("retrying in %s: %s (attempt %d of %d)", backoff.Round(wait), reason, attempt+1, t.retries+1))
 		}
 		if !backoff.Sleep(ctx.Done(), wait) {
 			return nil, context.Cause(ctx)
