@@ -3,10 +3,14 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/atlas-backup/atlas-backup/internal/config"
+	"github.com/atlas-backup/atlas-backup/internal/safefile"
 )
 
 // configRun runs atlas-backup with the config file at path, and nothing to
@@ -48,5 +52,30 @@ func TestConfigConcurrentSetsKeepEveryValue(t *testing.T) {
 	}
 	if entries, err := os.ReadDir(filepath.Dir(path)); err != nil || len(entries) > 2 { // the file, and on Windows its lock file
 		t.Errorf("%s holds %v, %v; want no temporary files left", filepath.Dir(path), entries, err)
+	}
+}
+
+// Ctrl-C while `config set` waits for another process's lock ends it at
+// once: exit 130, nothing written.
+func TestConfigLockWaitEndsOnCtrlC(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "config.yaml")
+	const body = "default:\n  output: json\n"
+	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	release, ok, err := safefile.TryLock(config.LockPath(path)) // another holder
+	if err != nil || !ok {
+		t.Fatalf("lock: %v %v", ok, err)
+	}
+	defer release()
+	r := startAtlasBackup(t, []string{config.EnvConfig + "=" + path}, "config", "set", "output", "yaml")
+	time.Sleep(300 * time.Millisecond) // waiting for the lock by now
+	began := time.Now()
+	res := r.stop(syscall.SIGINT)
+	if res.code != 130 || !strings.Contains(res.stderr, "stopped waiting for its lock file") || time.Since(began) > time.Second {
+		t.Errorf("exit %d after %s\n%s", res.code, time.Since(began), res)
+	}
+	if b, _ := os.ReadFile(path); string(b) != body {
+		t.Errorf("the file became %q", b)
 	}
 }

@@ -154,7 +154,7 @@ func configSetRun(ctx context.Context, opts *ConfigSetOptions) error {
 		}
 		opts.Value = v
 	}
-	if err := config.Set(opts.Path, opts.Profile, opts.Key, opts.Value); err != nil {
+	if err := config.Set(ctx, opts.Path, opts.Profile, opts.Key, opts.Value); err != nil {
 		return configError(err)
 	}
 	fmt.Fprintf(opts.IO.ErrOut, "Set %s in %s\n", opts.Key, opts.where())
@@ -308,8 +308,8 @@ too.`,
 	}
 }
 
-func configUnsetRun(_ context.Context, opts *ConfigUnsetOptions) error {
-	err := config.Unset(opts.Path, opts.Profile, opts.Key)
+func configUnsetRun(ctx context.Context, opts *ConfigUnsetOptions) error {
+	err := config.Unset(ctx, opts.Path, opts.Profile, opts.Key)
 	switch {
 	case errors.Is(err, config.ErrNotSet):
 		fmt.Fprintf(opts.IO.ErrOut, "%s was not set in %s\n", opts.Key, opts.where())

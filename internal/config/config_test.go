@@ -1,6 +1,7 @@
 package config
 
 import (
+	"context"
 	"bytes"
 	"errors"
 	"os"
@@ -239,13 +240,13 @@ default:
 prod:
   client_id: mdb_sa_id_1
 `, 0o644)
-	if err := Set(path, "default", KeyProjectID, fileProject); err != nil {
+	if err := Set(context.Background(), path, "default", KeyProjectID, fileProject); err != nil {
 		t.Fatal(err)
 	}
-	if err := Set(path, "prod", KeyClientID, "mdb_sa_id_2"); err != nil {
+	if err := Set(context.Background(), path, "prod", KeyClientID, "mdb_sa_id_2"); err != nil {
 		t.Fatal(err)
 	}
-	if err := Set(path, "lab", KeyAPIVersion, "2024-08-05"); err != nil {
+	if err := Set(context.Background(), path, "lab", KeyAPIVersion, "2024-08-05"); err != nil {
 		t.Fatal(err)
 	}
 	got, _ := os.ReadFile(path)
@@ -276,7 +277,7 @@ func TestSetCreatesFileAndDirectory(t *testing.T) {
 	}
 	dir := filepath.Join(t.TempDir(), "atlas-backup")
 	path := filepath.Join(dir, "config.yaml")
-	if err := Set(path, "default", KeyClientSecret, "mdb_sa_sk_1"); err != nil {
+	if err := Set(context.Background(), path, "default", KeyClientSecret, "mdb_sa_sk_1"); err != nil {
 		t.Fatal(err)
 	}
 	assertMode(t, path, 0o600)
@@ -295,7 +296,7 @@ func TestSetThroughSymlink(t *testing.T) {
 	if err := os.Symlink(target, link); err != nil {
 		t.Fatal(err)
 	}
-	if err := Set(link, "default", KeyOutput, "yaml"); err != nil {
+	if err := Set(context.Background(), link, "default", KeyOutput, "yaml"); err != nil {
 		t.Fatal(err)
 	}
 	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
@@ -308,10 +309,10 @@ func TestSetThroughSymlink(t *testing.T) {
 
 func TestSetRefusesUnknownKeysAndBadValues(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "config.yaml")
-	err := Set(path, "default", "projectid", fileProject)
+	err := Set(context.Background(), path, "default", "projectid", fileProject)
 	var uk *UnknownKeyError
 	if !errors.As(err, &uk) || !strings.Contains(err.Error(), "known keys: project_id, output, base_url,") {
-		t.Errorf("Set(projectid) error = %v, want unknown key listing the known keys", err)
+		t.Errorf("Set(context.Background(), projectid) error = %v, want unknown key listing the known keys", err)
 	}
 	for key, value := range map[string]string{
 		KeyProjectID:   "65F0A1B2C3D4E5F601234567",
@@ -321,10 +322,10 @@ func TestSetRefusesUnknownKeysAndBadValues(t *testing.T) {
 		KeyAPIVersion:  "v2",
 		KeyClientID:    "",
 	} {
-		err := Set(path, "default", key, value)
+		err := Set(context.Background(), path, "default", key, value)
 		var iv *InvalidValueError
 		if !errors.As(err, &iv) || !strings.HasPrefix(err.Error(), key+` "`+value+`": must`) {
-			t.Errorf("Set(%s, %q) error = %v, want invalid value", key, value, err)
+			t.Errorf("Set(context.Background(), %s, %q) error = %v, want invalid value", key, value, err)
 		}
 	}
 	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
@@ -339,29 +340,29 @@ func TestSetRefusesUnknownKeysAndBadValues(t *testing.T) {
 
 func TestUnset(t *testing.T) {
 	path := writeConfig(t, "default:\n  output: json\n  projectid: typo\nprod:\n  client_id: x\n", 0o600)
-	if err := Unset(path, "default", KeyOutput); err != nil {
+	if err := Unset(context.Background(), path, "default", KeyOutput); err != nil {
 		t.Fatal(err)
 	}
-	if err := Unset(path, "default", "projectid"); err != nil { // stored, though unknown
+	if err := Unset(context.Background(), path, "default", "projectid"); err != nil { // stored, though unknown
 		t.Fatal(err)
 	}
-	if err := Unset(path, "default", KeyOutput); !errors.Is(err, ErrNotSet) {
+	if err := Unset(context.Background(), path, "default", KeyOutput); !errors.Is(err, ErrNotSet) {
 		t.Errorf("second Unset error = %v, want ErrNotSet", err)
 	}
 	var uk *UnknownKeyError
-	if err := Unset(path, "default", "nope"); !errors.As(err, &uk) {
-		t.Errorf("Unset(nope) error = %v, want unknown key", err)
+	if err := Unset(context.Background(), path, "default", "nope"); !errors.As(err, &uk) {
+		t.Errorf("Unset(context.Background(), nope) error = %v, want unknown key", err)
 	}
 	var nf *ProfileNotFoundError
-	if err := Unset(path, "staging", KeyOutput); !errors.As(err, &nf) {
-		t.Errorf("Unset(staging) error = %v, want profile not found", err)
+	if err := Unset(context.Background(), path, "staging", KeyOutput); !errors.As(err, &nf) {
+		t.Errorf("Unset(context.Background(), staging) error = %v, want profile not found", err)
 	}
 	if got, _ := os.ReadFile(path); string(got) != "default: {}\nprod:\n  client_id: x\n" {
 		t.Errorf("file = %q", got)
 	}
 	missing := filepath.Join(t.TempDir(), "config.yaml")
-	if err := Unset(missing, "default", KeyOutput); !errors.Is(err, ErrNotSet) {
-		t.Errorf("Unset(missing file) error = %v, want ErrNotSet", err)
+	if err := Unset(context.Background(), missing, "default", KeyOutput); !errors.Is(err, ErrNotSet) {
+		t.Errorf("Unset(context.Background(), missing file) error = %v, want ErrNotSet", err)
 	}
 	if _, err := os.Stat(missing); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("Unset created the file: %v", err)

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"context"
 	"bytes"
 	"errors"
 	"fmt"
@@ -164,11 +165,11 @@ func Get(path, profile, key string) (string, error) {
 // Set stores key = value in a profile of the file at path, creating the file,
 // its directory and the profile as needed. The value is checked with
 // Validate first. Other profiles, keys and comments are kept.
-func Set(path, profile, key, value string) error {
+func Set(ctx context.Context, path, profile, key, value string) error {
 	if err := Validate(key, value); err != nil {
 		return err
 	}
-	return edit(path, profile, true, func(m *yaml.Node) error {
+	return edit(ctx, path, profile, true, func(m *yaml.Node) error {
 		str := yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: value}
 		if i := indexOf(m, key); i >= 0 {
 			v := m.Content[i+1]
@@ -184,8 +185,8 @@ func Set(path, profile, key, value string) error {
 // Unset removes key from a profile of the file at path. A key that is not
 // stored there is a *NotSetError; a key that is not a config key can be
 // removed only if it is stored.
-func Unset(path, profile, key string) error {
-	return edit(path, profile, false, func(m *yaml.Node) error {
+func Unset(ctx context.Context, path, profile, key string) error {
+	return edit(ctx, path, profile, false, func(m *yaml.Node) error {
 		i := indexOf(m, key)
 		if i < 0 {
 			if _, ok := Lookup(key); !ok {
@@ -205,8 +206,9 @@ func Unset(path, profile, key string) error {
 // A symlink is written through to its target, which keeps the link. A
 // read-only file is refused (*FileError, ErrReadOnly), not replaced. The
 // read, change and write happen under the lock file next to the target
-// (LockPath), so that concurrent edits all land.
-func edit(path, profile string, create bool, change func(profile *yaml.Node) error) error {
+// (LockPath), so that concurrent edits all land. Waiting for that lock
+// ends when ctx does (Ctrl-C), with nothing written.
+func edit(ctx context.Context, path, profile string, create bool, change func(profile *yaml.Node) error) error {
 	target, err := resolveLinks(path)
 	if err != nil {
 		return unreadableError(path, err)
@@ -233,7 +235,7 @@ func edit(path, profile string, create bool, change func(profile *yaml.Node) err
 			return unwritableError(path, "cannot create its directory "+dir, errorCause(err))
 		}
 	}
-	unlock, err := lock(path, target)
+	unlock, err := lock(ctx, path, target)
 	if err != nil {
 		return err
 	}

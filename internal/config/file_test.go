@@ -1,6 +1,7 @@
 package config
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -83,7 +84,7 @@ func TestSetThroughSymlinkToItsTarget(t *testing.T) {
 			if err := os.Symlink(dest, link); err != nil {
 				t.Fatal(err)
 			}
-			if err := Set(link, "default", KeyOutput, "yaml"); err != nil {
+			if err := Set(context.Background(), link, "default", KeyOutput, "yaml"); err != nil {
 				t.Fatal(err)
 			}
 			if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
@@ -99,7 +100,7 @@ func TestSetThroughSymlinkToItsTarget(t *testing.T) {
 					t.Errorf("%s holds %v, want %d entries", d, entries, want)
 				}
 			}
-			if err := Unset(link, "default", KeyOutput); err != nil {
+			if err := Unset(context.Background(), link, "default", KeyOutput); err != nil {
 				t.Fatal(err)
 			}
 			if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
@@ -118,9 +119,9 @@ func TestWriteRefusesReadOnlyFile(t *testing.T) {
 		t.Run(mode.String(), func(t *testing.T) {
 			path := writeConfig(t, body, mode)
 			for name, write := range map[string]func() error{
-				"set":        func() error { return Set(path, "default", KeyOutput, "yaml") },
-				"set secret": func() error { return Set(path, "default", KeyClientSecret, "s3cr3t-v4lue") },
-				"unset":      func() error { return Unset(path, "default", KeyOutput) },
+				"set":        func() error { return Set(context.Background(), path, "default", KeyOutput, "yaml") },
+				"set secret": func() error { return Set(context.Background(), path, "default", KeyClientSecret, "s3cr3t-v4lue") },
+				"unset":      func() error { return Unset(context.Background(), path, "default", KeyOutput) },
 			} {
 				err := write()
 				assertFileError(t, err, ErrReadOnly, path, "s3cr3t-v4lue")
@@ -147,7 +148,7 @@ func TestWriteRefusesReadOnlyFile(t *testing.T) {
 		if err := os.Symlink(target, link); err != nil {
 			t.Fatal(err)
 		}
-		err := Set(link, "default", KeyOutput, "yaml")
+		err := Set(context.Background(), link, "default", KeyOutput, "yaml")
 		assertFileError(t, err, ErrReadOnly, link)
 		if want := "config file " + link + " (a link to " + target + ") is read-only: "; !strings.HasPrefix(err.Error(), want) {
 			t.Errorf("error = %s\nwant prefix %s", err, want)
@@ -175,8 +176,8 @@ func TestUnparsableFileIsInvalid(t *testing.T) {
 				"Load":   func() error { _, err := Load(LoadOptions{Path: path, Getenv: env(nil)}); return err },
 				"Stored": func() error { _, err := Stored(path, "default"); return err },
 				"Get":    func() error { _, err := Get(path, "default", KeyOutput); return err },
-				"Set":    func() error { return Set(path, "default", KeyOutput, "json") },
-				"Unset":  func() error { return Unset(path, "default", KeyOutput) },
+				"Set":    func() error { return Set(context.Background(), path, "default", KeyOutput, "json") },
+				"Unset":  func() error { return Unset(context.Background(), path, "default", KeyOutput) },
 			} {
 				err := run()
 				assertFileError(t, err, ErrInvalid, path, secret[:7])
@@ -200,8 +201,8 @@ func TestUnreadableFile(t *testing.T) {
 	for op, run := range map[string]func() error{
 		"Load":  func() error { _, err := Load(LoadOptions{Path: path, Getenv: env(nil)}); return err },
 		"Get":   func() error { _, err := Get(path, "default", KeyOutput); return err },
-		"Set":   func() error { return Set(path, "default", KeyOutput, "json") },
-		"Unset": func() error { return Unset(path, "default", KeyOutput) },
+		"Set":   func() error { return Set(context.Background(), path, "default", KeyOutput, "json") },
+		"Unset": func() error { return Unset(context.Background(), path, "default", KeyOutput) },
 	} {
 		err := run()
 		assertFileError(t, err, ErrUnreadable, path)
@@ -233,7 +234,7 @@ func TestWriteErrorsNameTheConfigFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, path := range []string{filepath.Join(parent, "config.yaml"), filepath.Join(parent, "sub", "config.yaml")} {
-		err := Set(path, "default", KeyOutput, "json")
+		err := Set(context.Background(), path, "default", KeyOutput, "json")
 		assertFileError(t, err, ErrUnwritable, path)
 		if want := "cannot write config file " + path + ": cannot create its directory " + filepath.Dir(path) + ": "; !strings.HasPrefix(err.Error(), want) || !strings.HasSuffix(err.Error(), "; nothing was written") {
 			t.Errorf("error = %s\nwant prefix %s", err, want)
@@ -273,12 +274,12 @@ func TestLockTimesOut(t *testing.T) {
 	const body = "default:\n  output: json\n"
 	path := writeConfig(t, body, 0o600)
 
-	unlock, err := lock(path, path) // another holder
+	unlock, err := lock(context.Background(), path, path) // another holder
 	if err != nil {
 		t.Fatal(err)
 	}
 	began := time.Now()
-	err = Set(path, "default", KeyClientSecret, "s3cr3t-v4lue")
+	err = Set(context.Background(), path, "default", KeyClientSecret, "s3cr3t-v4lue")
 	took := time.Since(began)
 	assertFileError(t, err, ErrLocked, path, "s3cr3t-v4lue")
 	want := "config file " + path + " is busy: another process (most likely another atlas-backup config set or unset) held its lock file " + path + ".lock for 300ms; nothing was written, try again when it has finished"
@@ -296,7 +297,7 @@ func TestLockTimesOut(t *testing.T) {
 	// Once the holder lets go, a waiting writer goes ahead.
 	shortLockWait(t, 5*time.Second)
 	done := make(chan error)
-	go func() { done <- Set(path, "default", KeyOutput, "yaml") }()
+	go func() { done <- Set(context.Background(), path, "default", KeyOutput, "yaml") }()
 	time.Sleep(50 * time.Millisecond)
 	unlock()
 	if err := <-done; err != nil {
@@ -317,7 +318,7 @@ func TestConcurrentSetsAllLand(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs <- Set(path, fmt.Sprintf("p%d", i%4), KeyNames()[i%8], validValue(KeyNames()[i%8]))
+			errs <- Set(context.Background(), path, fmt.Sprintf("p%d", i%4), KeyNames()[i%8], validValue(KeyNames()[i%8]))
 		}()
 	}
 	wg.Wait()
@@ -365,7 +366,7 @@ func TestSetRefusesAliasedProfile(t *testing.T) {
 	if v, err := Get(path, "default", KeyOutput); err != nil || v != "json" {
 		t.Fatalf("Get = %q, %v", v, err)
 	}
-	err := Set(path, "default", KeyOutput, "yaml")
+	err := Set(context.Background(), path, "default", KeyOutput, "yaml")
 	assertFileError(t, err, ErrUnwritable, path)
 	if want := "cannot change config file " + path + `: profile "default" (line 3) is not a plain map (an alias?), which atlas-backup cannot edit; edit it by hand. Nothing was written`; err.Error() != want {
 		t.Errorf("error =\n%s\nwant\n%s", err, want)
@@ -385,7 +386,7 @@ func TestSetRefusesNonRegularFile(t *testing.T) {
 		t.Skip(err)
 	}
 	defer ln.Close()
-	err = Set(path, "default", KeyOutput, "json")
+	err = Set(context.Background(), path, "default", KeyOutput, "json")
 	assertFileError(t, err, ErrUnwritable, path)
 	if want := "cannot write config file " + path + ": " + path + " is not a regular file (mode S"; !strings.HasPrefix(err.Error(), want) {
 		t.Errorf("error = %s\nwant prefix %s", err, want)

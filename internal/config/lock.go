@@ -1,6 +1,8 @@
 package config
 
 import (
+	"context"
+	"fmt"
 	"time"
 
 	"github.com/atlas-backup/atlas-backup/internal/safefile"
@@ -24,9 +26,9 @@ const lockPollMax = 50 * time.Millisecond
 func LockPath(target string) string { return target + ".lock" }
 
 // lock takes the lock of the config file target (path as the user named
-// it, for messages), waiting up to lockWait, and returns the function that
-// releases it.
-func lock(path, target string) (unlock func(), err error) {
+// it, for messages), waiting up to lockWait, or until ctx is done, and
+// returns the function that releases it.
+func lock(ctx context.Context, path, target string) (unlock func(), err error) {
 	lp := LockPath(target)
 	deadline := time.Now().Add(lockWait)
 	pause := time.Millisecond
@@ -41,7 +43,11 @@ func lock(path, target string) (unlock func(), err error) {
 		if !time.Now().Before(deadline) {
 			return nil, lockedError(path, lp)
 		}
-		time.Sleep(min(pause, time.Until(deadline)))
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("config file %s: stopped waiting for its lock file %s (%w); nothing was written", path, lp, context.Cause(ctx))
+		case <-time.After(min(pause, time.Until(deadline))):
+		}
 		pause = min(2*pause, lockPollMax)
 	}
 }
