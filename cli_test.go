@@ -40,6 +40,7 @@ func runAtlasBackup(t *testing.T, env []string, args ...string) cliResult {
 		"XDG_CONFIG_HOME=" + filepath.Join(home, ".config"),
 		"GODEBUG=netdns=go",
 		"GORACE=" + raceNoExitSleep,
+		"GOCOVERDIR=" + os.Getenv("GOCOVERDIR"), // go test -cover: where the child's counts go
 	}, env...)
 	var out, errOut bytes.Buffer
 	c.Stdout, c.Stderr = &out, &errOut
@@ -89,7 +90,8 @@ func startAtlasBackup(t *testing.T, env []string, args ...string) *runningCLI {
 	r := &runningCLI{t: t, cmd: exec.Command(os.Args[0], args...)}
 	home := t.TempDir()
 	r.cmd.Env = append([]string{runMainEnv + "=1", "PATH=" + os.Getenv("PATH"), "HOME=" + home,
-		"XDG_CONFIG_HOME=" + filepath.Join(home, ".config"), "GODEBUG=netdns=go", "GORACE=" + raceNoExitSleep}, env...)
+		"XDG_CONFIG_HOME=" + filepath.Join(home, ".config"), "GODEBUG=netdns=go", "GORACE=" + raceNoExitSleep,
+		"GOCOVERDIR=" + os.Getenv("GOCOVERDIR")}, env...)
 	r.cmd.Stdout, r.cmd.Stderr = &r.out, &r.errOut
 	if err := r.cmd.Start(); err != nil {
 		t.Fatal(err)
