@@ -27,7 +27,11 @@ import (
 
 func TestMain(m *testing.M) {
 	run := func() {
-		os.Exit(cmd.Main(os.Args[1:], output.System(), cmd.BuildInfo{Version: "test", Commit: "none", Date: "unknown"}))
+		var opts []cmd.Option
+		if os.Getenv(sandboxJobsEndEnv) != "" {
+			opts = append(opts, cmd.WithSandboxOptions(sandbox.WithJobDuration(time.Millisecond)))
+		}
+		os.Exit(cmd.Main(os.Args[1:], output.System(), cmd.BuildInfo{Version: "test", Commit: "none", Date: "unknown"}, opts...))
 	}
 	if os.Getenv(runMainEnv) == "1" { // the test binary as atlas-backup, for Go tests of signals
 		run()
@@ -39,6 +43,10 @@ func TestMain(m *testing.M) {
 
 // runMainEnv makes the test binary run as atlas-backup.
 const runMainEnv = "ATLAS_BACKUP_TEST_RUN_MAIN"
+
+// sandboxJobsEndEnv makes the jobs of the test binary's --sandbox end at
+// once (the shipped binary knows no such variable).
+const sandboxJobsEndEnv = "ATLAS_BACKUP_TEST_SANDBOX_JOBS_END"
 
 // raceNoExitSleep keeps a race-enabled child from sleeping at exit.
 const raceNoExitSleep = "atexit_sleep_ms=0"

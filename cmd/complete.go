@@ -25,7 +25,7 @@ func completeFromAPI(f *Factory, cluster func() string, list func(ctx context.Co
 		if err != nil || cfg.ProjectID == "" {
 			return nil, none
 		}
-		client, err := f.client(func(o *api.Options) { o.MaxRetries, o.Debug, o.OnRetry = 0, nil, nil })
+		client, err := f.completionClient()
 		if err != nil {
 			return nil, none
 		}

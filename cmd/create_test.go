@@ -96,14 +96,15 @@ func TestRestoreCreateRefusesBeforeRunning(t *testing.T) {
 
 // Ctrl-C at the type-the-cluster-name prompt ends it at once, and nothing is sent.
 func TestConfirmInterrupted(t *testing.T) {
-	t.Setenv(output.ForceTTYEnv, "1")
 	r, w := io.Pipe() // a terminal on which nobody types
 	defer w.Close()
 	var errOut bytes.Buffer
+	streams := output.Streams{In: r, Out: io.Discard, ErrOut: &errOut}
+	streams.SetStdinTTY(true)
 	ctx, cancel := context.WithCancelCause(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- confirm(ctx, output.Streams{In: r, Out: io.Discard, ErrOut: &errOut}, confirmation{warning: "W", cluster: "demo"})
+		done <- confirm(ctx, streams, confirmation{warning: "W", cluster: "demo"})
 	}()
 	cancel(&InterruptedError{Signal: syscall.SIGINT})
 	select {

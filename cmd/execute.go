@@ -14,6 +14,7 @@ import (
 	"github.com/atlas-backup/atlas-backup/internal/api"
 	"github.com/atlas-backup/atlas-backup/internal/lazyre"
 	"github.com/atlas-backup/atlas-backup/internal/output"
+	"github.com/atlas-backup/atlas-backup/internal/sandbox"
 	"github.com/atlas-backup/atlas-backup/internal/text"
 )
 
@@ -32,9 +33,18 @@ const (
 	exitTimeout  = 7
 )
 
+// Option adjusts the Factory of a Main run.
+type Option func(*Factory)
+
+// WithSandboxOptions adjusts the sandbox that --sandbox starts (tests make
+// its jobs end at once).
+func WithSandboxOptions(opts ...sandbox.Option) Option {
+	return func(f *Factory) { f.SandboxOptions = append(f.SandboxOptions, opts...) }
+}
+
 // Main runs one command line and returns its exit code. It is the only place
 // that turns errors into exit codes and prints the "Error:" line.
-func Main(args []string, streams output.Streams, build BuildInfo) (code int) {
+func Main(args []string, streams output.Streams, build BuildInfo, opts ...Option) (code int) {
 	defer func() {
 		// A bug must not print a value (it could be a secret): one line,
 		// and the stack, which shows no values.
@@ -62,6 +72,9 @@ func Main(args []string, streams output.Streams, build BuildInfo) (code int) {
 	}()
 
 	f := &Factory{IO: streams, Build: build, Getenv: systemGetenv, Now: time.Now}
+	for _, o := range opts {
+		o(f)
+	}
 	defer f.Close()
 	root := newRootCmd(f)
 	root.SetArgs(args)
@@ -73,8 +86,9 @@ func Main(args []string, streams output.Streams, build BuildInfo) (code int) {
 	if errors.As(context.Cause(ctx), &interrupted) && !errors.As(err, new(*InterruptedError)) {
 		err = interrupted // whatever failed, it failed because of the signal
 	}
+	err = wordAPIError(err) // the API's lookup errors, with the flags their values came with
 	var apiErr *api.Error
-	if errors.As(err, &apiErr) && f.format == "json" && len(apiErr.Raw) > 0 && !errors.As(err, new(*FleetError)) { // a fleet's errors are in its array
+	if errors.As(err, &apiErr) && errors.As(err, new(*jsonFormatError)) && len(apiErr.Raw) > 0 && !errors.As(err, new(*FleetError)) { // a fleet's errors are in its array
 		if p, perr := output.New("json"); perr == nil {
 			p.Print(streams.Out, output.Value{Raw: apiErr.Raw})
 		}

@@ -17,11 +17,9 @@ import (
 
 // ExportCreateOptions are what `export create` was given, and what it resolved.
 type ExportCreateOptions struct {
-	IO      output.Streams
-	Client  func() (*api.Client, error)
-	Printer output.Printer
+	runEnv
+	apiScope
 
-	ProjectID   string
 	Clusters    []string // --cluster, repeated, comma-separated or one a line
 	AllClusters bool
 	SnapshotID  string
@@ -32,7 +30,6 @@ type ExportCreateOptions struct {
 	Parallel    int
 	DryRun      bool
 	watch       watchFlags
-	factory     *Factory
 
 	set        func(name string) bool
 	file       *requestFile
@@ -50,7 +47,8 @@ type exportFile struct {
 }
 
 func newExportCreateCmd(f *Factory, runF func(context.Context, *ExportCreateOptions) error) *cobra.Command {
-	opts := &ExportCreateOptions{IO: f.IO, Client: f.Client, factory: f}
+	opts := &ExportCreateOptions{runEnv: f.env()}
+	opts.Client = f.ClientLimited(&opts.Parallel) // --parallel bounds the requests in flight
 	c := &cobra.Command{
 		Use:   "create",
 		Short: "Start exporting a snapshot to an export bucket, for one cluster or many",
@@ -83,27 +81,8 @@ the final jobs on stdout.`,
   atlas-backup export create --cluster demo --file export.yaml
   atlas-backup --sandbox export create --cluster demo --snapshot-id latest --bucket-id demo-export-bucket`,
 		Args: exactArgs(0, "none"),
-		RunE: func(c *cobra.Command, args []string) error {
-			var err error
-			if opts.ProjectID, opts.Printer, err = f.projectAndPrinter(); err != nil {
-				return err
-			}
-			opts.set = c.Flags().Changed
-			if err := opts.readFile(); err != nil {
-				return err
-			}
-			if err := opts.file.name(opts.validate()); err != nil {
-				return err
-			}
-			if err := opts.watch.resolve(c, f); err != nil {
-				return err
-			}
-			if runF != nil {
-				return runF(c.Context(), opts)
-			}
-			return exportCreateRun(c.Context(), opts)
-		},
 	}
+	c.RunE = runCmd(opts, &opts.format, opts.prepare, exportCreateRun, runF)
 	fl := c.Flags()
 	fl.Var(newNameList(&opts.Clusters), "cluster", "cluster(s) whose snapshot to export: repeat it or give a comma-separated list")
 	fl.BoolVar(&opts.AllClusters, "all-clusters", false, "every cluster of the project with backup on (--snapshot-id latest)")
@@ -128,6 +107,17 @@ the final jobs on stdout.`,
 	}))
 	c.RegisterFlagCompletionFunc("bucket-id", completeBucketIDs(f))
 	return c
+}
+
+// prepare resolves the printer and the project, notes which flags were
+// given, and reads --file.
+func (o *ExportCreateOptions) prepare(c *cobra.Command, _ []string) error {
+	if err := o.resolveAPI(&o.apiScope); err != nil {
+		return err
+	}
+	o.set = c.Flags().Changed
+	o.watch.prepare(c, o.g.sandbox)
+	return o.readFile()
 }
 
 // readFile takes the body's fields from --file where no flag gives them.
@@ -155,7 +145,16 @@ func (o *ExportCreateOptions) readFile() error {
 	return nil
 }
 
+// validate checks the flags and the file (its errors name it), then the
+// watch flags.
 func (o *ExportCreateOptions) validate() error {
+	if err := o.file.name(o.check()); err != nil {
+		return err
+	}
+	return o.watch.validate()
+}
+
+func (o *ExportCreateOptions) check() error {
 	given := o.set != nil && o.set("cluster") // a value that names no cluster is not no --cluster
 	switch {
 	case o.AllClusters && (len(o.Clusters) > 0 || given):
@@ -210,14 +209,12 @@ func (o *ExportCreateOptions) validate() error {
 // exportCreateRun exports every cluster given (jobs.Exports); one cluster
 // is the same path with a fleet of one, printed as the job itself.
 func exportCreateRun(ctx context.Context, o *ExportCreateOptions) error {
-	f := o.factory
-	f.limit(o.Parallel)
 	client, err := o.Client()
 	if err != nil {
 		return err
 	}
 	many := o.AllClusters || len(o.Clusters) > 1
-	d := jobs.Deps{Client: client, Note: f.note}
+	d := jobs.Deps{Client: client, Note: o.note}
 	in := jobs.ExportInput{ProjectID: o.ProjectID, Clusters: o.Clusters, AllClusters: o.AllClusters,
 		SnapshotID: o.SnapshotID, Bucket: o.BucketID, CustomData: o.labels, Reuse: o.Reuse, DryRun: o.DryRun}
 	if o.watch.watch {
@@ -231,21 +228,20 @@ func exportCreateRun(ctx context.Context, o *ExportCreateOptions) error {
 				}
 				in.AllClusters, in.Clusters, in.Many = false, clusters, true
 			}
-			multi := output.NewMultiProgress(f.IO, f.global.quiet, clusters)
+			multi := output.NewMultiProgress(o.IO, o.g.quiet, clusters)
 			defer multi.Stop()
-			ctx = api.WithRetryNotes(ctx, f.notesTo(multi))
-			d.Note = f.notesTo(multi)
-			w := f.watch(o.watch, nil)
+			ctx = api.WithRetryNotes(ctx, o.notesTo(multi))
+			d.Note = o.notesTo(multi)
+			w := o.runEnv.watch(o.watch, nil)
 			in.Watch, in.Progress = &w, func(i int) jobs.Progress { return multi.For(i) }
 		} else {
-			display := f.display()
+			display := o.display()
 			defer display.Stop()
-			w := f.watch(o.watch, display)
-			in.Watch, in.Progress = &w, nil
+			w := o.runEnv.watch(o.watch, display)
+			in.Watch = &w
 			// The lookups' lines come before the display starts; the
 			// checks' retries go through it.
-			d.Note = f.note
-			ctx = api.WithRetryNotes(ctx, f.notesTo(display))
+			ctx = api.WithRetryNotes(ctx, o.notesTo(display))
 		}
 	}
 	results, err := jobs.Exports(ctx, d, in)
@@ -269,7 +265,7 @@ func allClustersError(err error) error {
 
 // printOne prints a single cluster's export as the job itself.
 func (o *ExportCreateOptions) printOne(r jobs.ExportResult) error {
-	kind := exportJobKind(&clusterScope{ProjectID: o.ProjectID, Cluster: r.Cluster})
+	kind := exportJobKind(scopeOf(o.ProjectID, r.Cluster))
 	switch {
 	case r.DryRun != nil:
 		return printDryRun(o.IO, r.DryRun)
@@ -294,9 +290,9 @@ func (o *ExportCreateOptions) printOne(r jobs.ExportResult) error {
 func (o *ExportCreateOptions) printFleet(results []jobs.ExportResult) error {
 	errs := make([]error, len(results))
 	for i, r := range results {
-		kind := exportJobKind(&clusterScope{ProjectID: o.ProjectID, Cluster: r.Cluster})
+		kind := exportJobKind(scopeOf(o.ProjectID, r.Cluster))
 		if r.Err != nil {
-			errs[i] = outcomeUnknown(r.Err, kind.list())
+			errs[i] = wordAPIError(outcomeUnknown(r.Err, kind.list()))
 		} else {
 			errs[i] = kind.watchEnd(r.Watched)
 		}

@@ -8,11 +8,23 @@ import (
 	"github.com/atlas-backup/atlas-backup/internal/output"
 )
 
-// JobOptions are the options of a command about one job (get).
+// JobOptions are the options of a command about one job: get, and the
+// base of watch, cancel and download.
 type JobOptions struct {
+	runEnv
 	clusterScope
-	ID string
+	ID   string
+	kind string // export or restore
 }
+
+// prepare takes the job ID argument, the printer, the project and the
+// cluster.
+func (o *JobOptions) prepare(_ *cobra.Command, args []string) error {
+	o.ID = args[0]
+	return o.resolve(o.runEnv)
+}
+
+func (o *JobOptions) validate() error { return jobID(o.kind, o.ID) }
 
 // WatchOptions are the options of the watch commands.
 type WatchOptions struct {
@@ -20,41 +32,30 @@ type WatchOptions struct {
 	watch watchFlags
 }
 
-// CancelOptions are the options of restore cancel.
-type CancelOptions struct {
-	JobOptions
-	Yes bool
+func (o *WatchOptions) prepare(c *cobra.Command, args []string) error {
+	if err := o.JobOptions.prepare(c, args); err != nil {
+		return err
+	}
+	o.watch.prepare(c, o.g.sandbox)
+	return nil
 }
 
-// newJobCmd builds a command that takes one job ID and the cluster; job is
-// the JobOptions inside opts.
-func newJobCmd[O any](f *Factory, use, short, kind string, opts *O, job *JobOptions, run func(context.Context, *O) error,
-	runF func(context.Context, *O) error, extra func(*cobra.Command) error) *cobra.Command {
-	job.IO, job.Client = f.IO, f.Client
-	c := &cobra.Command{
-		Use:   use + " " + kindArg(kind),
-		Short: short,
-		Args:  exactArgs(1, kindArg(kind)),
-		RunE: func(c *cobra.Command, args []string) error {
-			job.ID = args[0]
-			if err := job.resolve(f); err != nil {
-				return err
-			}
-			if err := jobID(kind, job.ID); err != nil {
-				return err
-			}
-			if extra != nil {
-				if err := extra(c); err != nil {
-					return err
-				}
-			}
-			if runF != nil {
-				return runF(c.Context(), opts)
-			}
-			return run(c.Context(), opts)
-		},
+func (o *WatchOptions) validate() error {
+	if err := o.JobOptions.validate(); err != nil {
+		return err
 	}
-	job.addFlags(c, kind+" job it is")
+	return o.watch.validate()
+}
+
+// jobCommand is the cobra command of a command about one job: its use, the
+// job ID argument and --cluster. Its constructor sets RunE.
+func jobCommand(use, short string, o *JobOptions) *cobra.Command {
+	c := &cobra.Command{
+		Use:   use + " " + kindArg(o.kind),
+		Short: short,
+		Args:  exactArgs(1, kindArg(o.kind)),
+	}
+	o.addFlags(c, o.kind+" job it is")
 	return c
 }
 
@@ -66,18 +67,9 @@ func kindArg(kind string) string {
 }
 
 func newExportGetCmd(f *Factory, runF func(context.Context, *JobOptions) error) *cobra.Command {
-	opts := &JobOptions{}
-	c := newJobCmd(f, "get", "Show one export job", "export", opts, opts, func(ctx context.Context, o *JobOptions) error {
-		client, err := o.Client()
-		if err != nil {
-			return err
-		}
-		job, raw, err := client.GetExport(ctx, o.ProjectID, o.Cluster, o.ID)
-		if err != nil {
-			return err
-		}
-		return o.Printer.Print(o.IO.Out, output.Value{Raw: raw, Table: output.ExportJobTable(*job)})
-	}, runF, nil)
+	opts := &JobOptions{runEnv: f.env(), kind: "export"}
+	c := jobCommand("get", "Show one export job", opts)
+	c.RunE = runCmd(opts, &opts.format, opts.prepare, exportGetRun, runF)
 	c.Aliases = []string{"describe"}
 	c.Example = `  atlas-backup export get 6b05e9390000000000000001 --cluster demo
   atlas-backup export get 6b05e9390000000000000001 --cluster demo -o 'go-template={{.state}}'`
@@ -85,11 +77,22 @@ func newExportGetCmd(f *Factory, runF func(context.Context, *JobOptions) error) 
 	return c
 }
 
+func exportGetRun(ctx context.Context, o *JobOptions) error {
+	client, err := o.Client()
+	if err != nil {
+		return err
+	}
+	job, raw, err := client.GetExport(ctx, o.ProjectID, o.Cluster, o.ID)
+	if err != nil {
+		return err
+	}
+	return o.Printer.Print(o.IO.Out, output.Value{Raw: raw, Table: output.ExportJobTable(*job)})
+}
+
 func newExportWatchCmd(f *Factory, runF func(context.Context, *WatchOptions) error) *cobra.Command {
-	opts := &WatchOptions{}
-	c := newJobCmd(f, "watch", "Follow an export job until it ends", "export", opts, &opts.JobOptions, func(ctx context.Context, o *WatchOptions) error {
-		return follow(ctx, f, o.watch, o.Printer, exportJobKind(&o.clusterScope), o.ID)
-	}, runF, func(c *cobra.Command) error { return opts.watch.resolve(c, f) })
+	opts := &WatchOptions{JobOptions: JobOptions{runEnv: f.env(), kind: "export"}}
+	c := jobCommand("watch", "Follow an export job until it ends", &opts.JobOptions)
+	c.RunE = runCmd(opts, &opts.format, opts.prepare, exportWatchRun, runF)
 	c.Long = `Check an export job at once and then every --interval until it ends, showing
 its state and progress on stderr, then print the final job on stdout.
 Exit 0 when it ends Successful, 6 when it ends Failed or Cancelled, 7 when
@@ -99,4 +102,8 @@ Exit 0 when it ends Successful, 6 when it ends Failed or Cancelled, 7 when
 	opts.watch.add(c, false)
 	c.ValidArgsFunction = completeExportIDs(f, &opts.clusterScope)
 	return c
+}
+
+func exportWatchRun(ctx context.Context, o *WatchOptions) error {
+	return follow(ctx, o.runEnv, o.watch, o.Printer, exportJobKind(&o.clusterScope), o.ID)
 }

@@ -20,14 +20,19 @@ import (
 	"github.com/atlas-backup/atlas-backup/internal/text"
 )
 
-// Factory carries what commands share, built once per invocation. Its
-// dependencies are lazy: help, completion and flag errors read no config and
-// touch no network; only run functions ask for a client.
+// Factory carries what commands share, built once per invocation: a set
+// of lazy, read-only constructors. Help, completion and flag errors read no
+// config and touch no network; the sandbox of --sandbox starts when the
+// client is first asked for. Run functions never see the Factory: their
+// commands give them a runEnv.
 type Factory struct {
 	IO     output.Streams
 	Build  BuildInfo
 	Getenv func(string) string
 	Now    func() time.Time
+	// SandboxOptions adjust the sandbox that --sandbox starts (tests make
+	// its jobs end at once).
+	SandboxOptions []sandbox.Option
 
 	global  globalFlags
 	flags   *pflag.FlagSet // the root's persistent flags, once parsed
@@ -35,13 +40,7 @@ type Factory struct {
 	cfg     *config.Config
 	cfgErr  error
 
-	// format is the -o format in force, once known: Main prints API errors
-	// as JSON on stdout with -o json.
-	format string
-
 	sandboxStop func()
-
-	limiter *fleet.Limiter // bounds requests in flight, once a command asks
 
 	clientOnce sync.Once
 	apiClient  *api.Client
@@ -62,8 +61,9 @@ type globalFlags struct {
 const sandboxJobDuration = 3 * time.Second
 
 // Config resolves the settings: flag, then environment, then the profile in
-// the config file, then the default. Under --sandbox it points at the
-// in-process sandbox instead.
+// the config file, then the default. Under --sandbox the project is the
+// sandbox's demo project (unless --project-id), and the client, once asked
+// for, talks to the in-process sandbox.
 func (f *Factory) Config() (*config.Config, error) {
 	f.cfgOnce.Do(func() {
 		path, profile := f.configFile()
@@ -76,8 +76,8 @@ func (f *Factory) Config() (*config.Config, error) {
 			f.cfgErr = configError(f.cfgErr)
 			return
 		}
-		if f.global.sandbox {
-			f.cfgErr = f.startSandbox(f.cfg)
+		if f.global.sandbox && (f.flags == nil || !f.flags.Changed("project-id")) {
+			f.cfg.ProjectID = sandbox.DemoProjectID
 		}
 	})
 	return f.cfg, f.cfgErr
@@ -116,7 +116,7 @@ func (f *Factory) startSandbox(cfg *config.Config) error {
 		ln.Close()
 		return fmt.Errorf("--sandbox: %w", err)
 	}
-	sb := sandbox.New(sandbox.WithJobDuration(sandboxJobDuration))
+	sb := sandbox.New(append([]sandbox.Option{sandbox.WithJobDuration(sandboxJobDuration)}, f.SandboxOptions...)...)
 	sb.SetArchiveURL("http://" + aln.Addr().String())
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
@@ -127,46 +127,8 @@ func (f *Factory) startSandbox(cfg *config.Config) error {
 	cfg.BaseURL = "http://" + ln.Addr().String()
 	cfg.AccessToken, cfg.ClientID, cfg.ClientSecret = "", "", ""
 	cfg.PublicAPIKey, cfg.PrivateAPIKey = creds.PublicKey, creds.PrivateKey
-	if f.flags == nil || !f.flags.Changed("project-id") {
-		cfg.ProjectID = sandbox.DemoProjectID
-	}
 	return nil
 }
-
-// Notef writes an informational line on stderr, unless --quiet. The line
-// is escaped (text.Escape): its values may be names from Atlas.
-func (f *Factory) Notef(format string, args ...any) {
-	if !f.global.quiet {
-		fmt.Fprintln(f.IO.ErrOut, text.Escape(fmt.Sprintf(format, args...)))
-	}
-}
-
-// note is Notef for lines made already (a workflow's).
-func (f *Factory) note(line string) { f.Notef("%s", line) }
-
-// display is the progress display of one job's watch: a spinner on a
-// terminal, one line per change otherwise, nothing with --quiet.
-func (f *Factory) display() output.Progress {
-	return output.NewProgress(f.IO, f.global.quiet, f.global.noColor)
-}
-
-// notesTo sends lines (notes, retry lines) through a live display, which
-// shows them without breaking its own; nothing with --quiet, but with
-// --debug the trace still shows retries.
-func (f *Factory) notesTo(display output.Progress) func(string) {
-	return func(line string) {
-		switch {
-		case !f.global.quiet:
-			display.Note(line)
-		case f.global.debug:
-			fmt.Fprintf(f.IO.ErrOut, "* %s\n", text.Escape(line))
-		}
-	}
-}
-
-// limit bounds the requests in flight across the invocation to n, with a
-// 429 pausing them all; call it before the first Client.
-func (f *Factory) limit(n int) { f.limiter = fleet.NewLimiter(n) }
 
 // retryNote shows a retry: on stderr, unless --quiet; with --debug, in the
 // trace all the same.
@@ -186,11 +148,12 @@ func (f *Factory) Close() {
 	}
 }
 
-// Printer resolves -o into a printer, before anything is sent.
-func (f *Factory) Printer() (output.Printer, error) {
+// Printer resolves -o into a printer and its format, before anything is
+// sent.
+func (f *Factory) Printer() (output.Printer, string, error) {
 	cfg, err := f.Config()
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	p, err := output.New(cfg.Output)
 	if err != nil {
@@ -200,40 +163,58 @@ func (f *Factory) Printer() (output.Printer, error) {
 		} else {
 			origin = "output from " + origin
 		}
-		return nil, usageErrorf("%s: %v", origin, err)
+		return nil, "", usageErrorf("%s: %v", origin, err)
 	}
-	f.format = cfg.Output
-	return p, nil
+	return p, cfg.Output, nil
 }
 
-// projectAndPrinter resolves what every API command needs before it
-// validates: the project ID (checked) and the printer.
-func (f *Factory) projectAndPrinter() (string, output.Printer, error) {
+// project is the project ID in force, checked.
+func (f *Factory) project() (string, error) {
 	cfg, err := f.Config()
 	if err != nil {
-		return "", nil, err
+		return "", err
 	}
-	p, err := f.Printer()
-	if err != nil {
-		return "", nil, err
-	}
-	return cfg.ProjectID, p, checkProject(cfg.Origin(config.KeyProjectID), cfg.ProjectID)
+	return cfg.ProjectID, checkProject(cfg.Origin(config.KeyProjectID), cfg.ProjectID)
 }
 
 // Client returns the invocation's API client, built from the settings the
 // first time it is asked for: every step of a command (lookups, create,
 // watch) shares it, and so its connections, token and Digest challenge.
 // Missing credentials are api.ErrNoCredentials (exit 3).
-func (f *Factory) Client() (*api.Client, error) {
-	f.clientOnce.Do(func() { f.apiClient, f.clientErr = f.client(nil) })
-	return f.apiClient, f.clientErr
+func (f *Factory) Client() (*api.Client, error) { return f.ClientLimited(nil)() }
+
+// ClientLimited is the constructor of the invocation's client for a
+// command that bounds its requests in flight to *n (--parallel, read when
+// the client is made), with a 429 pausing them all; nil or 0: no bound.
+// The client is made once: the first constructor called decides.
+func (f *Factory) ClientLimited(n *int) func() (*api.Client, error) {
+	return func() (*api.Client, error) {
+		f.clientOnce.Do(func() {
+			var limiter *fleet.Limiter
+			if n != nil && *n > 0 {
+				limiter = fleet.NewLimiter(*n)
+			}
+			f.apiClient, f.clientErr = f.client(limiter, false)
+		})
+		return f.apiClient, f.clientErr
+	}
 }
 
-// client builds the API client; tune, when set, adjusts its options.
-func (f *Factory) client(tune func(*api.Options)) (*api.Client, error) {
+// completionClient is a client of its own for shell completion's lookups:
+// one try each, no trace, no retry lines.
+func (f *Factory) completionClient() (*api.Client, error) { return f.client(nil, true) }
+
+// client builds an API client (starting the sandbox first, under
+// --sandbox); quiet: one try, no trace, no retry lines.
+func (f *Factory) client(limiter *fleet.Limiter, quiet bool) (*api.Client, error) {
 	cfg, err := f.Config()
 	if err != nil {
 		return nil, err
+	}
+	if f.global.sandbox && f.sandboxStop == nil {
+		if err := f.startSandbox(cfg); err != nil {
+			return nil, err
+		}
 	}
 	o := api.Options{
 		BaseURL: cfg.BaseURL,
@@ -251,8 +232,8 @@ func (f *Factory) client(tune func(*api.Options)) (*api.Client, error) {
 		OnRetry:    f.retryNote,
 	}
 	o.MaxRetries, o.MaxRetryWait = retryBudget(cfg)
-	if f.limiter != nil {
-		o.Limiter = f.limiter
+	if limiter != nil { // a nil *Limiter in the interface would be no nil Limiter
+		o.Limiter = limiter
 	}
 	if cfg.TokenCache && !f.global.noTokenCache {
 		o.TokenCacheDir = tokenCacheDir(f.Getenv)
@@ -260,12 +241,12 @@ func (f *Factory) client(tune func(*api.Options)) (*api.Client, error) {
 	if f.global.debug {
 		o.Debug = f.IO.ErrOut
 	}
-	if tune != nil {
-		tune(&o)
+	if quiet {
+		o.MaxRetries, o.Debug, o.OnRetry = 0, nil, nil
 	}
 	c, err := api.New(o)
 	if err != nil && err != api.ErrNoCredentials {
-		return nil, usageErrorf("%v", err)
+		return nil, &UsageError{Err: err}
 	}
 	return c, err
 }

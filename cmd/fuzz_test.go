@@ -101,9 +101,9 @@ func FuzzExportCreateValidate(f *testing.F) {
 	f.Add("demo", "latest", "demo-export-bucket", "=value\x00k=v")
 	f.Add("demo", "latest", "demo-export-bucket", "path=a=b\x00empty=")
 	f.Fuzz(func(t *testing.T, cluster, snapshotID, bucketID, customData string) {
-		o := &ExportCreateOptions{ProjectID: fuzzProjectID, Clusters: []string{cluster}, SnapshotID: snapshotID,
+		o := &ExportCreateOptions{apiScope: apiScope{ProjectID: fuzzProjectID}, Clusters: []string{cluster}, SnapshotID: snapshotID,
 			BucketID: bucketID, CustomData: fuzzEntries(customData), Parallel: 4}
-		if err := o.validate(); err != nil {
+		if err := o.check(); err != nil {
 			checkUsage(t, err, exportFlags...)
 			return
 		}
@@ -152,8 +152,8 @@ func FuzzRestoreCreateValidate(f *testing.F) {
 			}
 		}
 		o := &RestoreCreateOptions{
-			Now:       func() time.Time { return fuzzNow },
-			ProjectID: fuzzProjectID, Cluster: cluster, DeliveryType: deliveryType, SnapshotID: snapshotID,
+			Now:      func() time.Time { return fuzzNow },
+			apiScope: apiScope{ProjectID: fuzzProjectID}, Cluster: cluster, DeliveryType: deliveryType, SnapshotID: snapshotID,
 			TargetCluster: targetCluster, TargetProjectID: targetProjectID,
 			PointInTime: pointInTime, OplogTs: oplogTs, OplogInc: inc,
 			set: func(name string) bool {
@@ -164,7 +164,7 @@ func FuzzRestoreCreateValidate(f *testing.F) {
 				return g
 			},
 		}
-		if err := o.validate(); err != nil {
+		if err := o.check(); err != nil {
 			checkUsage(t, err, restoreFlags...)
 			return
 		}

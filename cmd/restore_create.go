@@ -16,12 +16,10 @@ import (
 
 // RestoreCreateOptions are what `restore create` was given, and what it resolved.
 type RestoreCreateOptions struct {
-	IO      output.Streams
-	Client  func() (*api.Client, error)
-	Printer output.Printer
-	Now     func() time.Time
+	runEnv
+	apiScope
+	Now func() time.Time
 
-	ProjectID       string
 	Cluster         string
 	DeliveryType    string
 	SnapshotID      string
@@ -37,7 +35,6 @@ type RestoreCreateOptions struct {
 	DryRun          bool
 	watch           watchFlags
 	dl              downloadFlags // with --download-dir
-	factory         *Factory
 
 	// set tells which flags the user gave (pflag's Changed).
 	set func(name string) bool
@@ -46,7 +43,7 @@ type RestoreCreateOptions struct {
 }
 
 func newRestoreCreateCmd(f *Factory, runF func(context.Context, *RestoreCreateOptions) error) *cobra.Command {
-	opts := &RestoreCreateOptions{IO: f.IO, Client: f.Client, Now: f.Now, factory: f}
+	opts := &RestoreCreateOptions{runEnv: f.env(), Now: f.Now}
 	c := &cobra.Command{
 		Use:   "create",
 		Short: "Start a restore: automated into a cluster, download, or pointInTime",
@@ -72,29 +69,8 @@ the final job on stdout.`,
   atlas-backup restore create --delivery-type pointInTime --cluster demo \
     --target-cluster demo --point-in-time 2026-11-24T09:30:00Z`,
 		Args: exactArgs(0, "none"),
-		RunE: func(c *cobra.Command, args []string) error {
-			var err error
-			if opts.ProjectID, opts.Printer, err = f.projectAndPrinter(); err != nil {
-				return err
-			}
-			if err := opts.readFile(c); err != nil {
-				return err
-			}
-			if err := opts.file.name(opts.validate()); err != nil {
-				return err
-			}
-			if err := opts.downloadDir(c); err != nil {
-				return err
-			}
-			if err := opts.watch.resolve(c, f); err != nil {
-				return err
-			}
-			if runF != nil {
-				return runF(c.Context(), opts)
-			}
-			return restoreCreateRun(c.Context(), opts)
-		},
 	}
+	c.RunE = runCmd(opts, &opts.format, opts.prepare, restoreCreateRun, runF)
 	fl := c.Flags()
 	fl.StringVar(&opts.Cluster, "cluster", "", "cluster whose backup to restore from (required)")
 	fl.StringVar(&opts.DeliveryType, "delivery-type", "", "automated, download or pointInTime (required)")
@@ -115,7 +91,28 @@ the final job on stdout.`,
 	return c
 }
 
+// prepare resolves the printer and the project, and reads --file.
+func (o *RestoreCreateOptions) prepare(c *cobra.Command, _ []string) error {
+	if err := o.resolveAPI(&o.apiScope); err != nil {
+		return err
+	}
+	o.watch.prepare(c, o.g.sandbox)
+	return o.readFile(c)
+}
+
+// validate checks the flags and the file (its errors name it), then
+// --download-dir and the watch flags.
 func (o *RestoreCreateOptions) validate() error {
+	if err := o.file.name(o.check()); err != nil {
+		return err
+	}
+	if err := o.downloadDir(); err != nil {
+		return err
+	}
+	return o.watch.validate()
+}
+
+func (o *RestoreCreateOptions) check() error {
 	if err := checkCluster("cluster", o.Cluster); err != nil {
 		return err
 	}
@@ -239,7 +236,7 @@ func (o *RestoreCreateOptions) readFile(c *cobra.Command) error {
 
 // downloadDir checks --download-dir and the flags that go with it; it
 // implies --watch.
-func (o *RestoreCreateOptions) downloadDir(c *cobra.Command) error {
+func (o *RestoreCreateOptions) downloadDir() error {
 	if !o.set("download-dir") {
 		for _, name := range []string{"parallel", "force", "private-endpoint"} {
 			if o.set(name) {
@@ -295,18 +292,17 @@ func restoreCreateRun(ctx context.Context, o *RestoreCreateOptions) error {
 	if err != nil {
 		return err
 	}
-	f := o.factory
-	scope := &clusterScope{ProjectID: o.ProjectID, Cluster: o.Cluster}
+	scope := scopeOf(o.ProjectID, o.Cluster)
 	kind := restoreJobKind(scope)
 	in := jobs.RestoreInput{Scope: scope.jobs(), Request: o.request, Reuse: o.Reuse, DryRun: o.DryRun}
 	if o.watch.watch {
-		display := f.display()
+		display := o.display()
 		defer display.Stop()
-		ctx = api.WithRetryNotes(ctx, f.notesTo(display))
-		w := f.watch(o.watch, display)
+		ctx = api.WithRetryNotes(ctx, o.notesTo(display))
+		w := o.runEnv.watch(o.watch, display)
 		in.Watch = &w
 	}
-	r, err := jobs.Restores(ctx, jobs.Deps{Client: client, Note: f.note}, in)
+	r, err := jobs.Restores(ctx, jobs.Deps{Client: client, Note: o.note}, in)
 	switch {
 	case r.Job == nil && r.DryRun != nil:
 		return printDryRun(o.IO, r.DryRun)
@@ -340,10 +336,9 @@ func (o *RestoreCreateOptions) createAndDownload(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	f := o.factory
-	scope := &clusterScope{ProjectID: o.ProjectID, Cluster: o.Cluster}
+	scope := scopeOf(o.ProjectID, o.Cluster)
 	kind := restoreJobKind(scope)
-	r, err := jobs.Restores(ctx, jobs.Deps{Client: client, Note: f.note},
+	r, err := jobs.Restores(ctx, jobs.Deps{Client: client, Note: o.note},
 		jobs.RestoreInput{Scope: scope.jobs(), Request: o.request, Reuse: o.Reuse, DryRun: o.DryRun})
 	switch {
 	case r.Job == nil && r.DryRun != nil:
@@ -353,7 +348,8 @@ func (o *RestoreCreateOptions) createAndDownload(ctx context.Context) error {
 	case o.DryRun:
 		return nil
 	}
-	return created(kind, r.Job.ID, downloadRestore(ctx, f, o.watch, o.dl, scope, r.Job.ID, o.Printer))
+	scope.Printer = o.Printer
+	return created(kind, r.Job.ID, downloadRestore(ctx, o.runEnv, o.watch, o.dl, scope, r.Job.ID))
 }
 
 // confirmation says what an overwriting restore will do, for the prompt.

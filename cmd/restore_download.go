@@ -98,17 +98,17 @@ type RestoreDownloadOptions struct {
 	dl downloadFlags
 }
 
+func (o *RestoreDownloadOptions) validate() error {
+	if err := o.WatchOptions.validate(); err != nil {
+		return err
+	}
+	return o.dl.validate()
+}
+
 func newRestoreDownloadCmd(f *Factory, runF func(context.Context, *RestoreDownloadOptions) error) *cobra.Command {
-	opts := &RestoreDownloadOptions{dl: downloadFlags{dir: "."}}
-	c := newJobCmd(f, "download", "Wait for a download restore, then download its archives", "restore", opts, &opts.JobOptions,
-		func(ctx context.Context, o *RestoreDownloadOptions) error {
-			return downloadRestore(ctx, f, o.watch, o.dl, &o.clusterScope, o.ID, o.Printer)
-		}, runF, func(c *cobra.Command) error {
-			if err := opts.watch.resolve(c, f); err != nil {
-				return err
-			}
-			return opts.dl.validate()
-		})
+	opts := &RestoreDownloadOptions{WatchOptions: WatchOptions{JobOptions: JobOptions{runEnv: f.env(), kind: "restore"}}, dl: downloadFlags{dir: "."}}
+	c := jobCommand("download", "Wait for a download restore, then download its archives", &opts.JobOptions)
+	c.RunE = runCmd(opts, &opts.format, opts.prepare, restoreDownloadRun, runF)
 	c.Long = `Wait, as restore watch does, until a download restore job has its links, then
 download every archive it lists into --dir (created if missing): one for a
 replica set, one per shard and config server for a sharded cluster.
@@ -138,9 +138,13 @@ when the job failed, was cancelled or expired; 7 when --watch-timeout passes;
 	return c
 }
 
+func restoreDownloadRun(ctx context.Context, o *RestoreDownloadOptions) error {
+	return downloadRestore(ctx, o.runEnv, o.watch, o.dl, &o.clusterScope, o.ID)
+}
+
 // downloadRestore waits for a download restore job's links and downloads
-// its archives (jobs.Download), then prints the report.
-func downloadRestore(ctx context.Context, f *Factory, w watchFlags, d downloadFlags, s *clusterScope, id string, p output.Printer) error {
+// its archives (jobs.Download), then prints the report with s.Printer.
+func downloadRestore(ctx context.Context, e runEnv, w watchFlags, d downloadFlags, s *clusterScope, id string) error {
 	name := text.Escape(id) // Atlas's, for a job just created
 	kind := restoreJobKind(s)
 	resume := fmt.Sprintf("atlas-backup restore download %s --cluster %s --project-id %s --dir %s", shell.Quote(name), s.Cluster, s.ProjectID, shell.Quote(d.dir))
@@ -148,37 +152,33 @@ func downloadRestore(ctx context.Context, f *Factory, w watchFlags, d downloadFl
 		resume += " --private-endpoint " + d.privateEndpoint
 	}
 	kind.resumeWith = func(string) string { return resume }
-	client, err := f.Client()
+	client, err := e.Client()
 	if err != nil {
 		return err
 	}
-	cfg, err := f.Config()
+	archives, stall, err := e.archiveClient()
 	if err != nil {
 		return err
 	}
-	network, err := api.NetworkTransport(cfg.CACert) // --ca-cert and proxies apply, the API's credentials do not
-	if err != nil {
-		return usageErrorf("%v", err)
-	}
-	display := f.display()
+	display := e.display()
 	defer display.Stop()
 	in := jobs.DownloadInput{
-		Watch: f.watch(w, display), Dir: d.dir, PrivateEndpoint: d.privateEndpoint,
+		Watch: e.watch(w, display), Dir: d.dir, PrivateEndpoint: d.privateEndpoint,
 		Parallel: d.parallel, Force: d.force, NoWait: d.noWait,
-		Client: download.NewClient(network), Stall: cfg.HTTPTimeout,
+		Client: archives, Stall: stall,
 		Start: func(names []string) (func(download.Event), func()) {
 			display.Stop() // the links are there: the bars take over
-			bars := output.NewDownloadProgress(f.IO, f.global.quiet, names)
+			bars := output.NewDownloadProgress(e.IO, e.g.quiet, names)
 			return bars.Event, bars.Stop
 		},
 		OnLockWait: func() {
-			f.Notef("Waiting for another atlas-backup download into %s to finish…", d.dir)
+			e.notef("Waiting for another atlas-backup download into %s to finish…", d.dir)
 		},
 	}
-	if f.global.debug {
-		in.Trace = f.IO.ErrOut
+	if e.g.debug {
+		in.Trace = e.IO.ErrOut
 	}
-	rep, err := jobs.Download(api.WithRetryNotes(ctx, f.notesTo(display)), jobs.Deps{Client: client}, s.jobs(), id, in)
+	rep, err := jobs.Download(api.WithRetryNotes(ctx, e.notesTo(display)), jobs.Deps{Client: client}, s.jobs(), id, in)
 	display.Stop()
 	var stopped *jobs.StoppedError
 	var noLink *jobs.NoLinkError
@@ -195,7 +195,7 @@ func downloadRestore(ctx context.Context, f *Factory, w watchFlags, d downloadFl
 		return kind.watchEnd(err)
 	}
 
-	if perr := printDownloads(f.IO, p, rep.Results, rep.Archives); perr != nil {
+	if perr := printDownloads(e.IO, s.Printer, rep.Results, rep.Archives); perr != nil {
 		return perr
 	}
 	if cause := context.Cause(ctx); ctx.Err() != nil {

@@ -5,17 +5,18 @@ import (
 
 	"github.com/atlas-backup/atlas-backup/internal/api"
 	"github.com/atlas-backup/atlas-backup/internal/jobs"
-	"github.com/atlas-backup/atlas-backup/internal/output"
 )
 
-// clusterScope is what every command about one cluster's backups shares: the
-// streams, the lazy client, the printer, the project and the cluster.
+// clusterScope is the cluster a command is about, in its project, with
+// the printer every API command resolves first.
 type clusterScope struct {
-	IO        output.Streams
-	Client    func() (*api.Client, error)
-	Printer   output.Printer
-	ProjectID string
-	Cluster   string
+	apiScope
+	Cluster string
+}
+
+// scopeOf is the scope of a cluster of the project.
+func scopeOf(projectID, cluster string) *clusterScope {
+	return &clusterScope{apiScope: apiScope{ProjectID: projectID}, Cluster: cluster}
 }
 
 // jobs is the scope as the workflows take it.
@@ -27,10 +28,9 @@ func (s *clusterScope) addFlags(c *cobra.Command, what string) {
 	c.Flags().StringVar(&s.Cluster, "cluster", "", "cluster whose "+what+" (required)")
 }
 
-// resolve fills in the project and the printer, then checks project and cluster.
-func (s *clusterScope) resolve(f *Factory) error {
-	var err error
-	if s.ProjectID, s.Printer, err = f.projectAndPrinter(); err != nil {
+// resolve fills in the printer and the project, then checks the cluster.
+func (s *clusterScope) resolve(e runEnv) error {
+	if err := e.resolveAPI(&s.apiScope); err != nil {
 		return err
 	}
 	return checkCluster("cluster", s.Cluster)

@@ -18,6 +18,9 @@ type watchFlags struct {
 	watch    bool
 	timeout  time.Duration
 	interval time.Duration
+
+	toggle  bool                   // the command has --watch (the creates)
+	changed func(name string) bool // which flags were given
 }
 
 // defaultInterval is the poll period; under --sandbox, whose jobs end in
@@ -29,6 +32,7 @@ const (
 
 // add declares the flags; toggle adds --watch/-w (the create commands).
 func (w *watchFlags) add(c *cobra.Command, toggle bool) {
+	w.toggle = toggle
 	if toggle {
 		c.Flags().BoolVarP(&w.watch, "watch", "w", false, "follow the job until it ends (exit 0 on success, 6 on any other end)")
 	}
@@ -36,16 +40,22 @@ func (w *watchFlags) add(c *cobra.Command, toggle bool) {
 	c.Flags().DurationVar(&w.interval, "interval", defaultInterval, "time between checks; 1s under --sandbox")
 }
 
-func (w *watchFlags) resolve(c *cobra.Command, f *Factory) error {
-	if c.Flags().Lookup("watch") != nil && !w.watch {
+// prepare notes which flags were given, and under --sandbox (whose jobs
+// end in seconds) checks every second unless --interval says otherwise.
+func (w *watchFlags) prepare(c *cobra.Command, sandbox bool) {
+	w.changed = c.Flags().Changed
+	if !w.changed("interval") && sandbox {
+		w.interval = sandboxInterval
+	}
+}
+
+func (w *watchFlags) validate() error {
+	if w.toggle && !w.watch && w.changed != nil {
 		for _, name := range []string{"watch-timeout", "interval"} {
-			if c.Flags().Changed(name) {
+			if w.changed(name) {
 				return usageErrorf("--%s: only with --watch", name)
 			}
 		}
-	}
-	if !c.Flags().Changed("interval") && f.global.sandbox {
-		w.interval = sandboxInterval
 	}
 	if w.interval <= 0 {
 		return usageErrorf("--interval %s: must be more than 0", w.interval)
@@ -60,12 +70,12 @@ func (w *watchFlags) resolve(c *cobra.Command, f *Factory) error {
 // Progress goes to stderr. It ends with nil (success), *WatchFailedError,
 // *WatchTimeoutError (after printing the last state), or an interrupt that
 // says how to resume.
-func follow[T any](ctx context.Context, f *Factory, w watchFlags, p output.Printer, job jobKind[T], id string) error {
-	last, err := await(ctx, f, w, job, id)
+func follow[T any](ctx context.Context, e runEnv, w watchFlags, p output.Printer, job jobKind[T], id string) error {
+	last, err := await(ctx, e, w, job, id)
 	var interrupted *InterruptedError
 	var usage *UsageError
 	if last.Job != nil && !errors.As(err, &interrupted) && !errors.As(err, &usage) {
-		if perr := p.Print(f.IO.Out, output.Value{Raw: last.Raw, Table: job.table(last.Job)}); perr != nil {
+		if perr := p.Print(e.IO.Out, output.Value{Raw: last.Raw, Table: job.table(last.Job)}); perr != nil {
 			return perr
 		}
 	}
@@ -74,25 +84,17 @@ func follow[T any](ctx context.Context, f *Factory, w watchFlags, p output.Print
 
 // await follows a job (jobs.Follow) with a display of its own on stderr,
 // and words how the watch ended.
-func await[T any](ctx context.Context, f *Factory, w watchFlags, job jobKind[T], id string) (jobs.Seen[T], error) {
-	client, err := f.Client()
+func await[T any](ctx context.Context, e runEnv, w watchFlags, job jobKind[T], id string) (jobs.Seen[T], error) {
+	client, err := e.Client()
 	if err != nil {
 		return jobs.Seen[T]{}, err
 	}
-	display := f.display()
+	display := e.display()
 	defer display.Stop()
-	ctx = api.WithRetryNotes(ctx, f.notesTo(display))
-	seen, err := jobs.Follow(ctx, jobs.Deps{Client: client}, job.Kind, job.scope.jobs(), id, f.watch(w, display))
+	ctx = api.WithRetryNotes(ctx, e.notesTo(display))
+	seen, err := jobs.Follow(ctx, jobs.Deps{Client: client}, job.Kind, job.scope.jobs(), id, e.watch(w, display))
 	display.Stop()
 	return seen, job.watchEnd(err)
-}
-
-// watch is how the jobs of a command are followed: its flags, the retry
-// budget of the client's requests, and the display.
-func (f *Factory) watch(w watchFlags, display jobs.Progress) jobs.Watch {
-	cfg, _ := f.Config() // read already: the client exists
-	retries, maxWait := retryBudget(cfg)
-	return jobs.Watch{Interval: w.interval, Timeout: w.timeout, Retries: retries, MaxWait: maxWait, Progress: display}
 }
 
 // watchEnd words how a watch of one of k's jobs ended, with the commands

@@ -239,7 +239,7 @@ func TestCACert(t *testing.T) {
 	if err := list(""); err == nil || !strings.Contains(err.Error(), "certificate") {
 		t.Errorf("without the CA: %v, want a certificate error", err)
 	}
-	if err := list(filepath.Join(t.TempDir(), "missing.pem")); err == nil || !strings.Contains(err.Error(), "--ca-cert") {
+	if err := list(filepath.Join(t.TempDir(), "missing.pem")); !errors.As(err, new(*api.CAFileError)) {
 		t.Errorf("a missing CA file: %v", err)
 	}
 }

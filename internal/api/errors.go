@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"mime"
 	"net"
 	"net/http"
@@ -13,6 +14,7 @@ import (
 	"unicode"
 
 	"github.com/atlas-backup/atlas-backup/internal/lazyre"
+	"github.com/atlas-backup/atlas-backup/internal/text"
 )
 
 // Error is an error answer: Atlas's ApiError body when it sent one, else
@@ -217,11 +219,112 @@ func createOutcome(err error) error {
 	return &OutcomeUnknownError{Err: err}
 }
 
-// NotFoundError is something the user named that a lookup did not find
-// (no completed snapshot for latest, no bucket of that name).
-type NotFoundError struct{ Msg string }
+// What a lookup looks for, as NotFoundError and AmbiguousError name it.
+const (
+	KindSnapshot = "snapshot"      // a cluster's newest completed snapshot (Name is Latest)
+	KindBucket   = "export bucket" // an export bucket, by name
+)
 
-func (e *NotFoundError) Error() string { return e.Msg }
+// NotFoundError is something the user named that a lookup did not find:
+// no completed snapshot for latest, no export bucket of that name. It
+// speaks the API's words; cmd puts the flag the value came with in front.
+type NotFoundError struct {
+	Kind string // KindSnapshot, KindBucket
+	Name string // as the user gave it: "latest", a bucket's name
+	// Where it was looked for: the project, and for a snapshot the cluster.
+	ProjectID, Cluster string
+	// Known is what the lookup found instead (the project's bucket names,
+	// as Atlas sent them); nil when it lists nothing.
+	Known []string
+}
+
+func (e *NotFoundError) Error() string {
+	switch e.Kind {
+	case KindSnapshot:
+		return fmt.Sprintf("cluster %s has no completed snapshot", e.Cluster)
+	case KindBucket:
+		return fmt.Sprintf("no export bucket named %q in project %s (%s)", e.Name, e.ProjectID, e.KnownText())
+	}
+	return fmt.Sprintf("no %s named %q in project %s", e.Kind, e.Name, e.ProjectID)
+}
+
+// KnownText is what exists instead, for a message: "known: a, b" (names
+// from Atlas escaped), or that there is none.
+func (e *NotFoundError) KnownText() string {
+	if len(e.Known) == 0 {
+		return fmt.Sprintf("the project has no %ss", e.Kind)
+	}
+	names := make([]string, len(e.Known))
+	for i, n := range e.Known {
+		names[i] = text.Escape(n) // from Atlas, into a message
+	}
+	return "known: " + strings.Join(names, ", ")
+}
+
+// AmbiguousError is a name that several things share, so that it names
+// none of them: Atlas does not keep export bucket names unique. Matches are
+// the candidates, in Atlas's order; their IDs do name one.
+type AmbiguousError struct {
+	Kind      string // KindBucket
+	Name      string // as the user gave it
+	ProjectID string
+	Matches   []Match
+}
+
+func (e *AmbiguousError) Error() string {
+	return fmt.Sprintf("%d %ss named %q in project %s: %s", len(e.Matches), e.Kind, e.Name, e.ProjectID, e.MatchesText())
+}
+
+// MatchesText lists the candidates for a message: "ID (AWS, us-east-1), …".
+func (e *AmbiguousError) MatchesText() string {
+	list := make([]string, len(e.Matches))
+	for i, m := range e.Matches {
+		list[i] = m.String()
+	}
+	return strings.Join(list, ", ")
+}
+
+// Match is one of the things an ambiguous name fits: its ID, and what tells
+// it from the others (for a bucket, its cloud provider and, when Atlas
+// gives one, its region).
+type Match struct {
+	ID, Provider, Region string
+}
+
+// String is "ID (AWS, us-east-1)", escaped: all of it came from Atlas.
+func (m Match) String() string {
+	about := m.Provider
+	if m.Region != "" {
+		about += ", " + m.Region
+	}
+	if about == "" {
+		return text.Escape(m.ID)
+	}
+	return text.Escape(m.ID + " (" + about + ")")
+}
+
+// ErrNoCertificates is a CA bundle in which no PEM certificate was found.
+var ErrNoCertificates = errors.New("no PEM certificates in it")
+
+// CAFileError is an extra CA bundle that cannot be used: it cannot be read
+// (Err is the *fs.PathError), or holds no certificate (ErrNoCertificates).
+type CAFileError struct {
+	Path string
+	Err  error
+}
+
+func (e *CAFileError) Error() string { return "CA bundle " + e.Path + ": " + e.Reason() }
+func (e *CAFileError) Unwrap() error { return e.Err }
+
+// Reason is why the file cannot be used, without its path: "no such file
+// or directory", "no PEM certificates in it".
+func (e *CAFileError) Reason() string {
+	var pathErr *fs.PathError
+	if errors.As(e.Err, &pathErr) {
+		return pathErr.Err.Error()
+	}
+	return e.Err.Error()
+}
 
 // ErrNoCredentials means no way to authenticate was configured.
 var ErrNoCredentials = errors.New(`no credentials: set one of

@@ -2,11 +2,9 @@ package api
 
 import (
 	"context"
-	"fmt"
-	"strings"
+	"encoding/json"
 
 	"github.com/atlas-backup/atlas-backup/internal/lazyre"
-	"github.com/atlas-backup/atlas-backup/internal/text"
 )
 
 // Patterns the API states for IDs and cluster names: the CLI checks its
@@ -38,14 +36,16 @@ func (c *Client) ResolveSnapshot(ctx context.Context, projectID, cluster, id str
 		}
 	}
 	if newest == nil {
-		return "", nil, &NotFoundError{Msg: fmt.Sprintf("--snapshot-id latest: cluster %s has no completed snapshot", cluster)}
+		return "", nil, &NotFoundError{Kind: KindSnapshot, Name: Latest, ProjectID: projectID, Cluster: cluster}
 	}
 	return newest.ID, newest, nil
 }
 
 // ResolveBucket turns an export bucket's name into its ID (returning the
 // bucket too); an ID is returned as it is, with a nil bucket. An unknown
-// name is a *NotFoundError that lists the names there are.
+// name is a *NotFoundError that lists the names there are; a name that
+// several buckets share (Atlas lets them) is an *AmbiguousError listing
+// them, never one of them taken at random.
 func (c *Client) ResolveBucket(ctx context.Context, projectID, nameOrID string) (string, *Bucket, error) {
 	if IDPattern().MatchString(nameOrID) {
 		return nameOrID, nil, nil
@@ -55,17 +55,36 @@ func (c *Client) ResolveBucket(ctx context.Context, projectID, nameOrID string) 
 		return "", nil, err
 	}
 	var names []string
+	var found []int
 	for i, b := range buckets.Items {
+		names = append(names, b.BucketName)
 		if b.BucketName == nameOrID {
-			return b.ID, &buckets.Items[i], nil
+			found = append(found, i)
 		}
-		names = append(names, text.Escape(b.BucketName)) // from Atlas, into a message
 	}
-	known := "the project has no export buckets"
-	if len(names) > 0 {
-		known = "known: " + strings.Join(names, ", ")
+	switch len(found) {
+	case 0:
+		return "", nil, &NotFoundError{Kind: KindBucket, Name: nameOrID, ProjectID: projectID, Known: names}
+	case 1:
+		b := &buckets.Items[found[0]]
+		return b.ID, b, nil
 	}
-	return "", nil, &NotFoundError{Msg: fmt.Sprintf("--bucket-id %q: no export bucket of that name in project %s (%s)", nameOrID, projectID, known)}
+	amb := &AmbiguousError{Kind: KindBucket, Name: nameOrID, ProjectID: projectID}
+	for _, i := range found {
+		b := buckets.Items[i]
+		amb.Matches = append(amb.Matches, Match{ID: b.ID, Provider: b.CloudProvider, Region: bucketRegion(buckets.RawAt(i))})
+	}
+	return "", nil, amb
+}
+
+// bucketRegion is an AWS bucket's region as Atlas sent it ("" when it sent
+// none): only the ambiguous-name message needs it.
+func bucketRegion(raw []byte) string {
+	var b struct {
+		Region string `json:"region"`
+	}
+	_ = json.Unmarshal(raw, &b) // the item decoded as a Bucket already; no region is ""
+	return b.Region
 }
 
 // FindRunningExport finds an export job of the cluster that has not ended

@@ -53,14 +53,14 @@ func NetworkTransport(caCertFile string) (*http.Transport, error) {
 	}
 	pem, err := os.ReadFile(caCertFile)
 	if err != nil {
-		return nil, fmt.Errorf("--ca-cert: %w", err)
+		return nil, &CAFileError{Path: caCertFile, Err: err}
 	}
 	pool, err := x509.SystemCertPool()
 	if err != nil {
 		pool = x509.NewCertPool()
 	}
 	if !pool.AppendCertsFromPEM(pem) {
-		return nil, fmt.Errorf("--ca-cert %s: no PEM certificates in it", caCertFile)
+		return nil, &CAFileError{Path: caCertFile, Err: ErrNoCertificates}
 	}
 	t.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
 	return t, nil

@@ -48,9 +48,9 @@ func NewDownloadProgress(s Streams, quiet bool, names []string) *DownloadProgres
 	for _, n := range names {
 		p.files = append(p.files, &fileProgress{name: n, total: -1})
 	}
-	if _, ok := terminal(s); ok && !quiet {
+	if s.drawsOnStderr() && !quiet {
 		p.tty = true
-		p.live = newLiveView(p.w, &p.mu, func(width int) []string {
+		p.live = newLiveView(s, &p.mu, func(width int) []string {
 			now := p.now()
 			lines := make([]string, len(p.files))
 			for i, f := range p.files {
@@ -185,7 +185,9 @@ func sizeOrUnknown(n int64) string {
 	return download.Size(n)
 }
 
+// truncate cuts s to width runes.
 func truncate(s string, width int) string {
+	width = max(width, 0)
 	if r := []rune(s); len(r) > width {
 		return string(r[:width])
 	}

@@ -3,12 +3,9 @@ package output
 import (
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"sync"
 	"time"
-
-	"golang.org/x/term"
 
 	"github.com/atlas-backup/atlas-backup/internal/text"
 )
@@ -18,6 +15,7 @@ import (
 // going on at once (downloads, a fleet's jobs).
 type liveView struct {
 	w      io.Writer
+	width  func() int
 	mu     *sync.Mutex // the owner's: render runs under it
 	render func(width int) []string
 	drawn  int
@@ -26,18 +24,17 @@ type liveView struct {
 	once   sync.Once
 }
 
-// terminal returns stderr's file when it is a real terminal, for a live view.
-func terminal(s Streams) (*os.File, bool) {
-	f, ok := s.ErrOut.(*os.File)
-	return f, ok && f != nil && s.IsStderrTTY() && term.IsTerminal(int(f.Fd()))
-}
+// liveEvery is how often a live view is redrawn.
+const liveEvery = 200 * time.Millisecond
 
-func newLiveView(w io.Writer, mu *sync.Mutex, render func(width int) []string) *liveView {
-	v := &liveView{w: w, mu: mu, render: render, stop: make(chan struct{}), done: make(chan struct{})}
+// newLiveView starts redrawing render's lines on s.ErrOut at each tick of
+// s's clock, from the first tick on.
+func newLiveView(s Streams, mu *sync.Mutex, render func(width int) []string) *liveView {
+	v := &liveView{w: s.ErrOut, width: s.width, mu: mu, render: render, stop: make(chan struct{}), done: make(chan struct{})}
+	ticks, stopTicks := s.newTicker(liveEvery)
 	go func() {
 		defer close(v.done)
-		t := time.NewTicker(200 * time.Millisecond)
-		defer t.Stop()
+		defer stopTicks()
 		for {
 			select {
 			case <-v.stop:
@@ -45,7 +42,7 @@ func newLiveView(w io.Writer, mu *sync.Mutex, render func(width int) []string) *
 				v.drawLocked()
 				v.mu.Unlock()
 				return
-			case <-t.C:
+			case <-ticks:
 				v.mu.Lock()
 				v.drawLocked()
 				v.mu.Unlock()
@@ -69,13 +66,10 @@ func (v *liveView) clearLocked() {
 	}
 }
 
+// drawLocked draws the block over the one drawn before (the caller holds
+// mu): up to its first line, then each line erased and written afresh.
 func (v *liveView) drawLocked() {
-	width := 80
-	if f, ok := v.w.(*os.File); ok {
-		if w, _, err := term.GetSize(int(f.Fd())); err == nil && w > 20 {
-			width = w
-		}
-	}
+	width := v.width()
 	var b strings.Builder
 	if v.drawn > 0 {
 		fmt.Fprintf(&b, "\x1b[%dA", v.drawn)

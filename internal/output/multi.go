@@ -33,8 +33,8 @@ func NewMultiProgress(s Streams, quiet bool, labels []string) *MultiProgress {
 		m.labels[i] = text.Escape(l) // cluster names, from Atlas with --all-clusters
 		m.width = max(m.width, len(m.labels[i]))
 	}
-	if _, ok := terminal(s); ok && !quiet {
-		m.live = newLiveView(m.w, &m.mu, func(int) []string {
+	if s.drawsOnStderr() && !quiet {
+		m.live = newLiveView(s, &m.mu, func(int) []string {
 			lines := make([]string, len(m.labels))
 			for i, l := range m.labels {
 				st := m.state[i]

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/briandowns/spinner"
-	"golang.org/x/term"
 
 	"github.com/atlas-backup/atlas-backup/internal/text"
 )
@@ -24,18 +23,18 @@ type Progress interface {
 }
 
 // NewProgress picks the display: nothing when quiet; a spinner on stderr when
-// stderr is a real terminal (and colour only when s.ColorEnabled(noColor)); otherwise one
-// plain line per Update whose msg differs from the previous one, with no ANSI codes at all.
+// stderr is a real terminal (with colour when s.ColorEnabled() and not
+// noColor); otherwise one plain line per Update whose msg differs from the
+// previous one, with no ANSI codes at all.
 //
-// ForceTTYEnv alone does not select the spinner: the spinner checks the file
-// it draws on and draws nothing off a terminal, so a forced terminal gets
-// plain lines.
+// A forced terminal (ForceTTYEnv) alone does not select the spinner: the
+// spinner checks the file it draws on, and draws nothing off a terminal.
 func NewProgress(s Streams, quiet, noColor bool) Progress {
 	if quiet {
 		return nopProgress{}
 	}
-	if f, ok := s.ErrOut.(*os.File); ok && f != nil && s.IsStderrTTY() && term.IsTerminal(int(f.Fd())) {
-		return newSpinnerProgress(f, f, s.ColorEnabled(noColor))
+	if f := s.spinnerFile(); f != nil {
+		return newSpinnerProgress(f, s.ErrOut, s.ColorEnabled() && !noColor)
 	}
 	w := s.ErrOut
 	if w == nil {

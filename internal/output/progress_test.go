@@ -17,11 +17,12 @@ import (
 var sgr = regexp.MustCompile(`\x1b\[[0-9;]*m`)
 
 func TestProgressPlain(t *testing.T) {
-	// A forced terminal makes ColorEnabled true; plain lines stay plain.
-	t.Setenv(ForceTTYEnv, "1")
-	t.Setenv("NO_COLOR", "")
-	var errOut, out bytes.Buffer
-	p := NewProgress(Streams{Out: &out, ErrOut: &errOut}, false, false)
+	t.Parallel()
+	// A forced terminal with colour, on a buffer: plain lines stay plain.
+	s, _, out, errOut := Test()
+	s.SetStdoutTTY(true)
+	s.SetColorEnabled(true)
+	p := NewProgress(s, false, false)
 	p.Update("export job 6b05: Queued")
 	p.Update("export job 6b05: Queued")
 	p.Note("export job 6b05: will check again: 503 Service Unavailable")
@@ -50,9 +51,10 @@ func TestProgressPlain(t *testing.T) {
 }
 
 func TestProgressQuiet(t *testing.T) {
-	t.Setenv(ForceTTYEnv, "1")
-	var errOut, out bytes.Buffer
-	p := NewProgress(Streams{Out: &out, ErrOut: &errOut}, true, false)
+	t.Parallel()
+	s, _, out, errOut := Test()
+	s.SetStderrTTY(true)
+	p := NewProgress(s, true, false)
 	p.Update("export job 6b05: Queued")
 	p.Note("export job 6b05: will check again: 503 Service Unavailable")
 	p.Stop()
@@ -76,32 +78,27 @@ func TestNewProgressSelection(t *testing.T) {
 	defer file.Close()
 
 	tests := []struct {
-		name   string
-		errOut func(t *testing.T) any // an io.Writer, or nil
-		force  string
-		quiet  bool
-		want   string
+		name    string
+		streams func(t *testing.T) Streams
+		quiet   bool
+		want    string
 	}{
-		{name: "buffer", errOut: func(*testing.T) any { return &bytes.Buffer{} }, want: "plain"},
-		{name: "forced TTY with a buffer", errOut: func(*testing.T) any { return &bytes.Buffer{} }, force: "1", want: "plain"},
-		{name: "forced TTY with a pipe", errOut: func(*testing.T) any { return w }, force: "1", want: "plain"},
-		{name: "forced TTY with a file", errOut: func(*testing.T) any { return file }, force: "1", want: "plain"},
-		{name: "no stderr", errOut: func(*testing.T) any { return nil }, want: "plain"},
-		{name: "quiet", errOut: func(*testing.T) any { return &bytes.Buffer{} }, force: "1", quiet: true, want: "nothing"},
-		{name: "terminal", errOut: func(t *testing.T) any { return openTerminal(t) }, want: "spinner"},
-		{name: "quiet terminal", errOut: func(t *testing.T) any { return openTerminal(t) }, quiet: true, want: "nothing"},
+		{name: "buffer", streams: func(*testing.T) Streams { s, _, _, _ := Test(); return s }, want: "plain"},
+		{name: "terminal facts on a buffer", streams: func(*testing.T) Streams {
+			s, _, _, _ := Test()
+			s.SetStderrTTY(true) // a buffer takes no spinner: it cannot be asked
+			return s
+		}, want: "plain"},
+		{name: "forced TTY with a pipe", streams: func(*testing.T) Streams { return newSystem(nil, nil, w, env(ForceTTYEnv, "1")) }, want: "plain"},
+		{name: "forced TTY with a file", streams: func(*testing.T) Streams { return newSystem(nil, nil, file, env(ForceTTYEnv, "1")) }, want: "plain"},
+		{name: "no stderr", streams: func(*testing.T) Streams { return Streams{} }, want: "plain"},
+		{name: "quiet", streams: func(*testing.T) Streams { s, _, _, _ := Test(); return s }, quiet: true, want: "nothing"},
+		{name: "terminal", streams: func(t *testing.T) Streams { return newSystem(nil, nil, openTerminal(t), env()) }, want: "spinner"},
+		{name: "quiet terminal", streams: func(t *testing.T) Streams { return newSystem(nil, nil, openTerminal(t), env()) }, quiet: true, want: "nothing"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			t.Setenv(ForceTTYEnv, tt.force)
-			s := Streams{Out: &bytes.Buffer{}}
-			switch e := tt.errOut(t).(type) {
-			case *os.File:
-				s.ErrOut = e
-			case *bytes.Buffer:
-				s.ErrOut = e
-			}
-			p := NewProgress(s, tt.quiet, false)
+			p := NewProgress(tt.streams(t), tt.quiet, false)
 			defer p.Stop()
 			var got string
 			switch p.(type) {
@@ -125,7 +122,6 @@ func TestNewProgressSelection(t *testing.T) {
 // real terminal on stderr: it checks and draws on that file, never stdout,
 // and through the colour filter when colour is off.
 func TestProgressSpinnerOnTerminal(t *testing.T) {
-	t.Setenv(ForceTTYEnv, "")
 	for _, tt := range []struct {
 		name     string
 		noColor  bool
@@ -137,9 +133,8 @@ func TestProgressSpinnerOnTerminal(t *testing.T) {
 		{name: "NO_COLOR", noColEnv: "1"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			t.Setenv("NO_COLOR", tt.noColEnv)
 			tty := openTerminal(t)
-			p, ok := NewProgress(Streams{Out: &bytes.Buffer{}, ErrOut: tty}, false, tt.noColor).(*spinnerProgress)
+			p, ok := NewProgress(newSystem(nil, nil, tty, env("NO_COLOR", tt.noColEnv)), false, tt.noColor).(*spinnerProgress)
 			if !ok {
 				t.Fatalf("a terminal on stderr did not get a spinner")
 			}
@@ -171,7 +166,6 @@ func TestProgressSpinnerOnTerminal(t *testing.T) {
 // TestProgressSpinnerOutput runs the spinner against a terminal for its
 // terminal check but records what it draws.
 func TestProgressSpinnerOutput(t *testing.T) {
-	t.Setenv(ForceTTYEnv, "")
 	tty := openTerminal(t)
 	var drawn lockedBuffer
 	p := newSpinnerProgress(tty, &drawn, false)

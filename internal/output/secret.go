@@ -12,8 +12,9 @@ import (
 	"golang.org/x/term"
 )
 
-// ReadSecret reads a secret: on a terminal after the prompt "name: " on
-// stderr, without echo; otherwise one line of stdin. ctx ends the wait (and
+// ReadSecret reads a secret: when In is a real terminal (System decided it)
+// after the prompt "name: " on stderr, without echo; otherwise one line of
+// stdin. ctx ends the wait (and
 // restores the terminal).
 func (streams Streams) ReadSecret(ctx context.Context, key string) (string, error) {
 	if streams.In == nil {
@@ -25,7 +26,7 @@ func (streams Streams) ReadSecret(ctx context.Context, key string) (string, erro
 	}
 	done := make(chan result, 1)
 	restore := func() {}
-	if in, ok := streams.In.(*os.File); ok && term.IsTerminal(int(in.Fd())) {
+	if in, ok := streams.In.(*os.File); ok && streams.stdinTerm {
 		fd := int(in.Fd())
 		if state, err := term.GetState(fd); err == nil {
 			restore = func() { term.Restore(fd, state) }
