@@ -81,10 +81,15 @@ type ConfigScope struct {
 	IO      output.Streams
 	Path    string // --config, else $ATLAS_BACKUP_CONFIG, else the default path
 	Profile string // --profile, else $ATLAS_BACKUP_PROFILE, else "default"
+	file    func() (path, profile string)
 }
 
-// resolve fills in Path and Profile, as every other command finds them.
-func (s *ConfigScope) resolve(f *Factory) { s.Path, s.Profile = f.configFile() }
+// configScope is the scope of a config subcommand: the file and profile
+// are found, when it runs, as every other command finds them.
+func configScope(f *Factory) ConfigScope { return ConfigScope{IO: f.IO, file: f.configFile} }
+
+// resolve fills in Path and Profile.
+func (s *ConfigScope) resolve() { s.Path, s.Profile = s.file() }
 
 // where names the profile and file in messages.
 func (s *ConfigScope) where() string { return fmt.Sprintf("profile %s (%s)", s.Profile, s.Path) }
@@ -98,8 +103,8 @@ type ConfigSetOptions struct {
 }
 
 func newConfigSetCmd(f *Factory, runF func(context.Context, *ConfigSetOptions) error) *cobra.Command {
-	opts := &ConfigSetOptions{ConfigScope: ConfigScope{IO: f.IO}}
-	return &cobra.Command{
+	opts := &ConfigSetOptions{ConfigScope: configScope(f)}
+	c := &cobra.Command{
 		Use:   "set KEY [VALUE]",
 		Short: "Store a value in the selected profile",
 		Long: `Store KEY = VALUE in the selected profile, creating the file and the profile if
@@ -111,21 +116,16 @@ line from stdin, so it never shows in ps or shell history.`,
   atlas-backup --profile prod config set client_secret < secret.txt`,
 		Args:              configArgs(1, 2, "KEY [VALUE]"),
 		ValidArgsFunction: completeConfigKey,
-		RunE: func(c *cobra.Command, args []string) error {
-			opts.resolve(f)
-			opts.Key, opts.HasValue = args[0], len(args) == 2
-			if opts.HasValue {
-				opts.Value = args[1]
-			}
-			if err := opts.validate(); err != nil {
-				return err
-			}
-			if runF != nil {
-				return runF(c.Context(), opts)
-			}
-			return configSetRun(c.Context(), opts)
-		},
 	}
+	c.RunE = runCmd(opts, nil, func(_ *cobra.Command, args []string) error {
+		opts.resolve()
+		opts.Key, opts.HasValue = args[0], len(args) == 2
+		if opts.HasValue {
+			opts.Value = args[1]
+		}
+		return nil
+	}, configSetRun, runF)
+	return c
 }
 
 func (o *ConfigSetOptions) validate() error {
@@ -169,7 +169,7 @@ type ConfigGetOptions struct {
 }
 
 func newConfigGetCmd(f *Factory, runF func(context.Context, *ConfigGetOptions) error) *cobra.Command {
-	opts := &ConfigGetOptions{ConfigScope: ConfigScope{IO: f.IO}}
+	opts := &ConfigGetOptions{ConfigScope: configScope(f)}
 	c := &cobra.Command{
 		Use:     "get KEY",
 		Aliases: []string{"describe"},
@@ -181,18 +181,12 @@ flags). Secrets print as REDACTED unless --show-secrets is given. A key that is
 not stored is an error (exit code 4).`,
 		Args:              exactArgs(1, "KEY"),
 		ValidArgsFunction: completeConfigKey,
-		RunE: func(c *cobra.Command, args []string) error {
-			opts.resolve(f)
-			opts.Key = args[0]
-			if err := opts.validate(); err != nil {
-				return err
-			}
-			if runF != nil {
-				return runF(c.Context(), opts)
-			}
-			return configGetRun(c.Context(), opts)
-		},
 	}
+	c.RunE = runCmd(opts, nil, func(_ *cobra.Command, args []string) error {
+		opts.resolve()
+		opts.Key = args[0]
+		return nil
+	}, configGetRun, runF)
 	c.Flags().BoolVar(&opts.ShowSecrets, "show-secrets", false, "print secrets instead of REDACTED")
 	return c
 }
@@ -219,10 +213,23 @@ type ConfigListOptions struct {
 	ShowSecrets bool
 	// Printer is set when -o was given; without it the list is KEY=VALUE lines.
 	Printer output.Printer
+	output  string // -o, when given
+}
+
+func (o *ConfigListOptions) validate() error {
+	if o.output == "" {
+		return nil
+	}
+	p, err := output.New(o.output)
+	if err != nil {
+		return usageErrorf("--output: %v", err)
+	}
+	o.Printer = p
+	return nil
 }
 
 func newConfigListCmd(f *Factory, runF func(context.Context, *ConfigListOptions) error) *cobra.Command {
-	opts := &ConfigListOptions{ConfigScope: ConfigScope{IO: f.IO}}
+	opts := &ConfigListOptions{ConfigScope: configScope(f)}
 	c := &cobra.Command{
 		Use:     "list",
 		Aliases: []string{"ls"},
@@ -233,21 +240,14 @@ func newConfigListCmd(f *Factory, runF func(context.Context, *ConfigListOptions)
 or with -o json, yaml, table or go-template one object of them. Secrets print
 as REDACTED unless --show-secrets is given.`,
 		Args: exactArgs(0, "none"),
-		RunE: func(c *cobra.Command, args []string) error {
-			opts.resolve(f)
-			if fl := c.Flags().Lookup("output"); fl != nil && fl.Changed {
-				p, err := output.New(fl.Value.String())
-				if err != nil {
-					return usageErrorf("--output: %v", err)
-				}
-				opts.Printer = p
-			}
-			if runF != nil {
-				return runF(c.Context(), opts)
-			}
-			return configListRun(c.Context(), opts)
-		},
 	}
+	c.RunE = runCmd(opts, nil, func(c *cobra.Command, _ []string) error {
+		opts.resolve()
+		if fl := c.Flags().Lookup("output"); fl != nil && fl.Changed {
+			opts.output = fl.Value.String()
+		}
+		return nil
+	}, configListRun, runF)
 	c.Flags().BoolVar(&opts.ShowSecrets, "show-secrets", false, "print secrets instead of REDACTED")
 	return c
 }
@@ -286,8 +286,8 @@ type ConfigUnsetOptions struct {
 }
 
 func newConfigUnsetCmd(f *Factory, runF func(context.Context, *ConfigUnsetOptions) error) *cobra.Command {
-	opts := &ConfigUnsetOptions{ConfigScope: ConfigScope{IO: f.IO}}
-	return &cobra.Command{
+	opts := &ConfigUnsetOptions{ConfigScope: configScope(f)}
+	c := &cobra.Command{
 		Use:   "unset KEY",
 		Short: "Remove a value from the selected profile",
 		Example: `  atlas-backup config unset output
@@ -297,16 +297,18 @@ an error. A stored key this version does not know (a typo, say) can be removed
 too.`,
 		Args:              exactArgs(1, "KEY"),
 		ValidArgsFunction: completeConfigKey,
-		RunE: func(c *cobra.Command, args []string) error {
-			opts.resolve(f)
-			opts.Key = args[0]
-			if runF != nil {
-				return runF(c.Context(), opts)
-			}
-			return configUnsetRun(c.Context(), opts)
-		},
 	}
+	c.RunE = runCmd(opts, nil, func(_ *cobra.Command, args []string) error {
+		opts.resolve()
+		opts.Key = args[0]
+		return nil
+	}, configUnsetRun, runF)
+	return c
 }
+
+// validate accepts any key: a stored key this version does not know (a
+// typo) can be removed too.
+func (o *ConfigUnsetOptions) validate() error { return nil }
 
 func configUnsetRun(ctx context.Context, opts *ConfigUnsetOptions) error {
 	err := config.Unset(ctx, opts.Path, opts.Profile, opts.Key)

@@ -1,9 +1,7 @@
 package cmd
 
 import (
-	"encoding/json"
 	"fmt"
-	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -12,7 +10,6 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/atlas-backup/atlas-backup/internal/api"
-	"github.com/atlas-backup/atlas-backup/internal/output"
 )
 
 // newRootCmd builds the command tree for one invocation.
@@ -85,7 +82,7 @@ Exit codes:
 		cluster,
 		newConfigCmd(f),
 		newSandboxCmd(f, nil),
-		newVersionCmd(f),
+		newVersionCmd(f, nil),
 	)
 	root.SetHelpCommand(&cobra.Command{
 		Use:     "help [command]",
@@ -217,38 +214,6 @@ func exactArgs(n int, names string) cobra.PositionalArgs {
 			return usageErrorf("%s takes %d argument(s) (%s), got %d", c.CommandPath(), n, names, len(args))
 		}
 		return nil
-	}
-}
-
-func newVersionCmd(f *Factory) *cobra.Command {
-	return &cobra.Command{
-		Use:     "version",
-		Short:   "Print the version, commit, build date and Go version",
-		Example: "  atlas-backup version\n  atlas-backup version -o json",
-		Args:    exactArgs(0, "none"),
-		RunE: func(c *cobra.Command, args []string) error {
-			b := f.Build
-			// Only an explicit -o changes the plain line (as for config list).
-			if fl := c.Flags().Lookup("output"); fl != nil && fl.Changed {
-				p, err := output.New(fl.Value.String())
-				if err != nil {
-					return usageErrorf("--output: %v", err)
-				}
-				raw, err := json.Marshal(struct {
-					Version string `json:"version"`
-					Commit  string `json:"commit"`
-					Date    string `json:"date"`
-					Go      string `json:"go"`
-				}{b.Version, b.Commit, b.Date, runtime.Version()})
-				if err != nil {
-					return err
-				}
-				table := &output.Table{Header: []string{"VERSION", "COMMIT", "DATE", "GO"}, Rows: [][]string{{b.Version, b.Commit, b.Date, runtime.Version()}}}
-				return p.Print(f.IO.Out, output.Value{Raw: raw, Table: table})
-			}
-			_, err := fmt.Fprintf(f.IO.Out, "atlas-backup %s (commit %s, built %s, %s)\n", b.Version, b.Commit, b.Date, runtime.Version())
-			return err
-		},
 	}
 }
 

@@ -117,19 +117,14 @@ waiting.`,
   atlas-backup sandbox --fault getBackupExport:cut=20:1 --fault listBackupSnapshots:html:1 --retry-after 0
   atlas-backup sandbox --archive-size 256MiB --fault downloadArchive:cut=1000000:1 --fault downloadArchive:corrupt:1`,
 		Args: exactArgs(0, "none"),
-		RunE: func(c *cobra.Command, args []string) error {
-			opts.Quiet = f.global.quiet
-			opts.RetryAfterSet = c.Flags().Changed("retry-after")
-			opts.ArchiveAddrSet = c.Flags().Changed("archive-addr")
-			if err := opts.validate(); err != nil {
-				return err
-			}
-			if runF != nil {
-				return runF(c.Context(), opts)
-			}
-			return sandboxRun(c.Context(), opts)
-		},
 	}
+	g := &f.global
+	c.RunE = runCmd(opts, nil, func(c *cobra.Command, _ []string) error {
+		opts.Quiet = g.quiet
+		opts.RetryAfterSet = c.Flags().Changed("retry-after")
+		opts.ArchiveAddrSet = c.Flags().Changed("archive-addr")
+		return nil
+	}, sandboxRun, runF)
 	fl := c.Flags()
 	fl.StringVar(&opts.Addr, "addr", DefaultSandboxAddr, "address to listen on (HOST:PORT; port 0 picks a free one)")
 	fl.StringVar(&opts.ArchiveAddr, "archive-addr", DefaultSandboxArchiveAddr, "address to serve download archives on (HOST:PORT; port 0 picks a free one, as does a taken default)")

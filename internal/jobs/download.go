@@ -25,7 +25,8 @@ type DownloadInput struct {
 	Stall           time.Duration // no data for this long fails an attempt
 	Trace           io.Writer     // --debug
 	// Start is called once the files are known, with their names; it
-	// returns where their events go, and what ends the display. nil: none.
+	// returns where their events go, and what ends the display (either
+	// may be nil). nil: none.
 	Start func(names []string) (onEvent func(download.Event), stop func())
 	// OnLockWait is called when another process is downloading into Dir.
 	OnLockWait func()
@@ -96,8 +97,9 @@ func Download(ctx context.Context, d Deps, s Scope, id string, in DownloadInput)
 		Stall: in.Stall, Client: in.Client, Trace: in.Trace, OnLockWait: in.OnLockWait}
 	if in.Start != nil {
 		var stop func()
-		o.OnEvent, stop = in.Start(names)
-		defer stop()
+		if o.OnEvent, stop = in.Start(names); stop != nil {
+			defer stop()
+		}
 	}
 	rep.Results, err = download.Run(ctx, o, files)
 	return rep, err
