@@ -4,13 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
 	"sync"
-	"sync/atomic"
+
+	"golang.org/x/sync/errgroup"
 )
 
 // Call is one API operation, built by the functions below and sent with Do
@@ -337,38 +337,14 @@ func fetchPages(ctx context.Context, from, last int, fetch func(context.Context,
 	if last < from {
 		return nil, nil
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	out := make([]*listPage, last-from+1)
-	errs := make([]error, len(out))
-	var next atomic.Int64 // the index of the next page to fetch
-	var wg sync.WaitGroup
-	for range min(pagesInFlight, len(out)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := int(next.Add(1) - 1); i < len(out) && ctx.Err() == nil; i = int(next.Add(1) - 1) {
-				if out[i], errs[i] = fetch(ctx, from+i); errs[i] != nil {
-					cancel()
-				}
-			}
-		}()
+	g, ctx := errgroup.WithContext(ctx)
+	g.SetLimit(pagesInFlight)
+	for i := range out {
+		g.Go(func() (err error) {
+			out[i], err = fetch(ctx, from+i)
+			return err
+		})
 	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil && !errors.Is(err, context.Canceled) {
-			return nil, err
-		}
-	}
-	for _, err := range errs {
-		if err != nil {
-			return nil, err
-		}
-	}
-	for _, p := range out {
-		if p == nil { // not fetched: the context ended first
-			return nil, context.Cause(ctx)
-		}
-	}
-	return out, nil
+	return out, g.Wait()
 }
