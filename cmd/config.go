@@ -217,15 +217,9 @@ type ConfigListOptions struct {
 }
 
 func (o *ConfigListOptions) validate() error {
-	if o.output == "" {
-		return nil
-	}
-	p, err := output.New(o.output)
-	if err != nil {
-		return usageErrorf("--output: %v", err)
-	}
-	o.Printer = p
-	return nil
+	var err error
+	o.Printer, err = explicitPrinter(o.output)
+	return err
 }
 
 func newConfigListCmd(f *Factory, runF func(context.Context, *ConfigListOptions) error) *cobra.Command {

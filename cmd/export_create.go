@@ -274,15 +274,7 @@ func (o *ExportCreateOptions) printOne(r jobs.ExportResult) error {
 	case o.DryRun:
 		return nil // --reuse: stderr said which job it would reuse
 	}
-	watched := kind.watchEnd(r.Watched)
-	var interrupted *InterruptedError
-	var usage *UsageError
-	if !errors.As(watched, &interrupted) && !errors.As(watched, &usage) {
-		if err := o.Printer.Print(o.IO.Out, output.Value{Raw: r.Raw, Table: output.ExportJobTable(*r.Job)}); err != nil {
-			return created(kind, r.Job.ID, err)
-		}
-	}
-	return created(kind, r.Job.ID, watched)
+	return created(kind, r.Job.ID, printEnd(o.IO, o.Printer, &output.Value{Raw: r.Raw, Table: kind.table(r.Job)}, kind.watchEnd(r.Watched)))
 }
 
 // printFleet prints one row (or array entry) per cluster, then says which

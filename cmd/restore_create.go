@@ -2,7 +2,6 @@ package cmd
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -285,17 +284,16 @@ func restoreCreateRun(ctx context.Context, o *RestoreCreateOptions) error {
 			return err
 		}
 	}
-	if o.set("download-dir") {
-		return o.createAndDownload(ctx)
-	}
 	client, err := o.Client()
 	if err != nil {
 		return err
 	}
+	download := o.set("download-dir") // then the download waits, not a watch
 	scope := scopeOf(o.ProjectID, o.Cluster)
+	scope.Printer = o.Printer
 	kind := restoreJobKind(scope)
 	in := jobs.RestoreInput{Scope: scope.jobs(), Request: o.request, Reuse: o.Reuse, DryRun: o.DryRun}
-	if o.watch.watch {
+	if o.watch.watch && !download {
 		display := o.display()
 		defer display.Stop()
 		ctx = api.WithRetryNotes(ctx, o.notesTo(display))
@@ -310,46 +308,12 @@ func restoreCreateRun(ctx context.Context, o *RestoreCreateOptions) error {
 		return outcomeUnknown(err, kind.list())
 	case o.DryRun:
 		return nil // stderr said which job it would reuse
+	case download:
+		return created(kind, r.Job.ID, downloadRestore(ctx, o.runEnv, o.watch, o.dl, scope, r.Job.ID))
 	case o.watch.watch:
-		return created(kind, r.Job.ID, o.printWatched(r.Seen, kind.watchEnd(err)))
+		return created(kind, r.Job.ID, printEnd(o.IO, o.Printer, seenValue(kind, r.Seen), kind.watchEnd(err)))
 	}
-	return created(kind, r.Job.ID, o.Printer.Print(o.IO.Out, output.Value{Raw: r.Raw, Table: output.RestoreJobTable(*r.Job, o.ProjectID)}))
-}
-
-// printWatched prints the last state a watch saw (unless it was stopped
-// by a signal or a usage error), then returns how the watch ended.
-func (o *RestoreCreateOptions) printWatched(seen jobs.Seen[api.RestoreJob], err error) error {
-	var interrupted *InterruptedError
-	var usage *UsageError
-	if seen.Job != nil && !errors.As(err, &interrupted) && !errors.As(err, &usage) {
-		if perr := o.Printer.Print(o.IO.Out, output.Value{Raw: seen.Raw, Table: output.RestoreJobTable(*seen.Job, o.ProjectID)}); perr != nil {
-			return perr
-		}
-	}
-	return err
-}
-
-// createAndDownload creates (or reuses) a download restore, then waits for
-// its links and downloads its archives (restore download's path).
-func (o *RestoreCreateOptions) createAndDownload(ctx context.Context) error {
-	client, err := o.Client()
-	if err != nil {
-		return err
-	}
-	scope := scopeOf(o.ProjectID, o.Cluster)
-	kind := restoreJobKind(scope)
-	r, err := jobs.Restores(ctx, jobs.Deps{Client: client, Note: o.note},
-		jobs.RestoreInput{Scope: scope.jobs(), Request: o.request, Reuse: o.Reuse, DryRun: o.DryRun})
-	switch {
-	case r.Job == nil && r.DryRun != nil:
-		return printDryRun(o.IO, r.DryRun)
-	case r.Job == nil:
-		return outcomeUnknown(err, kind.list())
-	case o.DryRun:
-		return nil
-	}
-	scope.Printer = o.Printer
-	return created(kind, r.Job.ID, downloadRestore(ctx, o.runEnv, o.watch, o.dl, scope, r.Job.ID))
+	return created(kind, r.Job.ID, o.Printer.Print(o.IO.Out, output.Value{Raw: r.Raw, Table: kind.table(r.Job)}))
 }
 
 // confirmation says what an overwriting restore will do, for the prompt.

@@ -39,15 +39,23 @@ func newVersionCmd(f *Factory, runF func(context.Context, *VersionOptions) error
 }
 
 func (o *VersionOptions) validate() error {
-	if o.output == "" {
-		return nil
+	var err error
+	o.Printer, err = explicitPrinter(o.output)
+	return err
+}
+
+// explicitPrinter is the printer of an -o given on the command line, for
+// the commands whose plain output is not a table (config list, version);
+// nil when none was given.
+func explicitPrinter(format string) (output.Printer, error) {
+	if format == "" {
+		return nil, nil
 	}
-	p, err := output.New(o.output)
+	p, err := output.New(format)
 	if err != nil {
-		return usageErrorf("--output: %v", err)
+		return nil, usageErrorf("--output: %v", err)
 	}
-	o.Printer = p
-	return nil
+	return p, nil
 }
 
 func versionRun(_ context.Context, o *VersionOptions) error {

@@ -72,10 +72,25 @@ func (w *watchFlags) validate() error {
 // says how to resume.
 func follow[T any](ctx context.Context, e runEnv, w watchFlags, p output.Printer, job jobKind[T], id string) error {
 	last, err := await(ctx, e, w, job, id)
+	return printEnd(e.IO, p, seenValue(job, last), err)
+}
+
+// seenValue is the last look at a job as printers take it; nil when there
+// was none.
+func seenValue[T any](k jobKind[T], seen jobs.Seen[T]) *output.Value {
+	if seen.Job == nil {
+		return nil
+	}
+	return &output.Value{Raw: seen.Raw, Table: k.table(seen.Job)}
+}
+
+// printEnd prints the last state a watch saw (none after a signal or a
+// usage error), then returns how the watch ended.
+func printEnd(io output.Streams, p output.Printer, last *output.Value, err error) error {
 	var interrupted *InterruptedError
 	var usage *UsageError
-	if last.Job != nil && !errors.As(err, &interrupted) && !errors.As(err, &usage) {
-		if perr := p.Print(e.IO.Out, output.Value{Raw: last.Raw, Table: job.table(last.Job)}); perr != nil {
+	if last != nil && !errors.As(err, &interrupted) && !errors.As(err, &usage) {
+		if perr := p.Print(io.Out, *last); perr != nil {
 			return perr
 		}
 	}
