@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/atlas-backup/atlas-backup/internal/api"
+	"github.com/atlas-backup/atlas-backup/internal/output"
 )
 
 // BenchmarkBuildExportPayload: flags to the export create body.
@@ -14,7 +15,7 @@ func BenchmarkBuildExportPayload(b *testing.B) {
 	for b.Loop() {
 		o := &ExportCreateOptions{Clusters: []string{"demo"}, SnapshotID: "65f0e0e0d0e0000000000001", BucketID: "65f0b0c0d0e0f00000000001",
 			CustomData: []string{"team=payments", "ticket=OPS-12"}, Parallel: 4}
-		if err := o.validate(); err != nil {
+		if err := o.check(); err != nil {
 			b.Fatal(err)
 		}
 		if _, err := json.Marshal(api.ExportRequest{SnapshotID: o.SnapshotID, ExportBucketID: o.BucketID, CustomData: o.labels}); err != nil {
@@ -48,12 +49,24 @@ func BenchmarkBuildRestorePayloads(b *testing.B) {
 				}
 				return false
 			}
-			if err := o.validate(); err != nil {
+			if err := o.check(); err != nil {
 				b.Fatal(err)
 			}
 			if _, err := json.Marshal(o.request); err != nil {
 				b.Fatal(err)
 			}
+		}
+	}
+}
+
+// BenchmarkVersion: --version in-process, the whole of a run past the
+// package inits (the command tree, the flags, the answer).
+func BenchmarkVersion(b *testing.B) {
+	s, _, _, _ := output.Test()
+	b.ReportAllocs()
+	for b.Loop() {
+		if code := Main([]string{"--version"}, s, BuildInfo{Version: "v1"}); code != 0 {
+			b.Fatal(code)
 		}
 	}
 }

@@ -45,6 +45,14 @@ func WithSandboxOptions(opts ...sandbox.Option) Option {
 // Main runs one command line and returns its exit code. It is the only place
 // that turns errors into exit codes and prints the "Error:" line.
 func Main(args []string, streams output.Streams, build BuildInfo, opts ...Option) (code int) {
+	if len(args) == 1 && args[0] == "--version" {
+		// The answer needs no command tree, signal handling or settings:
+		// start-up is most of what --version costs.
+		if _, err := fmt.Fprintln(streams.Out, "atlas-backup "+versionLine(build)); err != nil {
+			return exitOther
+		}
+		return exitOK
+	}
 	defer func() {
 		// A bug must not print a value (it could be a secret): one line,
 		// and the stack, which shows no values.

@@ -12,6 +12,11 @@ import (
 	"github.com/atlas-backup/atlas-backup/internal/api"
 )
 
+// versionLine is what --version says after the program's name.
+func versionLine(b BuildInfo) string {
+	return fmt.Sprintf("%s (commit %s, built %s)", b.Version, b.Commit, b.Date)
+}
+
 // newRootCmd builds the command tree for one invocation.
 func newRootCmd(f *Factory) *cobra.Command {
 	root := &cobra.Command{
@@ -37,7 +42,7 @@ Exit codes:
   atlas-backup snapshot list --cluster demo
   atlas-backup restore create --delivery-type download --cluster demo --snapshot-id latest --download-dir ./restore
   atlas-backup export watch 6b05e9390000000000000001 --cluster demo --watch-timeout 2h`,
-		Version:       fmt.Sprintf("%s (commit %s, built %s)", f.Build.Version, f.Build.Commit, f.Build.Date),
+		Version:       versionLine(f.Build),
 		SilenceErrors: true,
 		SilenceUsage:  true,
 	}
