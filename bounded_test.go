@@ -95,7 +95,7 @@ func TestBoundedAnswers(t *testing.T) {
 			stderr: `^Error: unreadable answer to POST /api/oauth/token: 200 OK, application/json: larger than 1 MiB; the rest was not read\n$`},
 		{name: "token refusal", env: serviceAccountEnv, path: tokenPath, status: 400, ctype: "text/html",
 			prefix: "<html><body>", chunk: strings.Repeat("<p>no such client</p>\n", 200), code: 3,
-			stderr: `^Error: the OAuth token endpoint refused the service account: 400 Bad Request \(text/html, not an answer from Atlas\): "no such client no such client [^"]*…"\n$`},
+			stderr: `^Error: the OAuth token endpoint refused the service account: 400 Bad Request \(text/html, not an answer from Atlas\): "no such client no such client [^"]*…"\nCredentials used: a service account from MONGODB_ATLAS_CLIENT_ID and MONGODB_ATLAS_CLIENT_SECRET.\n$`},
 		{name: "error page", env: []string{"MONGODB_ATLAS_ACCESS_TOKEN=t0ken"}, path: bucketsPath, status: 502, ctype: "text/html",
 			prefix: "<html><body>", chunk: strings.Repeat("<p>upstream is down</p>\n", 200), code: 1, retries: "1",
 			stderr: `^retrying in \S+: 502 Bad Gateway \(attempt 2 of 2\)\nError: 502 Bad Gateway \(text/html, not an answer from Atlas\): "upstream is down upstream is down [^"]*…"\n$`},

@@ -23,6 +23,7 @@ func configRun(t *testing.T, path string, args ...string) cliResult {
 // Eight `config set` processes started together, each with its own key or
 // profile, all keep their value: they take turns through the lock file.
 func TestConfigConcurrentSetsKeepEveryValue(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "atlas-backup", "config.yaml")
 	sets := []struct{ profile, key, value string }{
 		{"default", "project_id", "65f0a1b2c3d4e5f601234567"},
@@ -58,6 +59,7 @@ func TestConfigConcurrentSetsKeepEveryValue(t *testing.T) {
 // Ctrl-C while `config set` waits for another process's lock ends it at
 // once: exit 130, nothing written.
 func TestConfigLockWaitEndsOnCtrlC(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "config.yaml")
 	const body = "default:\n  output: json\n"
 	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {

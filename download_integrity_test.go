@@ -19,6 +19,7 @@ import (
 // the archive the first verified. The archive is whole and byte-identical,
 // though the first run's answer was cut and resumed.
 func TestTwoDownloadsIntoOneDirectory(t *testing.T) {
+	t.Parallel()
 	arrived, release := make(chan struct{}), make(chan struct{})
 	var once sync.Once
 	d := startDownloadSandbox(t, sandbox.DemoCluster, func(archives string) http.Handler {
@@ -70,7 +71,7 @@ func TestTwoDownloadsIntoOneDirectory(t *testing.T) {
 	if r2.code != 0 || !strings.Contains(r2.stdout, "skipped") {
 		t.Errorf("second: exit %d\n%s", r2.code, r2)
 	}
-	name := "restore-" + d.job.ID + ".tar.gz"
+	name := sandbox.ArchiveFileName(d.job.SnapshotID, "")
 	got, err := os.ReadFile(filepath.Join(dir, name))
 	if want := served(t, d.job.DeliveryURL[0]); err != nil || !bytes.Equal(got, want) {
 		t.Errorf("%s: %d bytes (%v), want the %d served", name, len(got), err, len(want))
@@ -80,10 +81,12 @@ func TestTwoDownloadsIntoOneDirectory(t *testing.T) {
 	}
 }
 
-// Archives of a sharded cluster are named after their replica sets: a
-// second job's download into the same directory must not take the first
-// job's archives for its own.
+// Archives are named after the snapshot (and, for a sharded cluster, the
+// replica set), as Atlas names them: a second job of the same snapshot,
+// downloaded into the same directory, must not take the first job's
+// archives for its own.
 func TestAnotherJobsArchivesAreNotSkipped(t *testing.T) {
+	t.Parallel()
 	d := startDownloadSandbox(t, sandbox.DemoShardedCluster, nil)
 	dir := t.TempDir()
 	if res := d.download(t, dir); res.code != 0 {
@@ -97,7 +100,7 @@ func TestAnotherJobsArchivesAreNotSkipped(t *testing.T) {
 		t.Fatalf("second job: exit %d, want 1\n%s", res.code, res)
 	}
 	for _, rs := range sandbox.DemoShardedReplicaSets {
-		if !strings.Contains(res.stderr, filepath.Join(dir, rs+".tar.gz")+" already exists and atlas-backup cannot vouch for it (it is another download's archive ("+first+")); use another --dir, or --force") {
+		if !strings.Contains(res.stderr, filepath.Join(dir, sandbox.ArchiveFileName(d.job.SnapshotID, rs))+" already exists and atlas-backup cannot vouch for it (it is another download's archive ("+first+")); use another --dir, or --force") {
 			t.Errorf("no error for %s\n%s", rs, res)
 		}
 	}

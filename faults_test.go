@@ -188,7 +188,7 @@ var faultCases = []faultCase{
 		args: []string{"restore", "watch", "$JOB", "--cluster", "demo", "--interval", "200ms"}, stdout: `Succeeded`},
 	{name: "watch 404", setup: "export", faults: []string{"getBackupExport:404"},
 		args: []string{"export", "watch", "$JOB", "--cluster", "demo"}, code: 4, count: ops("getBackupExport", 1),
-		stderr: []string{`^Error: watching export job \w+: 404 `}},
+		stderr: []string{`^Error: 404 `, `^Cluster demo of project \w+ has no export job \w+; see its export jobs with: atlas-backup export list `}},
 }
 
 // TestFaults runs every case of faultCases against a sandbox of its own over

@@ -288,7 +288,7 @@ func TestNamesEscapedInErrorLine(t *testing.T) {
 			"detail": "No export job " + badID}}},
 	})
 	res := runAtlasBackup(t, stub.env(), "export", "create", "--cluster", "demo", "--snapshot-id", stubSnapshot, "--bucket-id", stubBucketID, "--watch")
-	if res.code != 4 || !strings.Contains(res.stderr, `Error: watching export job 6b05e939\x1b[2J\nFAKE: forged: 404 RESOURCE_NOT_FOUND`) {
+	if res.code != 4 || !strings.Contains(res.stderr, `has no export job 6b05e939\x1b[2J\nFAKE: forged; see its export jobs with: `) {
 		t.Errorf("exit %d, want 4 and the ID escaped\n%s", res.code, res)
 	}
 	assertNoRaw(t, "stdout", res.stdout)
@@ -380,7 +380,7 @@ func TestWatchUnreachableAfterCreate(t *testing.T) {
 		{"export create", "POST " + backupPath("demo", "exports"), export,
 			[]string{"export", "create", "--cluster", "demo", "--snapshot-id", stubSnapshot, "--bucket-id", stubBucketID, "--watch", "-o", "go-template={{.state}}"}, "Queued"},
 		{"restore create", "POST " + backupPath("demo", "restoreJobs"), restore,
-			[]string{"restore", "create", "--cluster", "demo", "--delivery-type", "download", "--snapshot-id", stubSnapshot, "--watch", "-o", "go-template={{.id}}"}, ""},
+			[]string{"restore", "create", "--cluster", "demo", "--delivery-type", "download", "--snapshot-id", stubSnapshot, "--watch", "-o", "go-template={{.id}}"}, stubJob}, // the job as created: no check answered
 		{"export watch", "GET " + backupPath("demo", "exports/"+stubJob), export,
 			[]string{"export", "watch", stubJob, "--cluster", "demo", "-o", "go-template={{.state}}"}, "Queued"},
 	} {

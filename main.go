@@ -9,7 +9,9 @@ import (
 	"github.com/atlas-backup/atlas-backup/internal/output"
 )
 
-// Set by the release build (-ldflags "-X main.version=...").
+// Set by the release build (-ldflags "-X main.version=..."). What they do
+// not set comes from Go's build info (cmd.ReadBuild): the module version of
+// go install …@VERSION, the VCS revision of a build from a checkout.
 var (
 	version = "dev"
 	commit  = "none"
@@ -17,5 +19,5 @@ var (
 )
 
 func main() {
-	os.Exit(cmd.Main(os.Args[1:], output.System(), cmd.BuildInfo{Version: version, Commit: commit, Date: date}))
+	os.Exit(cmd.Main(os.Args[1:], output.System(), cmd.ReadBuild(cmd.BuildInfo{Version: version, Commit: commit, Date: date})))
 }

@@ -7,7 +7,9 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
+	"path"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -23,9 +25,10 @@ import (
 // dlSandbox is a sandbox with its archive server, both on loopback, and a
 // finished download restore job.
 type dlSandbox struct {
-	sb  *testSandbox
-	job *api.RestoreJob
-	env []string
+	sb               *testSandbox
+	job              *api.RestoreJob
+	env              []string
+	project, cluster string // the job's
 }
 
 // startDownloadSandbox starts a sandbox whose jobs end at once, makes a
@@ -45,21 +48,26 @@ func startDownloadSandbox(t *testing.T, cluster string, front func(archives stri
 }
 
 // createJob makes another download restore job of cluster, and waits for
-// its links.
+// its links. The staging cluster is in the staging project, the one with a
+// private endpoint; the others are in the demo project.
 func (d *dlSandbox) createJob(t *testing.T, cluster string) {
 	t.Helper()
+	d.project, d.cluster = sandbox.DemoProjectID, cluster
+	if cluster == "staging" {
+		d.project = sandbox.DemoStagingID
+	}
 	c, err := api.New(api.Options{BaseURL: d.sb.api.URL, Credentials: api.Credentials{AccessToken: d.sb.Credentials().AccessToken}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	j, _, err := c.CreateRestore(ctx, sandbox.DemoProjectID, cluster, api.RestoreRequest{
+	j, _, err := c.CreateRestore(ctx, d.project, cluster, api.RestoreRequest{
 		DeliveryType: api.DeliveryDownload, SnapshotID: sandbox.SeedSnapshotIDs(cluster)[0]})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(5 * time.Millisecond) {
-		if d.job, _, err = c.GetRestore(ctx, sandbox.DemoProjectID, cluster, j.ID); err != nil {
+		if d.job, _, err = c.GetRestore(ctx, d.project, cluster, j.ID); err != nil {
 			t.Fatal(err)
 		}
 		if ended, _ := d.job.Ended(); ended || time.Now().After(deadline) {
@@ -96,15 +104,11 @@ func served(t *testing.T, link string) []byte {
 
 func (d *dlSandbox) download(t *testing.T, dir string, extra ...string) cliResult {
 	t.Helper()
-	return runAtlasBackup(t, d.env, append([]string{"restore", "download", d.job.ID, "--cluster", d.clusterOf(), "--dir", dir}, extra...)...)
+	return runAtlasBackup(t, d.env, append([]string{"restore", "download", d.job.ID, "--cluster", d.cluster, "--project-id", d.project, "--dir", dir}, extra...)...)
 }
 
-func (d *dlSandbox) clusterOf() string {
-	if len(d.job.Components) > 0 {
-		return sandbox.DemoShardedCluster
-	}
-	return sandbox.DemoCluster
-}
+// archive is the file name of the job's archive (of a replica set's job).
+func (d *dlSandbox) archive() string { return sandbox.ArchiveFileName(d.job.SnapshotID, "") }
 
 func noAuthorization(t *testing.T, d *dlSandbox) {
 	t.Helper()
@@ -116,13 +120,14 @@ func noAuthorization(t *testing.T, d *dlSandbox) {
 }
 
 func TestDownloadByteForByte(t *testing.T) {
+	t.Parallel()
 	d := startDownloadSandbox(t, sandbox.DemoCluster, nil)
 	dir := filepath.Join(t.TempDir(), "new", "dir")
 	res := d.download(t, dir, "-o", "json")
 	if res.code != 0 {
 		t.Fatalf("exit %d\n%s", res.code, res)
 	}
-	name := "restore-" + d.job.ID + ".tar.gz"
+	name := d.archive()
 	got, err := os.ReadFile(filepath.Join(dir, name))
 	if err != nil || !bytes.Equal(got, served(t, d.job.DeliveryURL[0])) {
 		t.Fatalf("%s differs from what the sandbox serves (%v)", name, err)
@@ -132,8 +137,10 @@ func TestDownloadByteForByte(t *testing.T) {
 		report[0]["path"] != filepath.Join(dir, name) || report[0]["result"] != "downloaded" || report[0]["bytes"] != float64(len(got)) {
 		t.Errorf("report %s (%v)", res.stdout, err)
 	}
-	if strings.Contains(res.stderr, "X-Amz-Signature") || strings.Contains(res.stdout, "X-Amz-Signature") {
-		t.Errorf("a signed link was printed\n%s", res)
+	// The link's token is its authorization: never printed.
+	link, _ := url.Parse(d.job.DeliveryURL[0])
+	if token := path.Dir(link.Path); strings.Contains(res.stderr, token) || strings.Contains(res.stdout, token) {
+		t.Errorf("a link's token was printed\n%s", res)
 	}
 	noAuthorization(t, d)
 	entries, _ := os.ReadDir(dir)
@@ -150,6 +157,7 @@ func TestDownloadByteForByte(t *testing.T) {
 }
 
 func TestDownloadSharded(t *testing.T) {
+	t.Parallel()
 	d := startDownloadSandbox(t, sandbox.DemoShardedCluster, nil)
 	dir := t.TempDir()
 	res := d.download(t, dir, "--parallel", "2")
@@ -157,7 +165,7 @@ func TestDownloadSharded(t *testing.T) {
 		t.Fatalf("exit %d\n%s", res.code, res)
 	}
 	for _, rs := range sandbox.DemoShardedReplicaSets {
-		if !regexp.MustCompile(`(?m)` + regexp.QuoteMeta(filepath.Join(dir, rs+".tar.gz")) + `\s+293\.0 KiB\s+` + rs + `\s+downloaded`).MatchString(res.stdout) {
+		if !regexp.MustCompile(`(?m)` + regexp.QuoteMeta(filepath.Join(dir, sandbox.ArchiveFileName(d.job.SnapshotID, rs))) + `\s+293\.0 KiB\s+` + rs + `\s+downloaded`).MatchString(res.stdout) {
 			t.Errorf("no row for %s\n%s", rs, res)
 		}
 	}
@@ -167,6 +175,7 @@ func TestDownloadSharded(t *testing.T) {
 }
 
 func TestDownloadResumesInTheSameRun(t *testing.T) {
+	t.Parallel()
 	d := startDownloadSandbox(t, sandbox.DemoCluster, nil, sandbox.WithFaults(mustFault(t, "downloadArchive:cut=100000:1")))
 	dir := t.TempDir()
 	res := d.download(t, dir)
@@ -177,16 +186,17 @@ func TestDownloadResumesInTheSameRun(t *testing.T) {
 	if len(reqs) != 2 || reqs[1].Header.Get("Range") != "bytes=100000-" || reqs[1].Header.Get("If-Range") == "" {
 		t.Errorf("archive requests %v", headers(reqs))
 	}
-	if got, _ := os.ReadFile(filepath.Join(dir, "restore-"+d.job.ID+".tar.gz")); !bytes.Equal(got, served(t, d.job.DeliveryURL[0])) {
+	if got, _ := os.ReadFile(filepath.Join(dir, d.archive())); !bytes.Equal(got, served(t, d.job.DeliveryURL[0])) {
 		t.Error("the resumed file differs from what the sandbox serves")
 	}
 	noAuthorization(t, d)
 }
 
 func TestDownloadResumesAPartFromAnEarlierRun(t *testing.T) {
+	t.Parallel()
 	d := startDownloadSandbox(t, sandbox.DemoCluster, nil)
 	dir := t.TempDir()
-	name := "restore-" + d.job.ID + ".tar.gz"
+	name := d.archive()
 	whole := served(t, d.job.DeliveryURL[0])
 	resp, _ := http.Get(d.job.DeliveryURL[0]) // for its ETag
 	io.Copy(io.Discard, resp.Body)
@@ -228,6 +238,7 @@ func TestDownloadResumesAPartFromAnEarlierRun(t *testing.T) {
 }
 
 func TestDownloadStatuses(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		fault    string
 		code     int
@@ -254,7 +265,7 @@ func TestDownloadStatuses(t *testing.T) {
 			if tt.stderr != "" && !regexp.MustCompile(`(?m)^Error: `+tt.stderr).MatchString(res.stderr) {
 				t.Errorf("stderr lacks %s\n%s", tt.stderr, res)
 			}
-			name := filepath.Join(dir, "restore-"+d.job.ID+".tar.gz")
+			name := filepath.Join(dir, d.archive())
 			if _, err := os.Stat(name); (err == nil) != (tt.code == 0) {
 				t.Errorf("%s exists: %v, want %v", name, err == nil, tt.code == 0)
 			}
@@ -266,6 +277,7 @@ func TestDownloadStatuses(t *testing.T) {
 }
 
 func TestDownloadRedirectWithoutCredentials(t *testing.T) {
+	t.Parallel()
 	var fronted []http.Header
 	d := startDownloadSandbox(t, sandbox.DemoCluster, func(archives string) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -284,6 +296,7 @@ func TestDownloadRedirectWithoutCredentials(t *testing.T) {
 }
 
 func TestDownloadJobEndedBadly(t *testing.T) {
+	t.Parallel()
 	d := startDownloadSandbox(t, sandbox.DemoCluster, nil, sandbox.WithRestoreOutcome(sandbox.OutcomeExpired))
 	res := d.download(t, t.TempDir())
 	if res.code != 6 || len(d.archiveRequests()) != 0 || !strings.Contains(res.stderr, "ended Expired") {
@@ -292,6 +305,7 @@ func TestDownloadJobEndedBadly(t *testing.T) {
 }
 
 func TestDownloadBadInput(t *testing.T) {
+	t.Parallel()
 	d := startDownloadSandbox(t, sandbox.DemoCluster, nil)
 	file := filepath.Join(t.TempDir(), "a-file")
 	os.WriteFile(file, nil, 0o644)
@@ -301,7 +315,7 @@ func TestDownloadBadInput(t *testing.T) {
 		code int
 		want string
 	}{
-		{"unknown job", []string{"restore", "download", "6b0000000000000000000000", "--cluster", "demo", "--dir", t.TempDir()}, 4, `^Error: watching restore job 6b0000000000000000000000: 404 `},
+		{"unknown job", []string{"restore", "download", "6b0000000000000000000000", "--cluster", "demo", "--dir", t.TempDir()}, 4, `^Error: 404 RESOURCE_NOT_FOUND: Cannot find resource restore job 6b0000000000000000000000.\nCluster demo of project \w+ has no restore job 6b0000000000000000000000; see its restore jobs with: atlas-backup restore list --cluster demo --project-id \w+\n$`},
 		{"parallel 17", []string{"restore", "download", d.job.ID, "--cluster", "demo", "--parallel", "17"}, 2, `^Error: --parallel 17: must be from 1 to 16$`},
 		{"dir is a file", []string{"restore", "download", d.job.ID, "--cluster", "demo", "--dir", filepath.Join(file, "sub")}, 2, `^Error: --dir ".*a-file/sub": cannot create it: not a directory$`},
 		{"bad endpoint", []string{"restore", "download", d.job.ID, "--cluster", "demo", "--private-endpoint", "vpce-1"}, 2, `^Error: --private-endpoint "vpce-1": must match`},
@@ -338,18 +352,26 @@ func TestDownloadBadInput(t *testing.T) {
 	}
 }
 
+// The staging project has a private endpoint: --private-endpoint downloads
+// through its link. (The demo project has none: see TestDownloadBadInput.)
 func TestDownloadPrivateEndpoint(t *testing.T) {
-	d := startDownloadSandbox(t, sandbox.DemoCluster, nil)
+	t.Parallel()
+	d := startDownloadSandbox(t, "staging", nil)
+	if len(d.job.PrivateDownloadDeliveryURLs) != 1 {
+		t.Fatalf("job %+v: want one private link", d.job)
+	}
+	private, _ := url.Parse(d.job.PrivateDownloadDeliveryURLs[0].DeliveryURL)
 	dir := t.TempDir()
 	res := d.download(t, dir, "--private-endpoint", sandbox.DemoPrivateEndpointID)
-	if res.code != 0 || len(d.archiveRequests()) != 1 || !strings.Contains(d.archiveRequests()[0].Path, "/private/") {
-		t.Fatalf("exit %d, requests %v\n%s", res.code, d.archiveRequests(), res)
+	if res.code != 0 || len(d.archiveRequests()) != 1 || d.archiveRequests()[0].Path != private.Path {
+		t.Fatalf("exit %d, requests %v, want one of %s\n%s", res.code, d.archiveRequests(), private.Path, res)
 	}
 }
 
 // Ctrl-C in the middle of an archive keeps its .part and says how to
 // resume: exit 130.
 func TestDownloadInterrupted(t *testing.T) {
+	t.Parallel()
 	started := make(chan struct{}, 1)
 	d := startDownloadSandbox(t, sandbox.DemoCluster, func(archives string) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -374,7 +396,7 @@ func TestDownloadInterrupted(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("the download never started")
 	}
-	part := filepath.Join(dir, "restore-"+d.job.ID+".tar.gz.part")
+	part := filepath.Join(dir, d.archive()+".part")
 	r.until("50000 bytes in the .part", func() bool { return fileLen(part) >= 50_000 })
 	res := r.stop(syscall.SIGINT)
 	if res.code != 130 {

@@ -15,6 +15,7 @@ import (
 // once more, and the new token cached. A cache file others can read, or
 // one that is not a token, is ignored and replaced.
 func TestTokenCacheRefusedAndBadFiles(t *testing.T) {
+	t.Parallel()
 	sb, env, file := warmTokenCache(t)
 	files := []string{file}
 	c := sb.Credentials()
@@ -73,6 +74,7 @@ func TestTokenCacheRefusedAndBadFiles(t *testing.T) {
 // Requests that send a refused cached token at the same time each get
 // their one retry, with the one new token the first of them fetched.
 func TestTokenCacheRefusedByConcurrentRequests(t *testing.T) {
+	t.Parallel()
 	sb, env, file := warmTokenCache(t, sandbox.WithClusters(6))
 	stale := `{"access_token":"sbx_revoked","expires":"` + time.Now().Add(time.Hour).Format(time.RFC3339) + `"}`
 	if err := os.WriteFile(file, []byte(stale), 0o600); err != nil {

@@ -27,6 +27,16 @@ func TestWordAPIError(t *testing.T) {
 	// A fleet whose rows were worded before Main words it.
 	wordedRows := &FleetError{}
 	wordedRows.add("legacy", wordAPIError(noLatest("legacy")))
+	notFound := func(detail string) *api.Error {
+		return &api.Error{Status: http.StatusNotFound, ErrorCode: "RESOURCE_NOT_FOUND", Detail: detail}
+	}
+	const job, snap = "6b16289d0000000000000001", "65f0e0e0d0e0000000000009"
+	exportConflict := &api.Error{Status: http.StatusConflict, ErrorCode: "EXPORT_ALREADY_IN_PROGRESS",
+		Detail: "Snapshot S is already being exported to bucket B by export job " + job + "."}
+	restoreConflict := &api.Error{Status: http.StatusConflict, ErrorCode: "CLUSTER_RESTORE_IN_PROGRESS",
+		Detail: "Cluster staging is already the target of restore job " + job + "."}
+	conflictFleet := &FleetError{}
+	conflictFleet.add("demo", &api.ConflictError{Kind: api.KindExportJob, JobID: job, OfCluster: true, ProjectID: p, Cluster: "demo", Err: exportConflict})
 	for _, tt := range []struct {
 		name string
 		err  error
@@ -79,6 +89,76 @@ func TestWordAPIError(t *testing.T) {
 		{
 			name: "a fleet whose rows are worded", err: wordedRows, code: exitNotFound,
 			want: "legacy: --snapshot-id latest: cluster legacy has no completed snapshot",
+		},
+		{
+			name: "a cluster with a name near", code: exitNotFound,
+			err: &api.NotFoundError{Kind: api.KindCluster, Name: "dmeo", ProjectID: p, Known: []string{"analytics", "demo"},
+				Err: notFound("Cannot find resource cluster dmeo.")},
+			want: "404 RESOURCE_NOT_FOUND: Cannot find resource cluster dmeo.\n" +
+				"Project " + p + " has no cluster named dmeo; did you mean demo? See its clusters with: atlas-backup cluster list --project-id " + p,
+		},
+		{
+			name: "a cluster with names near", code: exitNotFound,
+			err: &api.NotFoundError{Kind: api.KindCluster, Name: "DEMO", ProjectID: p, Known: []string{"demo2", "analytics", "demo", "Demo-1"},
+				Err: notFound("Cannot find resource cluster DEMO.")},
+			want: "404 RESOURCE_NOT_FOUND: Cannot find resource cluster DEMO.\n" +
+				"Project " + p + " has no cluster named DEMO; did you mean demo, demo2 or Demo-1? See its clusters with: atlas-backup cluster list --project-id " + p,
+		},
+		{
+			name: "a cluster with no name near", code: exitNotFound,
+			err: &api.NotFoundError{Kind: api.KindCluster, Name: "payments", ProjectID: p, Known: []string{"demo"},
+				Err: notFound("Cannot find resource cluster payments.")},
+			want: "404 RESOURCE_NOT_FOUND: Cannot find resource cluster payments.\n" +
+				"Project " + p + " has no cluster named payments; see its clusters with: atlas-backup cluster list --project-id " + p,
+		},
+		{
+			name: "a snapshot of another cluster", code: exitNotFound,
+			err: &api.NotFoundError{Kind: api.KindSnapshot, Name: snap, ProjectID: p, Cluster: "demo",
+				Err: notFound("Cannot find resource snapshot " + snap + ".")},
+			want: "404 RESOURCE_NOT_FOUND: Cannot find resource snapshot " + snap + ".\n" +
+				"Cluster demo of project " + p + " has no snapshot " + snap + "; see its snapshots with: atlas-backup snapshot list --cluster demo --project-id " + p,
+		},
+		{
+			name: "a job that is not there", code: exitNotFound,
+			err: &api.NotFoundError{Kind: api.KindRestoreJob, Name: job, ProjectID: p, Cluster: "demo",
+				Err: notFound("Cannot find resource restore job " + job + ".")},
+			want: "404 RESOURCE_NOT_FOUND: Cannot find resource restore job " + job + ".\n" +
+				"Cluster demo of project " + p + " has no restore job " + job + "; see its restore jobs with: atlas-backup restore list --cluster demo --project-id " + p,
+		},
+		{
+			name: "an export in the way", code: exitRefused,
+			err: &api.ConflictError{Kind: api.KindExportJob, JobID: job, OfCluster: true, ProjectID: p, Cluster: "demo", Err: exportConflict},
+			want: exportConflict.Error() + "\nExport job " + job + " is in the way. Add --reuse to follow it instead of starting another, " +
+				"or follow it with: atlas-backup export watch " + job + " --cluster demo --project-id " + p,
+		},
+		{
+			name: "a restore of the cluster in the way", code: exitRefused,
+			err: &api.ConflictError{Kind: api.KindRestoreJob, JobID: job, OfCluster: true, ProjectID: p, Cluster: "demo", Err: restoreConflict},
+			want: restoreConflict.Error() + "\nRestore job " + job + " is in the way. If it is the same restore, add --reuse to follow it instead of starting another, " +
+				"or follow it with: atlas-backup restore watch " + job + " --cluster demo --project-id " + p,
+		},
+		{
+			name: "another cluster's restore in the way", code: exitRefused,
+			err:  &api.ConflictError{Kind: api.KindRestoreJob, JobID: job, ProjectID: p, Cluster: "demo", Err: restoreConflict},
+			want: restoreConflict.Error() + "\nRestore job " + job + ", which is not one of cluster demo's, is in the way: wait for it to end, then run this command again.",
+		},
+		{
+			name: "a job in the way that Atlas does not name", code: exitRefused,
+			err: &api.ConflictError{Kind: api.KindExportJob, ProjectID: p, Cluster: "demo",
+				Err: &api.Error{Status: http.StatusConflict, ErrorCode: "CONFLICT", Detail: "Busy."}},
+			want: "409 CONFLICT: Busy.\nAnother job is in the way. Add --reuse to follow a running export of the same snapshot and bucket instead of starting another, " +
+				"or see the cluster's jobs with: atlas-backup export list --cluster demo --project-id " + p,
+		},
+		{
+			name: "a fleet's cluster with an export in the way", err: conflictFleet, code: exitRefused,
+			want: "demo: " + exportConflict.Error() + "\nExport job " + job + " is in the way. Add --reuse to follow it instead of starting another, " +
+				"or follow it with: atlas-backup export watch " + job + " --cluster demo --project-id " + p,
+		},
+		{
+			name: "credentials refused", code: exitAuth,
+			err: &api.Error{Status: http.StatusUnauthorized, ErrorCode: "UNAUTHORIZED", Detail: "You are not authorized.",
+				CredentialsSource: "Credentials used: API keys from MONGODB_ATLAS_PUBLIC_API_KEY and MONGODB_ATLAS_PRIVATE_API_KEY."},
+			want: "401 UNAUTHORIZED: You are not authorized.\nCredentials used: API keys from MONGODB_ATLAS_PUBLIC_API_KEY and MONGODB_ATLAS_PRIVATE_API_KEY.",
 		},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

@@ -34,7 +34,7 @@ func BenchmarkBuildRestorePayloads(b *testing.B) {
 		{RestoreCreateOptions{DeliveryType: "download", SnapshotID: "65f0e0e0d0e0000000000001"}, []string{"snapshot-id"}},
 		{RestoreCreateOptions{DeliveryType: "automated", SnapshotID: "latest", TargetCluster: "staging"}, []string{"snapshot-id", "target-cluster"}},
 		{RestoreCreateOptions{DeliveryType: "pointInTime", TargetCluster: "demo", PointInTime: "2026-11-24T09:30:00Z"}, []string{"target-cluster", "point-in-time"}},
-		{RestoreCreateOptions{DeliveryType: "pointInTime", TargetCluster: "demo", OplogTs: "1764000000", OplogInc: 3}, []string{"target-cluster", "oplog-ts", "oplog-inc"}},
+		{RestoreCreateOptions{DeliveryType: "pointInTime", TargetCluster: "demo", OplogTs: 1764000000, OplogInc: 3}, []string{"target-cluster", "oplog-ts", "oplog-inc"}},
 	}
 	b.ReportAllocs()
 	for b.Loop() {

@@ -19,25 +19,35 @@ type confirmation struct {
 
 // confirm asks the question on stderr when stdin is a terminal. Without one
 // there is no one to ask: it refuses, and the refusal says to add --yes.
-// Ctrl-C (ctx) ends the wait for an answer at once.
+// Ctrl-C (ctx) ends the wait for an answer at once; Ctrl-D (the end of
+// input) with nothing typed is a "no".
 func confirm(ctx context.Context, io output.Streams, c confirmation) error {
 	if !io.IsStdinTTY() {
 		return usageErrorf("%s", c.refusal)
 	}
 	fmt.Fprintf(io.ErrOut, "%s\nType the cluster name to continue: ", c.warning)
-	answer := make(chan string, 1)
+	type answer struct {
+		line string
+		err  error
+	}
+	answers := make(chan answer, 1)
 	go func() {
-		line, _ := bufio.NewReader(io.In).ReadString('\n')
-		answer <- line
+		line, err := bufio.NewReader(io.In).ReadString('\n')
+		answers <- answer{line, err}
 	}()
-	var line string
+	var a answer
 	select {
-	case line = <-answer:
+	case a = <-answers:
 	case <-ctx.Done():
 		fmt.Fprintln(io.ErrOut)
 		return fmt.Errorf("nothing was sent: %w", context.Cause(ctx))
 	}
-	if got := strings.TrimSpace(line); got != c.cluster {
+	got := strings.TrimSpace(a.line)
+	if a.err != nil && got == "" {
+		fmt.Fprintln(io.ErrOut) // the prompt's line was left open
+		return usageErrorf("cancelled at the confirmation prompt (end of input): nothing was sent")
+	}
+	if got != c.cluster {
 		return usageErrorf("confirmation %q does not match cluster %q: nothing was sent", got, c.cluster)
 	}
 	return nil

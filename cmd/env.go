@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -28,11 +29,13 @@ type runEnv struct {
 	printer func() (output.Printer, string, error)
 	project func() (string, error)
 	g       *globalFlags // parsed before any run
+	// notesMu keeps the notes of a fleet's goroutines a line each.
+	notesMu *sync.Mutex
 }
 
 // env is the runEnv of the invocation.
 func (f *Factory) env() runEnv {
-	return runEnv{IO: f.IO, Client: f.Client, Config: f.Config, printer: f.Printer, project: f.project, g: &f.global}
+	return runEnv{IO: f.IO, Client: f.Client, Config: f.Config, printer: f.Printer, project: f.project, g: &f.global, notesMu: &f.notesMu}
 }
 
 // apiScope is what every API command resolves before it validates: the
@@ -58,7 +61,10 @@ func (e runEnv) resolveAPI(s *apiScope) error {
 // is escaped (text.Escape): its values may be names from Atlas.
 func (e runEnv) notef(format string, args ...any) {
 	if !e.g.quiet {
-		fmt.Fprintln(e.IO.ErrOut, text.Escape(fmt.Sprintf(format, args...)))
+		line := text.Escape(fmt.Sprintf(format, args...))
+		e.notesMu.Lock()
+		defer e.notesMu.Unlock()
+		fmt.Fprintln(e.IO.ErrOut, line)
 	}
 }
 

@@ -44,12 +44,14 @@ func (e *WatchTimeoutError) Error() string { return e.Msg }
 // SIGINT, 143 for SIGTERM.
 type InterruptedError struct{ Signal os.Signal }
 
+// Its message has no parentheses: it often ends a message in a pair of
+// its own, "… Resume with: CMD (interrupted by SIGINT)".
 func (e *InterruptedError) Error() string {
 	switch e.Signal {
 	case syscall.SIGINT:
-		return "interrupted (SIGINT)"
+		return "interrupted by SIGINT"
 	case syscall.SIGTERM:
-		return "interrupted (SIGTERM)"
+		return "interrupted by SIGTERM"
 	}
 	return "interrupted by " + e.Signal.String()
 }

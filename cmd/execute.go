@@ -47,8 +47,10 @@ func WithSandboxOptions(opts ...sandbox.Option) Option {
 func Main(args []string, streams output.Streams, build BuildInfo, opts ...Option) (code int) {
 	if len(args) == 1 && args[0] == "--version" {
 		// The answer needs no command tree, signal handling or settings:
-		// start-up is most of what --version costs.
-		if _, err := fmt.Fprintln(streams.Out, "atlas-backup "+versionLine(build)); err != nil {
+		// start-up is most of what --version costs. A closed stdout is
+		// EPIPE here too, not death by SIGPIPE: exit 0 (| head -0).
+		signal.Ignore(syscall.SIGPIPE)
+		if _, err := fmt.Fprintln(streams.Out, "atlas-backup "+versionLine(build)); err != nil && !errors.Is(err, syscall.EPIPE) {
 			return exitOther
 		}
 		return exitOK
@@ -66,8 +68,8 @@ func Main(args []string, streams output.Streams, build BuildInfo, opts ...Option
 	sigc := make(chan os.Signal, 1)
 	signal.Notify(sigc, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(sigc)
-	// A closed stdout is an error to report (a created job's ID must still
-	// reach stderr), not a signal that kills the process.
+	// A closed stdout is a write error (EPIPE), not a signal that kills the
+	// process: the command ends quietly, or names the job it created.
 	pipec := make(chan os.Signal, 1)
 	signal.Notify(pipec, syscall.SIGPIPE)
 	defer signal.Stop(pipec)
@@ -102,7 +104,10 @@ func Main(args []string, streams output.Streams, build BuildInfo, opts ...Option
 		}
 	}
 	if errors.Is(err, syscall.EPIPE) && !errors.As(err, new(*CreatedJobError)) {
-		return exitOther // the reader went away (| head): nothing to tell it
+		// The reader went away (| head): it has what it wanted, and there
+		// is nothing to tell it. A job created on the way is still named
+		// (CreatedJobError), so that nobody starts a second one.
+		return exitOK
 	}
 	fmt.Fprintln(streams.ErrOut, "Error:", text.EscapeLines(err.Error()))
 	if errors.As(context.Cause(ctx), &interrupted) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"syscall"
 
 	"github.com/spf13/cobra"
 
@@ -175,7 +176,7 @@ func (o *ExportCreateOptions) check() error {
 	}
 	o.Clusters = clusters
 	if o.SnapshotID == "" {
-		return usageErrorf("--snapshot-id is required (an ID, or latest)")
+		return o.file.missing("--snapshot-id is required (an ID, or latest)", "snapshotId", ": an ID, or latest", "--snapshot-id")
 	}
 	if err := checkSnapshot(o.SnapshotID); err != nil {
 		return err
@@ -184,7 +185,7 @@ func (o *ExportCreateOptions) check() error {
 		return usageErrorf("--snapshot-id %q: with several clusters it must be latest (each cluster's newest completed snapshot)", o.SnapshotID)
 	}
 	if o.BucketID == "" {
-		return usageErrorf("--bucket-id is required (a bucket ID or name; see atlas-backup bucket list)")
+		return o.file.missing("--bucket-id is required (a bucket ID or name; see atlas-backup bucket list)", "exportBucketId", "", "--bucket-id")
 	}
 	if !idPattern().MatchString(o.BucketID) && (len(o.BucketID) < 3 || len(o.BucketID) > 63) {
 		return usageErrorf("--bucket-id %q: must be a 24-character hexadecimal ID or a bucket name of 3 to 63 characters", o.BucketID)
@@ -217,6 +218,7 @@ func exportCreateRun(ctx context.Context, o *ExportCreateOptions) error {
 	d := jobs.Deps{Client: client, Note: o.note}
 	in := jobs.ExportInput{ProjectID: o.ProjectID, Clusters: o.Clusters, AllClusters: o.AllClusters,
 		SnapshotID: o.SnapshotID, Bucket: o.BucketID, CustomData: o.labels, Reuse: o.Reuse, DryRun: o.DryRun}
+	stop := func() {} // the live display, ended before stdout is written
 	if o.watch.watch {
 		if many {
 			// The live block needs the clusters, which --all-clusters
@@ -230,6 +232,7 @@ func exportCreateRun(ctx context.Context, o *ExportCreateOptions) error {
 			}
 			multi := output.NewMultiProgress(o.IO, o.g.quiet, clusters)
 			defer multi.Stop()
+			stop = multi.Stop
 			ctx = api.WithRetryNotes(ctx, o.notesTo(multi))
 			d.Note = o.notesTo(multi)
 			w := o.runEnv.watch(o.watch, nil)
@@ -237,6 +240,7 @@ func exportCreateRun(ctx context.Context, o *ExportCreateOptions) error {
 		} else {
 			display := o.display()
 			defer display.Stop()
+			stop = display.Stop
 			w := o.runEnv.watch(o.watch, display)
 			in.Watch = &w
 			// The lookups' lines come before the display starts; the
@@ -245,6 +249,9 @@ func exportCreateRun(ctx context.Context, o *ExportCreateOptions) error {
 		}
 	}
 	results, err := jobs.Exports(ctx, d, in)
+	// The last frame is drawn, and nothing draws again: a redraw after the
+	// report would write over its rows (also after Ctrl-C).
+	stop()
 	if err != nil {
 		return allClustersError(err)
 	}
@@ -300,8 +307,8 @@ func (o *ExportCreateOptions) printFleet(results []jobs.ExportResult) error {
 				}
 			}
 		}
-	} else if err := o.Printer.Print(o.IO.Out, fleetValue(results, errs)); err != nil {
-		return err
+	} else if err := o.Printer.Print(o.IO.Out, fleetValue(results, errs)); err != nil && !errors.Is(err, syscall.EPIPE) {
+		return err // a reader that went away (| head) still gets the clusters' exit code
 	}
 	fe := &FleetError{}
 	for i, r := range results {

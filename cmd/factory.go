@@ -41,6 +41,7 @@ type Factory struct {
 	cfgErr  error
 
 	sandboxStop func()
+	notesMu     sync.Mutex // see runEnv.notesMu
 
 	clientOnce sync.Once
 	apiClient  *api.Client
@@ -231,6 +232,8 @@ func (f *Factory) client(limiter *fleet.Limiter, quiet bool) (*api.Client, error
 		UserAgent:  "atlas-backup/" + f.Build.Version,
 		OnRetry:    f.retryNote,
 	}
+	// Where they came from, for the message of an answer that refuses them.
+	o.Credentials.Source = describeCredentials(cfg, o.Credentials, f.global.sandbox)
 	o.MaxRetries, o.MaxRetryWait = retryBudget(cfg)
 	if limiter != nil { // a nil *Limiter in the interface would be no nil Limiter
 		o.Limiter = limiter

@@ -181,11 +181,17 @@ func parseTime(flag, value string, now time.Time) (int64, error) {
 	} else {
 		return 0, usageErrorf("--%s %q: must be Unix seconds or an RFC 3339 time such as 2026-11-24T10:00:00Z", flag, value)
 	}
+	return secs, checkEpoch("--"+flag, strconv.Quote(value), secs, now)
+}
+
+// checkEpoch checks a time in Unix seconds: from 2008 on, not in the
+// future. The message names flag and the value as shown.
+func checkEpoch(flag, shown string, secs int64, now time.Time) error {
 	if secs < minEpoch {
-		return 0, usageErrorf("--%s %q: must be %d (2008-01-01T00:00:00Z) or later", flag, value, minEpoch)
+		return usageErrorf("%s %s: must be %d (2008-01-01T00:00:00Z) or later", flag, shown, minEpoch)
 	}
 	if secs > now.Unix() {
-		return 0, usageErrorf("--%s %q: is in the future (now is %s)", flag, value, now.UTC().Format(time.RFC3339))
+		return usageErrorf("%s %s: is in the future (now is %s)", flag, shown, now.UTC().Format(time.RFC3339))
 	}
-	return secs, nil
+	return nil
 }

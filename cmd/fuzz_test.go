@@ -144,7 +144,13 @@ func FuzzRestoreCreateValidate(f *testing.F) {
 			"target-cluster": targetCluster != "", "target-project-id": targetProjectID != "",
 			"point-in-time": pointInTime != "", "oplog-ts": oplogTs != "", "oplog-inc": oplogInc != "",
 		}
-		var inc int64
+		var ts, inc int64
+		if oplogTs != "" {
+			var err error
+			if ts, err = strconv.ParseInt(oplogTs, 0, 64); err != nil {
+				t.Skip("pflag refuses a non-integer --oplog-ts before validate runs")
+			}
+		}
 		if oplogInc != "" {
 			var err error
 			if inc, err = strconv.ParseInt(oplogInc, 0, 64); err != nil {
@@ -155,7 +161,7 @@ func FuzzRestoreCreateValidate(f *testing.F) {
 			Now:      func() time.Time { return fuzzNow },
 			apiScope: apiScope{ProjectID: fuzzProjectID}, Cluster: cluster, DeliveryType: deliveryType, SnapshotID: snapshotID,
 			TargetCluster: targetCluster, TargetProjectID: targetProjectID,
-			PointInTime: pointInTime, OplogTs: oplogTs, OplogInc: inc,
+			PointInTime: pointInTime, OplogTs: ts, OplogInc: inc,
 			set: func(name string) bool {
 				g, ok := given[name]
 				if !ok {

@@ -200,3 +200,26 @@ func (r *requestFile) name(err error) error {
 	}
 	return err
 }
+
+// missing is the error for a required value that neither a flag nor the
+// file gave. Without --file it is msg, about the flag; with --file it names
+// the file and the field, then the flags that may give it instead:
+// "--file export.yaml: exportBucketId is required (or --bucket-id)".
+// detail follows "is required" (" with deliveryType automated").
+func (r *requestFile) missing(msg, field, detail, flags string) error {
+	if r == nil {
+		return usageErrorf("%s", msg)
+	}
+	return usageErrorf("--file %s: %s is required%s (or %s)", r.path, field, detail, flags)
+}
+
+// label names a value in a message: the file's field when the file gave
+// it, else its flag (flag given as --flag).
+func (r *requestFile) label(flag string) string {
+	if r != nil {
+		if field, ok := r.fields[strings.TrimPrefix(flag, "--")]; ok {
+			return field
+		}
+	}
+	return flag
+}

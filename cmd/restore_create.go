@@ -25,7 +25,7 @@ type RestoreCreateOptions struct {
 	TargetCluster   string
 	TargetProjectID string
 	PointInTime     string
-	OplogTs         string
+	OplogTs         int64
 	OplogInc        int64
 	Yes             bool
 	File            string
@@ -77,7 +77,7 @@ the final job on stdout.`,
 	fl.StringVar(&opts.TargetCluster, "target-cluster", "", "cluster to restore into (automated, pointInTime)")
 	fl.StringVar(&opts.TargetProjectID, "target-project-id", "", "project of the target cluster (default: --project-id)")
 	fl.StringVar(&opts.PointInTime, "point-in-time", "", "moment to restore to: Unix seconds or RFC 3339 (pointInTime)")
-	fl.StringVar(&opts.OplogTs, "oplog-ts", "", "oplog timestamp seconds, with --oplog-inc (pointInTime)")
+	fl.Int64Var(&opts.OplogTs, "oplog-ts", 0, "oplog timestamp: Unix seconds, with --oplog-inc (pointInTime)")
 	fl.Int64Var(&opts.OplogInc, "oplog-inc", 0, "oplog timestamp increment, with --oplog-ts (pointInTime)")
 	fl.BoolVar(&opts.Yes, "yes", false, "do not ask before overwriting the target cluster")
 	fl.BoolVar(&opts.DryRun, "dry-run", false, "print the request that would be sent, and send nothing that changes anything")
@@ -128,10 +128,11 @@ func (o *RestoreCreateOptions) check() error {
 	}
 	switch o.DeliveryType {
 	case "":
-		return usageErrorf("--delivery-type is required: automated, download or pointInTime")
+		return o.file.missing("--delivery-type is required: automated, download or pointInTime", "deliveryType", ": automated, download or pointInTime", "--delivery-type")
 	case api.DeliveryAutomated, api.DeliveryDownload:
 		if o.SnapshotID == "" {
-			return usageErrorf("--snapshot-id is required with --delivery-type %s (an ID, or latest)", o.DeliveryType)
+			return o.file.missing(fmt.Sprintf("--snapshot-id is required with --delivery-type %s (an ID, or latest)", o.DeliveryType),
+				"snapshotId", o.with()+": an ID, or latest", "--snapshot-id")
 		}
 		if err := checkSnapshot(o.SnapshotID); err != nil {
 			return err
@@ -161,15 +162,21 @@ func (o *RestoreCreateOptions) check() error {
 		case o.set("point-in-time") && oplog:
 			return usageErrorf("--point-in-time and --oplog-ts/--oplog-inc: give one or the other, not both")
 		case oplog && !(o.set("oplog-ts") && o.set("oplog-inc")):
-			return usageErrorf("--oplog-ts and --oplog-inc go together: give both")
+			given, absent, field := "--oplog-ts", "--oplog-inc", "oplogInc"
+			if !o.set("oplog-ts") {
+				given, absent, field = "--oplog-inc", "--oplog-ts", "oplogTs"
+			}
+			return o.file.missing("--oplog-ts and --oplog-inc go together: give both", field, " with "+o.file.label(given), absent)
 		case !oplog && !o.set("point-in-time"):
-			return usageErrorf("--delivery-type pointInTime needs --point-in-time, or --oplog-ts with --oplog-inc")
+			return o.file.missing("--delivery-type pointInTime needs --point-in-time, or --oplog-ts with --oplog-inc",
+				"pointInTimeUTCSeconds, or oplogTs with oplogInc,", o.with(), "--point-in-time, or --oplog-ts with --oplog-inc")
 		}
 		var err error
 		if oplog {
-			if r.OplogTs, err = parseTime("oplog-ts", o.OplogTs, o.Now()); err != nil {
+			if err := checkEpoch("--oplog-ts", strconv.FormatInt(o.OplogTs, 10), o.OplogTs, o.Now()); err != nil {
 				return err
 			}
+			r.OplogTs = o.OplogTs
 			if o.OplogInc < 1 || o.OplogInc > 1<<31-1 {
 				return usageErrorf("--oplog-inc %d: must be from 1 to 2147483647", o.OplogInc)
 			}
@@ -224,13 +231,24 @@ func (o *RestoreCreateOptions) readFile(c *cobra.Command) error {
 	str(body.TargetClusterName, "target-cluster", "targetClusterName", &o.TargetCluster)
 	str(body.TargetGroupID, "target-project-id", "targetGroupId", &o.TargetProjectID)
 	num(body.PointInTimeUTCSeconds, "point-in-time", "pointInTimeUTCSeconds", &o.PointInTime)
-	num(body.OplogTs, "oplog-ts", "oplogTs", &o.OplogTs)
-	if body.OplogInc != nil && !c.Flags().Changed("oplog-inc") {
-		o.OplogInc = *body.OplogInc
-		o.file.from("oplog-inc", "oplogInc")
+	for _, n := range []struct {
+		v           *int64
+		flag, field string
+		to          *int64
+	}{{body.OplogTs, "oplog-ts", "oplogTs", &o.OplogTs}, {body.OplogInc, "oplog-inc", "oplogInc", &o.OplogInc}} {
+		if n.v != nil && !c.Flags().Changed(n.flag) {
+			*n.to = *n.v
+			o.file.from(n.flag, n.field)
+		}
 	}
 	o.set = func(name string) bool { return c.Flags().Changed(name) || o.file.given(name) }
 	return nil
+}
+
+// with is " with --delivery-type TYPE", for a message about a value that
+// type requires; "deliveryType TYPE" when --file gave it.
+func (o *RestoreCreateOptions) with() string {
+	return " with " + o.file.label("--delivery-type") + " " + o.DeliveryType
 }
 
 // downloadDir checks --download-dir and the flags that go with it; it
@@ -263,7 +281,8 @@ func (o *RestoreCreateOptions) downloadDir() error {
 // the job's own).
 func (o *RestoreCreateOptions) checkTarget(r *api.RestoreRequest) error {
 	if o.TargetCluster == "" {
-		return usageErrorf("--target-cluster is required with --delivery-type %s", o.DeliveryType)
+		return o.file.missing(fmt.Sprintf("--target-cluster is required with --delivery-type %s", o.DeliveryType),
+			"targetClusterName", o.with(), "--target-cluster")
 	}
 	if err := checkCluster("target-cluster", o.TargetCluster); err != nil {
 		return err
@@ -293,14 +312,18 @@ func restoreCreateRun(ctx context.Context, o *RestoreCreateOptions) error {
 	scope.Printer = o.Printer
 	kind := restoreJobKind(scope)
 	in := jobs.RestoreInput{Scope: scope.jobs(), Request: o.request, Reuse: o.Reuse, DryRun: o.DryRun}
+	var display output.Progress
 	if o.watch.watch && !download {
-		display := o.display()
+		display = o.display()
 		defer display.Stop()
 		ctx = api.WithRetryNotes(ctx, o.notesTo(display))
 		w := o.runEnv.watch(o.watch, display)
 		in.Watch = &w
 	}
 	r, err := jobs.Restores(ctx, jobs.Deps{Client: client, Note: o.note}, in)
+	if display != nil {
+		display.Stop() // before stdout is written
+	}
 	switch {
 	case r.Job == nil && r.DryRun != nil:
 		return printDryRun(o.IO, r.DryRun)
@@ -311,7 +334,11 @@ func restoreCreateRun(ctx context.Context, o *RestoreCreateOptions) error {
 	case download:
 		return created(kind, r.Job.ID, downloadRestore(ctx, o.runEnv, o.watch, o.dl, scope, r.Job.ID))
 	case o.watch.watch:
-		return created(kind, r.Job.ID, printEnd(o.IO, o.Printer, seenValue(kind, r.Seen), kind.watchEnd(err)))
+		last := seenValue(kind, r.Seen)
+		if last == nil { // stopped before its first check: the job as created
+			last = &output.Value{Raw: r.Raw, Table: kind.table(r.Job)}
+		}
+		return created(kind, r.Job.ID, printEnd(o.IO, o.Printer, last, kind.watchEnd(err)))
 	}
 	return created(kind, r.Job.ID, o.Printer.Print(o.IO.Out, output.Value{Raw: r.Raw, Table: kind.table(r.Job)}))
 }

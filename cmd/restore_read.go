@@ -65,6 +65,14 @@ func newRestoreCancelCmd(f *Factory, runF func(context.Context, *CancelOptions) 
 	opts := &CancelOptions{JobOptions: JobOptions{runEnv: f.env(), kind: "restore"}}
 	c := jobCommand("cancel", "Cancel a restore job", &opts.JobOptions)
 	c.RunE = runCmd(opts, &opts.format, opts.prepare, restoreCancelRun, runF)
+	c.Long = `Cancel a restore job that has not ended yet (DELETE .../restoreJobs/ID).
+Atlas stops the job, and restore get then shows it as Cancelled. A job that
+was cancelled already is no error; one that has ended otherwise is refused
+by Atlas (exit 5).
+
+Cancelling is asked like an overwriting restore: on a terminal you type the
+cluster's name to go ahead (anything else, Ctrl-D or Ctrl-C sends nothing);
+without a terminal, --yes is required (else exit 2, nothing sent).`
 	c.Flags().BoolVar(&opts.Yes, "yes", false, "do not ask before cancelling")
 	c.Example = `  atlas-backup restore cancel 6b05e9390000000000000002 --cluster demo
   atlas-backup restore cancel 6b05e9390000000000000002 --cluster demo --yes`
@@ -130,6 +138,25 @@ func (o *ListOptions) prepare(c *cobra.Command, _ []string) error {
 
 func (o *ListOptions) validate() error { return nil } // prepare checked the flags as it read them
 
+// print prints a list of n items. An empty table is its header alone, so
+// stderr says that there is nothing ("No export jobs for cluster demo.");
+// -o json, yaml and go-template print what they print for no items ([]),
+// and nothing more.
+func (o *ListOptions) print(n int, what string, v output.Value) error {
+	if err := o.Printer.Print(o.IO.Out, v); err != nil || n > 0 || o.format != "table" {
+		return err
+	}
+	where := "in project " + o.ProjectID
+	if o.ofCluster {
+		where = "for cluster " + o.Cluster
+	}
+	if o.Options.Page > 1 {
+		where += fmt.Sprintf(" on page %d", o.Options.Page)
+	}
+	o.notef("No %s %s.", what, where)
+	return nil
+}
+
 // listCommand is the cobra command of a list: what names a cluster's items
 // (and adds --cluster), or is "" for a project's. Its constructor sets RunE.
 func listCommand(f *Factory, short, what string) (*cobra.Command, *ListOptions) {
@@ -164,7 +191,7 @@ func exportListRun(ctx context.Context, o *ListOptions) error {
 	if err != nil {
 		return err
 	}
-	return o.Printer.Print(o.IO.Out, output.Value{Raw: jobs.Raw, Table: output.ExportJobsTable(jobs.Items)})
+	return o.print(len(jobs.Items), "export jobs", output.Value{Raw: jobs.Raw, Table: output.ExportJobsTable(jobs.Items)})
 }
 
 func newRestoreListCmd(f *Factory, runF func(context.Context, *ListOptions) error) *cobra.Command {
@@ -184,7 +211,7 @@ func restoreListRun(ctx context.Context, o *ListOptions) error {
 	if err != nil {
 		return err
 	}
-	return o.Printer.Print(o.IO.Out, output.Value{Raw: jobs.Raw, Table: output.RestoreJobsTable(jobs.Items, o.ProjectID)})
+	return o.print(len(jobs.Items), "restore jobs", output.Value{Raw: jobs.Raw, Table: output.RestoreJobsTable(jobs.Items, o.ProjectID)})
 }
 
 func newSnapshotListCmd(f *Factory, runF func(context.Context, *ListOptions) error) *cobra.Command {
@@ -204,7 +231,7 @@ func snapshotListRun(ctx context.Context, o *ListOptions) error {
 	if err != nil {
 		return err
 	}
-	return o.Printer.Print(o.IO.Out, output.Value{Raw: snaps.Raw, Table: output.SnapshotsTable(snaps.Items)})
+	return o.print(len(snaps.Items), "snapshots", output.Value{Raw: snaps.Raw, Table: output.SnapshotsTable(snaps.Items)})
 }
 
 func newBucketListCmd(f *Factory, runF func(context.Context, *ListOptions) error) *cobra.Command {
@@ -224,7 +251,7 @@ func bucketListRun(ctx context.Context, o *ListOptions) error {
 	if err != nil {
 		return err
 	}
-	return o.Printer.Print(o.IO.Out, output.Value{Raw: buckets.Raw, Table: output.BucketsTable(buckets.Items)})
+	return o.print(len(buckets.Items), "export buckets", output.Value{Raw: buckets.Raw, Table: output.BucketsTable(buckets.Items)})
 }
 
 func newClusterListCmd(f *Factory, runF func(context.Context, *ListOptions) error) *cobra.Command {
@@ -244,5 +271,5 @@ func clusterListRun(ctx context.Context, o *ListOptions) error {
 	if err != nil {
 		return err
 	}
-	return o.Printer.Print(o.IO.Out, output.Value{Raw: clusters.Raw, Table: output.ClustersTable(clusters.Items)})
+	return o.print(len(clusters.Items), "clusters", output.Value{Raw: clusters.Raw, Table: output.ClustersTable(clusters.Items)})
 }

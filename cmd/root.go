@@ -2,7 +2,6 @@ package cmd
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -27,6 +26,16 @@ cluster's snapshot to an export bucket, and restores (automated, download or
 point in time). It speaks the Atlas Admin API v2. Run "atlas-backup sandbox"
 for a local Atlas API simulator that needs no account.
 
+Authentication: a service account (MONGODB_ATLAS_CLIENT_ID and
+MONGODB_ATLAS_CLIENT_SECRET), API keys (MONGODB_ATLAS_PUBLIC_API_KEY and
+MONGODB_ATLAS_PRIVATE_API_KEY) or an access token (MONGODB_ATLAS_ACCESS_TOKEN),
+from the environment or from a profile of the config file (--profile), where
+"atlas-backup config set" stores them as client_id, client_secret,
+public_api_key, private_api_key and access_token. Each key is read from the
+environment before the file. When several are complete, an access token is
+used first, then a service account, then API keys. An authentication
+failure (exit 3) names the credentials it used and where they came from.
+
 Exit codes:
 
     0         success
@@ -50,15 +59,7 @@ Exit codes:
 	root.SetOut(f.IO.Out)
 	root.SetErr(f.IO.ErrOut)
 	root.SetVersionTemplate("atlas-backup {{.Version}}\n")
-	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		hint := ""
-		if name, ok := strings.CutPrefix(err.Error(), "unknown flag: --"); ok {
-			if s := suggestFlag(c, name); s != "" {
-				hint = "; did you mean --" + s + "?"
-			}
-		}
-		return &UsageError{Err: fmt.Errorf("%w%s (see '%s --help')", err, hint, c.CommandPath())}
-	})
+	root.SetFlagErrorFunc(flagError)
 	addGlobalFlags(root, f)
 	root.SetGlobalNormalizationFunc(normalizeFlagName)
 
@@ -129,16 +130,60 @@ var completionExamples = map[string]string{
 	"powershell": "  atlas-backup completion powershell | Out-String | Invoke-Expression",
 }
 
-// suggestFlag returns the name of c's flag closest to the unknown name, if
-// one is within two edits (pflag suggests nothing).
-func suggestFlag(c *cobra.Command, name string) string {
-	best, bestD := "", 3
+// flagError words a flag the command line got wrong as a usage error. A
+// command that holds subcommands reports a word that names none of them
+// first ("exprot list --cluster demo": the unknown command, not --cluster,
+// which only its subcommands know). An unknown flag gets the flags it may
+// have meant.
+func flagError(c *cobra.Command, err error) error {
+	if args := c.Flags().Args(); c.HasSubCommands() && len(args) > 0 {
+		return unknownCommand(c, args[0])
+	}
+	hint := ""
+	if name, ok := strings.CutPrefix(err.Error(), "unknown flag: --"); ok {
+		if s := suggestFlags(c, name); len(s) > 0 {
+			hint = "; did you mean --" + strings.Join(s, " or --") + "?"
+		}
+	}
+	return &UsageError{Err: fmt.Errorf("%w%s (see '%s --help')", err, hint, c.CommandPath())}
+}
+
+// suggestFlags returns the names of c's visible flags the unknown name may
+// have meant (pflag suggests nothing): the same name in another spelling
+// (--snapshotID, --Bucket_Id); else the closest within two edits (--clustr);
+// else the flags it abbreviates (--snapshot → --snapshot-id; --target →
+// --target-cluster or --target-project-id), when there are at most three.
+func suggestFlags(c *cobra.Command, name string) []string {
+	var same, prefixed []string
+	closest, closestD := "", 3
 	c.Flags().VisitAll(func(f *pflag.Flag) {
-		if d := levenshtein(name, f.Name); !f.Hidden && d < bestD {
-			best, bestD = f.Name, d
+		if f.Hidden {
+			return
+		}
+		if flatName(f.Name) == flatName(name) {
+			same = append(same, f.Name)
+		}
+		if d := levenshtein(name, f.Name); d < closestD {
+			closest, closestD = f.Name, d
+		}
+		if len(name) >= 3 && strings.HasPrefix(f.Name, strings.ToLower(name)) {
+			prefixed = append(prefixed, f.Name)
 		}
 	})
-	return best
+	switch {
+	case len(same) > 0:
+		return same
+	case closest != "":
+		return []string{closest}
+	case len(prefixed) > 3: // too short to tell
+		return nil
+	}
+	return prefixed // VisitAll goes in name order
+}
+
+// flatName is a flag name without case, hyphens and underscores.
+func flatName(s string) string {
+	return strings.NewReplacer("-", "", "_", "").Replace(strings.ToLower(s))
 }
 
 // levenshtein is the edit distance between a and b.
@@ -177,7 +222,7 @@ func addGlobalFlags(root *cobra.Command, f *Factory) {
 	pf.BoolVar(&f.global.sandbox, "sandbox", false, "start the built-in Atlas API simulator in-process and talk to it (no account needed)")
 	pf.BoolVar(&f.global.debug, "debug", false, "trace HTTP exchanges on stderr, secrets redacted")
 	pf.Duration("http-timeout", 30*time.Second, "per-request timeout, each attempt")
-	pf.String("max-retries", strconv.Itoa(api.DefaultMaxRetries), "retries of a request that failed for a transient reason, 0 to 20 (0: never retry)")
+	pf.Int("max-retries", api.DefaultMaxRetries, "retries of a request that failed for a transient reason, 0 to 20 (0: never retry)")
 	pf.String("ca-cert", "", "extra CA bundle (PEM) for a private CA")
 	pf.BoolVar(&f.global.noColor, "no-color", false, "no ANSI colour [$NO_COLOR]")
 	pf.BoolVarP(&f.global.quiet, "quiet", "q", false, "no progress output on stderr")
@@ -200,26 +245,60 @@ func groupCommand(c *cobra.Command) {
 		if len(args) == 0 {
 			return nil
 		}
-		msg := fmt.Sprintf("unknown command %q for %q", args[0], c.CommandPath())
-		if c.SuggestionsMinimumDistance <= 0 {
-			c.SuggestionsMinimumDistance = 2
-		}
-		if s := c.SuggestionsFor(args[0]); len(s) > 0 {
-			msg += "; did you mean " + strings.Join(s, " or ") + "?"
-		}
-		return usageErrorf("%s (see '%s --help')", msg, c.CommandPath())
+		return unknownCommand(c, args[0])
 	}
 	c.RunE = func(c *cobra.Command, args []string) error { return c.Help() }
 }
 
-// exactArgs is cobra.ExactArgs as a usage error.
+// unknownCommand is the usage error for a word that names none of c's
+// subcommands, with the ones it may have meant.
+func unknownCommand(c *cobra.Command, word string) error {
+	msg := fmt.Sprintf("unknown command %q for %q", word, c.CommandPath())
+	if c.SuggestionsMinimumDistance <= 0 {
+		c.SuggestionsMinimumDistance = 2
+	}
+	if s := c.SuggestionsFor(word); len(s) > 0 {
+		msg += "; did you mean " + strings.Join(s, " or ") + "?"
+	}
+	return usageErrorf("%s (see '%s --help')", msg, c.CommandPath())
+}
+
+// exactArgs is cobra.ExactArgs as a usage error. A cluster name given as
+// an argument, as the official atlas CLI takes it (atlas backups exports
+// jobs list demo), gets the flag that takes it: did you mean --cluster demo?
 func exactArgs(n int, names string) cobra.PositionalArgs {
 	return func(c *cobra.Command, args []string) error {
-		if len(args) != n {
-			return usageErrorf("%s takes %d argument(s) (%s), got %d", c.CommandPath(), n, names, len(args))
+		if len(args) == n {
+			return nil
 		}
-		return nil
+		msg := fmt.Sprintf("%s takes %d argument(s) (%s), got %d", c.CommandPath(), n, names, len(args))
+		if n == 0 {
+			msg = fmt.Sprintf("%s takes 0 argument(s), got %d", c.CommandPath(), len(args))
+		}
+		if name := clusterArg(c, n, args); name != "" {
+			msg += "; did you mean --cluster " + name + "?"
+		}
+		return usageErrorf("%s", msg)
 	}
+}
+
+// clusterArg is the argument that looks like the cluster of a command with
+// --cluster that was not given it: the one argument of a command that takes
+// none, or the one that is no ID beside a job ID. "" when there is none.
+func clusterArg(c *cobra.Command, n int, args []string) string {
+	if fl := c.Flags().Lookup("cluster"); fl == nil || fl.Changed || len(args) != n+1 {
+		return ""
+	}
+	var others []string
+	for _, a := range args {
+		if n == 0 || !idPattern().MatchString(a) {
+			others = append(others, a)
+		}
+	}
+	if len(others) != 1 || !clusterPattern().MatchString(others[0]) {
+		return ""
+	}
+	return others[0]
 }
 
 // helpSuggestions offers, for a help topic with a mistyped word, the

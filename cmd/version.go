@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"runtime"
+	"runtime/debug"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -75,4 +77,80 @@ func versionRun(_ context.Context, o *VersionOptions) error {
 	}
 	table := &output.Table{Header: []string{"VERSION", "COMMIT", "DATE", "GO"}, Rows: [][]string{{b.Version, b.Commit, b.Date, runtime.Version()}}}
 	return o.Printer.Print(o.IO.Out, output.Value{Raw: raw, Table: table})
+}
+
+// The build info's values when -ldflags set none (see main.go).
+const (
+	unsetVersion = "dev"
+	unsetCommit  = "none"
+	unsetDate    = "unknown"
+)
+
+// ReadBuild is b, with what -ldflags did not set taken from the build info
+// Go keeps in the binary (StampBuild).
+func ReadBuild(b BuildInfo) BuildInfo {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return b
+	}
+	return StampBuild(b, info)
+}
+
+// StampBuild fills in what -ldflags did not set (the release build sets
+// all three) from the build info: the module version of a binary built by
+// go install …@VERSION, the revision that a pseudo-version names, and the
+// VCS revision and commit time of a build from a checkout. The version
+// stays "dev" only when neither the module version nor a revision is known.
+func StampBuild(b BuildInfo, info *debug.BuildInfo) BuildInfo {
+	if info == nil {
+		return b
+	}
+	set := map[string]string{}
+	for _, s := range info.Settings {
+		set[s.Key] = s.Value
+	}
+	mod := info.Main.Version
+	if mod == "(devel)" {
+		mod = ""
+	}
+	if (b.Version == "" || b.Version == unsetVersion) && mod != "" {
+		b.Version = mod
+	}
+	if b.Commit == "" || b.Commit == unsetCommit {
+		switch {
+		case set["vcs.revision"] != "":
+			b.Commit = set["vcs.revision"]
+		case pseudoRevision(mod) != "":
+			b.Commit = pseudoRevision(mod)
+		}
+	}
+	if (b.Date == "" || b.Date == unsetDate) && set["vcs.time"] != "" {
+		b.Date = set["vcs.time"]
+	}
+	for p, unset := range map[*string]string{&b.Version: unsetVersion, &b.Commit: unsetCommit, &b.Date: unsetDate} {
+		if *p == "" {
+			*p = unset
+		}
+	}
+	return b
+}
+
+// pseudoRevision is the revision at the end of a pseudo-version
+// (v0.0.0-20260107123456-0123456789ab, v1.2.4-0.20260107123456-0123456789ab,
+// maybe with +dirty), or "".
+func pseudoRevision(v string) string {
+	v, _, _ = strings.Cut(v, "+")
+	i := strings.LastIndexByte(v, '-')
+	if i < 0 {
+		return ""
+	}
+	rev := v[i+1:]
+	stamp := v[:i]
+	if j := strings.LastIndexAny(stamp, "-."); j >= 0 {
+		stamp = stamp[j+1:]
+	}
+	if len(rev) != 12 || strings.Trim(rev, "0123456789abcdef") != "" || len(stamp) != 14 || strings.Trim(stamp, "0123456789") != "" {
+		return ""
+	}
+	return rev
 }

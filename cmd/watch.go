@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -84,17 +86,26 @@ func seenValue[T any](k jobKind[T], seen jobs.Seen[T]) *output.Value {
 	return &output.Value{Raw: seen.Raw, Table: k.table(seen.Job)}
 }
 
-// printEnd prints the last state a watch saw (none after a signal or a
-// usage error), then returns how the watch ended.
+// printEnd prints the last state a watch saw, if any, then returns how the
+// watch ended. After a signal too: stdout then holds the last state in the
+// -o format (a CI artifact is never empty) and Main puts the resume command
+// on stderr, as a fleet run does. Not after a usage error. A reader that
+// went away (EPIPE) does not hide how the watch ended.
 func printEnd(io output.Streams, p output.Printer, last *output.Value, err error) error {
-	var interrupted *InterruptedError
 	var usage *UsageError
-	if last != nil && !errors.As(err, &interrupted) && !errors.As(err, &usage) {
-		if perr := p.Print(io.Out, *last); perr != nil {
-			return perr
-		}
+	if last == nil || errors.As(err, &usage) {
+		return err
 	}
-	return err
+	perr := p.Print(io.Out, *last)
+	switch {
+	case perr == nil:
+		return err
+	case err == nil:
+		return perr
+	case errors.Is(perr, syscall.EPIPE):
+		return err
+	}
+	return errors.Join(err, perr)
 }
 
 // await follows a job (jobs.Follow) with a display of its own on stderr,
@@ -137,10 +148,21 @@ func (k jobKind[T]) watchEnd(err error) error {
 		return &RefusedError{Err: notDownload}
 	case errors.As(err, &stopped) && errors.As(err, new(*InterruptedError)):
 		return &watchError{fmt.Sprintf("stopped watching %s %s; it keeps running. Resume with: %s (%v)", stopped.Kind, stopped.ID, k.resume(stopped.ID), stopped.Err), stopped.Err}
+	case errors.As(err, &stopped) && isNotFound(stopped.Err):
+		// A job (or cluster) that is not there is not running: the
+		// not-found message alone (exit 4), never a resume command.
+		return stopped.Err
 	case errors.As(err, &stopped):
 		return &watchError{fmt.Sprintf("%v; it keeps running. Resume with: %s", stopped, k.resume(stopped.ID)), stopped.Err}
 	}
 	return err
+}
+
+// isNotFound reports an answer that says the job, or its cluster, is not
+// there: Atlas's 404, whether or not internal/api could say what of.
+func isNotFound(err error) bool {
+	var apiErr *api.Error
+	return errors.As(err, new(*api.NotFoundError)) || (errors.As(err, &apiErr) && apiErr.Status == http.StatusNotFound)
 }
 
 // watchError is a watch that stopped before the job ended; its message

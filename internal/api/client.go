@@ -76,6 +76,9 @@ type Client struct {
 	pretty     bool
 	userAgent  string
 	auth       string // the Authorization scheme, for --dry-run
+	// credentialsSource is where the credentials came from, for the
+	// answers that refuse them (Credentials.Source).
+	credentialsSource string
 }
 
 // New builds a client. It fails with ErrNoCredentials when no credentials
@@ -103,7 +106,8 @@ func New(o Options) (*Client, error) {
 	if o.Debug != nil {
 		rt = &traceTransport{w: o.Debug, base: rt, secrets: hidden}
 	}
-	c := &Client{base: base, secrets: hidden, apiVersion: o.APIVersion, envelope: o.Envelope, pretty: o.Pretty, userAgent: o.UserAgent}
+	c := &Client{base: base, secrets: hidden, apiVersion: o.APIVersion, envelope: o.Envelope, pretty: o.Pretty, userAgent: o.UserAgent,
+		credentialsSource: cr.Source}
 	switch cr.Method() {
 	case "access token":
 		rt, c.auth = &bearerTransport{token: cr.AccessToken, base: rt}, "Bearer"
@@ -227,7 +231,10 @@ func (c *Client) do(ctx context.Context, k call) (*Response, error) {
 		var apiErr *Error       // the token endpoint's refusal
 		var bad *BadAnswerError // or its answer, unreadable
 		switch {
-		case errors.As(err, &apiErr), errors.As(err, &bad):
+		case errors.As(err, &apiErr):
+			c.refused(apiErr)
+			return nil, err
+		case errors.As(err, &bad):
 			return nil, err
 		case ctx.Err() != nil:
 			return nil, context.Cause(ctx)
@@ -256,7 +263,9 @@ func (c *Client) do(ctx context.Context, k call) (*Response, error) {
 	}
 	switch {
 	case status >= 400:
-		return nil, decodeError(status, ct, raw, c.secrets)
+		e := decodeError(status, ct, raw, c.secrets)
+		c.refused(e)
+		return nil, c.explain(ctx, k, e)
 	case status >= 300:
 		return nil, fmt.Errorf("%s: unexpected redirect %d to %s (not followed)", where, status, redactURL(resp.Header.Get("Location")))
 	case status == http.StatusNoContent || (len(raw) == 0 && k.method == http.MethodDelete):
@@ -270,6 +279,14 @@ func (c *Client) do(ctx context.Context, k call) (*Response, error) {
 	}
 	r.Raw = raw
 	return r, nil
+}
+
+// refused notes, on an answer that refuses the credentials, where they
+// came from.
+func (c *Client) refused(e *Error) {
+	if e.IsAuth() {
+		e.CredentialsSource = c.credentialsSource
+	}
 }
 
 // redactURL keeps a URL's scheme and host only: its path and query may

@@ -8,6 +8,7 @@ import (
 	"mime"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -32,6 +33,10 @@ type Error struct {
 	// TokenEndpoint is set when the OAuth token endpoint refused the service
 	// account's credentials.
 	TokenEndpoint bool
+	// CredentialsSource, on an authentication failure (IsAuth), says where
+	// the credentials that were refused came from: the client's
+	// Credentials.Source.
+	CredentialsSource string
 }
 
 func (e *Error) Error() string {
@@ -219,33 +224,195 @@ func createOutcome(err error) error {
 	return &OutcomeUnknownError{Err: err}
 }
 
-// What a lookup looks for, as NotFoundError and AmbiguousError name it.
+// What a lookup looks for, or a 404 did not find, as NotFoundError,
+// AmbiguousError and ConflictError name it.
 const (
-	KindSnapshot = "snapshot"      // a cluster's newest completed snapshot (Name is Latest)
-	KindBucket   = "export bucket" // an export bucket, by name
+	KindSnapshot   = "snapshot"      // a cluster's snapshot: its newest completed one (Name is Latest), or one by ID
+	KindBucket     = "export bucket" // an export bucket, by name
+	KindCluster    = "cluster"       // a project's cluster, by name
+	KindExportJob  = "export job"    // a cluster's export job, by ID
+	KindRestoreJob = "restore job"   // a cluster's restore job, by ID
 )
 
-// NotFoundError is something the user named that a lookup did not find:
-// no completed snapshot for latest, no export bucket of that name. It
-// speaks the API's words; cmd puts the flag the value came with in front.
+// NotFoundError is something the user named that is not there: no
+// completed snapshot for latest, no export bucket of that name (lookups
+// that found nothing), or a cluster, a cluster's snapshot or job that
+// Atlas answered 404 for (Err is that answer). It speaks the API's words;
+// cmd puts the flag the value came with in front, and the command that
+// lists what there is.
 type NotFoundError struct {
-	Kind string // KindSnapshot, KindBucket
-	Name string // as the user gave it: "latest", a bucket's name
-	// Where it was looked for: the project, and for a snapshot the cluster.
+	Kind string // KindSnapshot, KindBucket, KindCluster, KindExportJob, KindRestoreJob
+	Name string // as the user gave it: "latest", a bucket's name, an ID, a cluster's name
+	// Where it was looked for: the project, and for a snapshot or a job
+	// the cluster.
 	ProjectID, Cluster string
-	// Known is what the lookup found instead (the project's bucket names,
-	// as Atlas sent them); nil when it lists nothing.
+	// Known is what the lookup found instead (the project's bucket or
+	// cluster names, as Atlas sent them); nil when it lists nothing.
 	Known []string
+	// Err is Atlas's 404, when the answer said it; nil for a lookup.
+	Err *Error
 }
 
 func (e *NotFoundError) Error() string {
-	switch e.Kind {
-	case KindSnapshot:
+	switch {
+	case e.Kind == KindSnapshot && e.Name == Latest:
 		return fmt.Sprintf("cluster %s has no completed snapshot", e.Cluster)
-	case KindBucket:
+	case e.Kind == KindBucket:
 		return fmt.Sprintf("no export bucket named %q in project %s (%s)", e.Name, e.ProjectID, e.KnownText())
+	case e.Err != nil:
+		return e.Err.Error() + " (" + e.Where() + ")"
 	}
 	return fmt.Sprintf("no %s named %q in project %s", e.Kind, e.Name, e.ProjectID)
+}
+
+// Unwrap is Atlas's 404, or nil.
+func (e *NotFoundError) Unwrap() error {
+	if e.Err == nil {
+		return nil
+	}
+	return e.Err
+}
+
+// Where says what is not where, names from Atlas and the user escaped:
+// "project P has no cluster named dmeo; did you mean demo?", "cluster demo
+// of project P has no export job ID".
+func (e *NotFoundError) Where() string {
+	name := text.Escape(e.Name)
+	switch e.Kind {
+	case KindCluster:
+		msg := fmt.Sprintf("project %s has no cluster named %s", e.ProjectID, name)
+		if near := e.Near(); len(near) > 0 {
+			for i, n := range near {
+				near[i] = text.Escape(n)
+			}
+			msg += "; did you mean " + orList(near) + "?"
+		}
+		return msg
+	case KindSnapshot, KindExportJob, KindRestoreJob:
+		return fmt.Sprintf("cluster %s of project %s has no %s %s", text.Escape(e.Cluster), e.ProjectID, e.Kind, name)
+	}
+	return fmt.Sprintf("project %s has no %s named %s", e.ProjectID, e.Kind, name)
+}
+
+// maxNear is how many close names a message suggests.
+const maxNear = 3
+
+// Near is what of Known is close to Name, closest first (at most three):
+// the same name but for case, or one at most two edits (insertions,
+// deletions, substitutions) away, case aside.
+func (e *NotFoundError) Near() []string {
+	type candidate struct {
+		name string
+		dist int
+	}
+	var found []candidate
+	want := strings.ToLower(e.Name)
+	for _, k := range e.Known {
+		if k == e.Name {
+			continue
+		}
+		if d := editDistance(want, strings.ToLower(k), 2); d <= 2 {
+			found = append(found, candidate{k, d})
+		}
+	}
+	slices.SortStableFunc(found, func(a, b candidate) int { return a.dist - b.dist })
+	var names []string
+	for _, c := range found[:min(len(found), maxNear)] {
+		names = append(names, c.name)
+	}
+	return names
+}
+
+// editDistance is the Levenshtein distance of a and b (in runes), or
+// limit+1 when it is more than limit.
+func editDistance(a, b string, limit int) int {
+	ra, rb := []rune(a), []rune(b)
+	if d := len(ra) - len(rb); d > limit || -d > limit {
+		return limit + 1
+	}
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		best := cur[0]
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			best = min(best, cur[j])
+		}
+		if best > limit {
+			return limit + 1
+		}
+		prev, cur = cur, prev
+	}
+	return min(prev[len(rb)], limit+1)
+}
+
+// orList is "a", "a or b", "a, b or c".
+func orList(items []string) string {
+	if len(items) < 2 {
+		return strings.Join(items, "")
+	}
+	return strings.Join(items[:len(items)-1], ", ") + " or " + items[len(items)-1]
+}
+
+// ConflictError is a create that Atlas refused with a 409 because a job is
+// in the way: an export of the same snapshot to the same bucket that has
+// not ended, a restore into the same cluster. Its text is Atlas's.
+type ConflictError struct {
+	Kind string // what was being created: KindExportJob, KindRestoreJob
+	// JobID is the job in the way, as Atlas's detail names it ("… by
+	// export job ID."); "" when it names none.
+	JobID string
+	// OfCluster says the job in the way is one of Cluster's own, so that
+	// the cluster's watch command follows it: an export of its snapshot,
+	// or a restore found among its jobs.
+	OfCluster          bool
+	ProjectID, Cluster string
+	Err                *Error
+}
+
+func (e *ConflictError) Error() string { return e.Err.Error() }
+func (e *ConflictError) Unwrap() error { return e.Err }
+
+// conflictJobID finds the job a 409's detail names: "… by export job ID.",
+// "… the target of restore job ID.".
+var conflictJobID = lazyre.New(`(?i)\bjob\s+(?:id\s+)?([a-f0-9]{24})\b`)
+
+// Summary is a short reason for err, for a line of a live view: "export
+// job ID is in the way (409 EXPORT_ALREADY_IN_PROGRESS)", "no cluster dmeo
+// (404 RESOURCE_NOT_FOUND)", "cluster demo has no completed snapshot", "400
+// VALIDATION_ERROR"; else the first line of its text, cut to 80
+// characters.
+func Summary(err error) string {
+	var conflict *ConflictError
+	var notFound *NotFoundError
+	var apiErr *Error
+	switch {
+	case errors.As(err, &conflict) && conflict.JobID != "":
+		return fmt.Sprintf("%s %s is in the way (%s)", conflict.Kind, conflict.JobID, conflict.Err.code())
+	case errors.As(err, &notFound) && notFound.Err == nil:
+		return excerptOf(notFound.Error(), 80)
+	case errors.As(err, &notFound):
+		return fmt.Sprintf("no %s %s (%s)", notFound.Kind, excerptOf(text.Escape(notFound.Name), 40), notFound.Err.code())
+	case errors.As(err, &apiErr) && apiErr.Raw != nil:
+		return apiErr.code()
+	}
+	return excerptOf(strings.SplitN(err.Error(), "\n", 2)[0], 80)
+}
+
+// code is "409 EXPORT_ALREADY_IN_PROGRESS", or the status alone.
+func (e *Error) code() string {
+	if e.ErrorCode == "" {
+		return e.statusText()
+	}
+	return fmt.Sprintf("%d %s", e.Status, oneLine(e.ErrorCode))
 }
 
 // KnownText is what exists instead, for a message: "known: a, b" (names

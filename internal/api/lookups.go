@@ -3,6 +3,11 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"unicode"
 
 	"github.com/atlas-backup/atlas-backup/internal/lazyre"
 )
@@ -134,4 +139,163 @@ func sameRestore(job, r RestoreRequest) bool {
 	}
 	return job.PointInTimeUTCSeconds == r.PointInTimeUTCSeconds && job.OplogTs == r.OplogTs && job.OplogInc == r.OplogInc &&
 		job.TargetClusterName == r.TargetClusterName && job.TargetGroupID == r.TargetGroupID
+}
+
+// explain gives an error answer the context of the call it answered. A
+// 404 under a cluster's path says what is not there: the cluster itself
+// (when Atlas's answer speaks of it, one read of the project's clusters,
+// made only then, tells, and gives the names near it), or else the job or
+// snapshot asked for (*NotFoundError). A 409 to a create names the job in
+// the way (*ConflictError). Any other answer is returned as it is.
+func (c *Client) explain(ctx context.Context, k call, e *Error) error {
+	s, ok := scopeOfPath(k.path)
+	if !ok {
+		return e
+	}
+	switch {
+	case e.Status == http.StatusNotFound:
+		return c.explainNotFound(ctx, k, s, e)
+	case e.Status == http.StatusConflict && k.method == http.MethodPost:
+		return c.explainConflict(ctx, s, e)
+	}
+	return e
+}
+
+func (c *Client) explainNotFound(ctx context.Context, k call, s pathScope, e *Error) error {
+	if aboutCluster(e, s.cluster) {
+		clusters, err := c.ListClusters(ctx, s.projectID, ListOptions{All: true})
+		if err != nil && clusterCode(e) {
+			// Atlas's code says it, though the names near are not known.
+			return &NotFoundError{Kind: KindCluster, Name: s.cluster, ProjectID: s.projectID, Err: e}
+		}
+		if err == nil {
+			names := make([]string, len(clusters.Items))
+			for i, cl := range clusters.Items {
+				names[i] = cl.Name
+			}
+			if !slices.Contains(names, s.cluster) {
+				return &NotFoundError{Kind: KindCluster, Name: s.cluster, ProjectID: s.projectID, Known: names, Err: e}
+			}
+		}
+		// The cluster is there (or the list could not tell): the 404 is
+		// about something else.
+	}
+	nf := &NotFoundError{ProjectID: s.projectID, Cluster: s.cluster, Err: e}
+	switch {
+	case s.id != "" && (k.method == http.MethodGet || k.method == http.MethodDelete):
+		nf.Kind, nf.Name = s.kind, s.id
+	case mentions(e, "snapshot"):
+		nf.Kind, nf.Name = KindSnapshot, snapshotIDOf(k, e)
+	default:
+		return e
+	}
+	if nf.Name == "" {
+		return e
+	}
+	return nf
+}
+
+func (c *Client) explainConflict(ctx context.Context, s pathScope, e *Error) error {
+	if s.kind == "" || s.id != "" {
+		return e
+	}
+	ce := &ConflictError{Kind: s.kind, ProjectID: s.projectID, Cluster: s.cluster, Err: e}
+	if m := conflictJobID().FindStringSubmatch(e.Detail); m != nil {
+		ce.JobID = strings.ToLower(m[1])
+	}
+	switch {
+	case ce.JobID == "":
+	case s.kind == KindExportJob:
+		ce.OfCluster = true // an export of one of the cluster's snapshots
+	default:
+		// A restore into the same target may be another cluster's: one
+		// read says whether this cluster's watch can follow it.
+		_, _, err := c.GetRestore(ctx, s.projectID, s.cluster, ce.JobID)
+		ce.OfCluster = err == nil
+	}
+	return ce
+}
+
+// aboutCluster says whether a 404 speaks of the cluster: its code
+// (CLUSTER_NOT_FOUND, CLUSTER_NAME_NOT_FOUND), or its detail naming it
+// ("Cannot find resource cluster dmeo.", "No cluster named dmeo exists in
+// group …").
+func aboutCluster(e *Error, cluster string) bool {
+	if clusterCode(e) {
+		return true
+	}
+	if !mentions(e, "cluster") {
+		return false
+	}
+	for _, w := range strings.FieldsFunc(e.Detail, func(r rune) bool {
+		return !(r == '-' || r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r))
+	}) {
+		if w == cluster {
+			return true
+		}
+	}
+	return false
+}
+
+// clusterCode says whether a 404's code is about a cluster:
+// CLUSTER_NOT_FOUND, CLUSTER_NAME_NOT_FOUND.
+func clusterCode(e *Error) bool {
+	code := strings.ToUpper(e.ErrorCode)
+	return strings.HasPrefix(code, "CLUSTER") && strings.HasSuffix(code, "NOT_FOUND")
+}
+
+// mentions says whether a 404's code or detail speaks of word (lower case).
+func mentions(e *Error, word string) bool {
+	return strings.Contains(strings.ToLower(e.ErrorCode), word) || strings.Contains(strings.ToLower(e.Detail), word)
+}
+
+// snapshotIDOf is the snapshot a call named (a create's snapshotId), else
+// the ID the 404's detail names; "" when neither.
+func snapshotIDOf(k call, e *Error) string {
+	switch b := k.body.(type) {
+	case ExportRequest:
+		return b.SnapshotID
+	case RestoreRequest:
+		if b.SnapshotID != "" {
+			return b.SnapshotID
+		}
+	}
+	return anyID().FindString(e.Detail)
+}
+
+var anyID = lazyre.New(`[a-f0-9]{24}`)
+
+// pathScope is what a call's path under a cluster says: its project and
+// cluster, and the kind of job (with its ID, for one job) it is about.
+type pathScope struct {
+	projectID, cluster string
+	kind, id           string // KindExportJob or KindRestoreJob, and the job's ID; "" for others
+}
+
+// scopeOfPath reads /groups/P/clusters/C/backup/REST; ok is false for a
+// path of another shape.
+func scopeOfPath(path string) (pathScope, bool) {
+	seg := strings.Split(strings.TrimPrefix(path, "/"), "/")
+	if len(seg) < 6 || seg[0] != "groups" || seg[2] != "clusters" || seg[4] != "backup" {
+		return pathScope{}, false
+	}
+	var s pathScope
+	var err1, err2 error
+	s.projectID, err1 = url.PathUnescape(seg[1])
+	s.cluster, err2 = url.PathUnescape(seg[3])
+	if err1 != nil || err2 != nil {
+		return pathScope{}, false
+	}
+	switch seg[5] {
+	case "exports":
+		s.kind = KindExportJob
+	case "restoreJobs":
+		s.kind = KindRestoreJob
+	}
+	if len(seg) == 7 && s.kind != "" {
+		s.id, _ = url.PathUnescape(seg[6])
+	} else if len(seg) > 7 {
+		s.kind = ""
+	}
+	return s, true
 }

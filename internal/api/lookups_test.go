@@ -161,10 +161,16 @@ func TestResolveBucketSandbox(t *testing.T) {
 	}
 	_, _, err = c.ResolveBucket(context.Background(), sandbox.DemoProjectID, "no-such-bucket")
 	want := &api.NotFoundError{Kind: api.KindBucket, Name: "no-such-bucket", ProjectID: sandbox.DemoProjectID,
-		Known: []string{sandbox.DemoBucketName, sandbox.DemoGCPBucketName}}
+		Known: []string{sandbox.DemoBucketName, sandbox.DemoGCPBucketName, sandbox.DemoSharedBucketName, sandbox.DemoSharedBucketName}}
 	var got *api.NotFoundError
 	if !errors.As(err, &got) || !reflect.DeepEqual(got, want) {
 		t.Fatalf("error %#v, want %#v", err, want)
+	}
+	// Two of its buckets share a name, as Atlas allows: neither is taken.
+	_, _, err = c.ResolveBucket(context.Background(), sandbox.DemoProjectID, sandbox.DemoSharedBucketName)
+	var amb *api.AmbiguousError
+	if !errors.As(err, &amb) || len(amb.Matches) != 2 || amb.Matches[0].ID != sandbox.DemoSharedBucketID || amb.Matches[1].ID != sandbox.DemoSharedBucketID2 {
+		t.Fatalf("error %#v, want an ambiguous name with two matches", err)
 	}
 }
 

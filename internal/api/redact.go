@@ -147,11 +147,15 @@ func RedactHeader(name, value string) string {
 var secretFields = lazyre.New(`("(?:access_token|refresh_token|client_secret|private_api_key|privateKey)"\s*:\s*)"[^"]*(?:"|$)|((?:^|&)(?:token|client_secret|access_token)=)[^&\s]*`)
 
 // signedURL() is a link with a query: a download link's query and path are
-// its signature (pre-signed archive links).
-var signedURL = lazyre.New(`(https?://[^/"\s?]+)/[^"\s?]*\?[^"\s]*`)
+// its signature (pre-signed archive links). Its first group is the value of
+// an "href" (Atlas's links[] to its own API, such as the next page), which
+// is shown as it is: it signs nothing, and a trace of paging needs it.
+var signedURL = lazyre.New(`("href"\s*:\s*"[^"]*"?)|(https?://[^/"\s?]+)/[^"\s?]*\?[^"\s]*`)
 
 // redactBody hides token values in JSON and form bodies, and the path and
-// query of signed links (archive download URLs).
+// query of signed links (archive download URLs: deliveryUrl, downloadUrl,
+// privateDownloadDeliveryUrls, snapshotUrl, or any other link with a query
+// outside links[].href).
 func redactBody(b []byte) []byte {
 	b = secretFields().ReplaceAllFunc(b, func(m []byte) []byte {
 		sub := secretFields().FindSubmatch(m)
@@ -160,5 +164,11 @@ func redactBody(b []byte) []byte {
 		}
 		return append(append([]byte{}, sub[2]...), redacted...)
 	})
-	return signedURL().ReplaceAll(b, []byte("$1/"+redacted))
+	return signedURL().ReplaceAllFunc(b, func(m []byte) []byte {
+		sub := signedURL().FindSubmatch(m)
+		if len(sub[1]) > 0 {
+			return m
+		}
+		return append(append([]byte{}, sub[2]...), "/"+redacted...)
+	})
 }

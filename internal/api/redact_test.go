@@ -28,3 +28,31 @@ func TestRedactHidesSecrets(t *testing.T) {
 		}
 	}
 }
+
+// --debug hides the signature of archive links, wherever Atlas puts them,
+// but shows Atlas's own links (links[].href, such as the next page) whole:
+// they sign nothing. Secrets stay hidden, in an href too.
+func TestRedactArchiveLinksOnly(t *testing.T) {
+	s := newSecrets(Credentials{AccessToken: "tok_0123456789"}, nil)
+	for _, tt := range []struct{ in, want string }{
+		{`{"links":[{"href":"https://cloud.mongodb.com/api/atlas/v2/groups/g/clusters/demo/backup/exports?pageNum=2&itemsPerPage=100","rel":"next"}]}`,
+			`{"links":[{"href":"https://cloud.mongodb.com/api/atlas/v2/groups/g/clusters/demo/backup/exports?pageNum=2&itemsPerPage=100","rel":"next"}]}`},
+		{"{\n  \"href\" : \"https://cloud.mongodb.com/api/atlas/v2/groups/g?pretty=true\",\n  \"rel\" : \"self\"\n}",
+			"{\n  \"href\" : \"https://cloud.mongodb.com/api/atlas/v2/groups/g?pretty=true\",\n  \"rel\" : \"self\"\n}"},
+		{`{"href":"https://cloud.mongodb.com/api/atlas/v2/groups/g?pageNum=2&itemsPer`, `{"href":"https://cloud.mongodb.com/api/atlas/v2/groups/g?pageNum=2&itemsPer`}, // cut off
+		{`{"href":"https://atlas.example/x?access_token=tok_0123456789"}`, `{"href":"https://atlas.example/x?access_token=REDACTED"}`},
+		{`{"deliveryUrl":["https://restore.example/a.tar.gz?X-Amz-Signature=abc","https://restore.example/b.tar.gz?sig=1"]}`,
+			`{"deliveryUrl":["https://restore.example/REDACTED","https://restore.example/REDACTED"]}`},
+		{`{"components":[{"replicaSetName":"rs0","downloadUrl":"https://restore.example/rs0.tar.gz?sig=1"}]}`,
+			`{"components":[{"replicaSetName":"rs0","downloadUrl":"https://restore.example/REDACTED"}]}`},
+		{`{"privateDownloadDeliveryUrls":[{"deliveryUrl":"https://vpce.example/p.tar.gz?sig=1","endpointId":"vpce-0123456789abcdef0"}]}`,
+			`{"privateDownloadDeliveryUrls":[{"deliveryUrl":"https://vpce.example/REDACTED","endpointId":"vpce-0123456789abcdef0"}]}`},
+		{`{"snapshotUrl":"https://restore.example/flex.tar.gz?sig=1"}`, `{"snapshotUrl":"https://restore.example/REDACTED"}`},
+		{`{"links":[{"href":"https://cloud.mongodb.com/x?pageNum=1","rel":"self"}],"deliveryUrl":["https://restore.example/a.tar.gz?sig=1"]}`,
+			`{"links":[{"href":"https://cloud.mongodb.com/x?pageNum=1","rel":"self"}],"deliveryUrl":["https://restore.example/REDACTED"]}`},
+	} {
+		if got := string(s.redact([]byte(tt.in))); got != tt.want {
+			t.Errorf("redact(%q)\n got %q\nwant %q", tt.in, got, tt.want)
+		}
+	}
+}

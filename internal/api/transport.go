@@ -24,6 +24,10 @@ type Credentials struct {
 	AccessToken            string
 	ClientID, ClientSecret string
 	PublicKey, PrivateKey  string
+	// Source says where the credentials used came from (environment
+	// variables, a config file's profile), for the message of an answer
+	// that refuses them (Error.CredentialsSource); "": not said.
+	Source string
 }
 
 // Method names the credentials that will be used, or "" when none are complete.

@@ -86,28 +86,45 @@ func notThere(t *testing.T, dir string) {
 func TestDownloadArchives(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
-		name, cluster, endpoint string
-		replicaSets             []string
-		path                    string // of the links, before the job's ID
+		name, project, cluster, endpoint string
+		replicaSets                      []string
 	}{
-		{"sharded cluster, public links", "demo-sharded", "", sandbox.DemoShardedReplicaSets, "/archives/"},
-		{"replica set, private endpoint", "demo", sandbox.DemoPrivateEndpointID, []string{""}, "/archives/private/"},
+		{"sharded cluster, public links", project, "demo-sharded", "", sandbox.DemoShardedReplicaSets},
+		// The staging project is the one with a private endpoint.
+		{"replica set, private endpoint", sandbox.DemoStagingID, "staging", sandbox.DemoPrivateEndpointID, []string{""}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			e := start(t)
-			j := e.restore(t, tc.cluster, api.DeliveryDownload) // Pending: the clock stands still
+			j, _, err := e.client.CreateRestore(context.Background(), tc.project, tc.cluster, api.RestoreRequest{
+				DeliveryType: api.DeliveryDownload, SnapshotID: sandbox.SeedSnapshotIDs(tc.cluster)[0]}) // Pending: the clock stands still
+			if err != nil {
+				t.Fatal(err)
+			}
 			dir := filepath.Join(t.TempDir(), "restore")
 			w, _ := e.watch(jobDuration)
 			var show display
-			rep, err := jobs.Download(context.Background(), e.deps(), jobs.Scope{ProjectID: project, Cluster: tc.cluster}, j.ID,
+			rep, err := jobs.Download(context.Background(), e.deps(), jobs.Scope{ProjectID: tc.project, Cluster: tc.cluster}, j.ID,
 				jobs.DownloadInput{Watch: w, Dir: dir, PrivateEndpoint: tc.endpoint, Client: download.NewClient(nil), Start: show.start})
 			if err != nil {
 				t.Fatal(err)
 			}
 			var names []string
 			for _, rs := range tc.replicaSets {
-				names = append(names, sandbox.ArchiveFileName(j.ID, rs))
+				names = append(names, sandbox.ArchiveFileName(j.SnapshotID, rs))
+			}
+			// The links the job lists, public or through the endpoint.
+			if rep.Seen.Job == nil {
+				t.Fatalf("last look %+v: no job", rep.Seen)
+			}
+			var links []string
+			if tc.endpoint == "" {
+				links = rep.Seen.Job.DeliveryURL
+			}
+			for _, p := range rep.Seen.Job.PrivateDownloadDeliveryURLs {
+				if p.EndpointID == tc.endpoint {
+					links = append(links, p.DeliveryURL)
+				}
 			}
 			if !rep.Seen.State.OK || rep.Seen.Job == nil || rep.Seen.Job.ID != j.ID {
 				t.Errorf("last look %+v: want the job, Succeeded", rep.Seen)
@@ -118,8 +135,8 @@ func TestDownloadArchives(t *testing.T) {
 				t.Fatalf("%d archives, %d results; want %d", len(rep.Archives), len(rep.Results), len(names))
 			}
 			for i, a := range rep.Archives {
-				if !strings.HasPrefix(a.URL, e.archives.URL+tc.path+j.ID+"/"+names[i]+"?") || a.ReplicaSetName != tc.replicaSets[i] {
-					t.Errorf("archive %d: %+v, want %s of replica set %q", i, a, names[i], tc.replicaSets[i])
+				if a.URL != links[i] || !strings.HasPrefix(a.URL, e.archives.URL+"/") || !strings.HasSuffix(a.URL, "/"+names[i]) || a.ReplicaSetName != tc.replicaSets[i] {
+					t.Errorf("archive %d: %+v, want %s (%s) of replica set %q", i, a, links[i], names[i], tc.replicaSets[i])
 				}
 			}
 
@@ -133,10 +150,11 @@ func TestDownloadArchives(t *testing.T) {
 					t.Errorf("archive request %s %s: %d, Authorization %q", r.Method, r.Path, r.Status, r.Header.Get("Authorization"))
 				}
 			}
+			backup := "/api/atlas/v2/groups/" + tc.project + "/clusters/" + tc.cluster + "/backup"
 			equal(t, "API requests", e.apiRequests(), []string{
-				"POST " + backupPath(tc.cluster) + "/restoreJobs",
-				"GET " + backupPath(tc.cluster) + "/restoreJobs/" + j.ID, // Pending
-				"GET " + backupPath(tc.cluster) + "/restoreJobs/" + j.ID, // Succeeded, with its links
+				"POST " + backup + "/restoreJobs",
+				"GET " + backup + "/restoreJobs/" + j.ID, // Pending
+				"GET " + backup + "/restoreJobs/" + j.ID, // Succeeded, with its links
 			})
 
 			// Each file byte for byte as served.

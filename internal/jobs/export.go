@@ -109,8 +109,15 @@ func Exports(ctx context.Context, d Deps, in ExportInput) ([]ExportResult, error
 }
 
 // exportOne resolves, reuses or creates, and follows one cluster's export.
-func exportOne(ctx context.Context, d Deps, in ExportInput, cluster, bucketID string, many bool, w *Watch) ExportResult {
-	r := ExportResult{Cluster: cluster}
+// In a fleet that is followed, a cluster of which no job came says why on
+// its line of the display (else it would stay "waiting").
+func exportOne(ctx context.Context, d Deps, in ExportInput, cluster, bucketID string, many bool, w *Watch) (r ExportResult) {
+	r = ExportResult{Cluster: cluster}
+	defer func() {
+		if r.Err != nil && many && w != nil && w.Progress != nil {
+			w.Progress.Update("failed: " + api.Summary(r.Err))
+		}
+	}()
 	prefix := ""
 	if many {
 		ctx = api.WithLabel(ctx, cluster) // its retry lines name it

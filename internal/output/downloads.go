@@ -33,6 +33,7 @@ type fileProgress struct {
 	began, lastLine       time.Time
 	state                 string // "", a retry note, or the end
 	ended                 bool
+	outcome               string // how it ended: downloaded, resumed, skipped, failed
 }
 
 // plainEvery is how often a plain line may report a file's progress.
@@ -50,17 +51,36 @@ func NewDownloadProgress(s Streams, quiet bool, names []string) *DownloadProgres
 	}
 	if s.drawsOnStderr() && !quiet {
 		p.tty = true
-		p.live = newLiveView(s, &p.mu, func(width int) []string {
-			now := p.now()
-			lines := make([]string, len(p.files))
-			for i, f := range p.files {
-				lines[i] = f.bar(now, width)
-			}
-			return lines
-		})
+		p.live = newLiveView(s, &p.mu, p.block)
 	}
 	return p
 }
+
+// block is the live view's lines for a terminal width columns wide with
+// rows to use (the caller holds mu): a bar per file, all with the same
+// column of names, cut on a narrow terminal so that the progress shows;
+// files that do not fit the rows are summed up on the last line.
+func (p *DownloadProgress) block(width, rows int) []string {
+	now := p.now()
+	shown := shownRows(len(p.files), rows)
+	longest := 0
+	for _, f := range p.files[:shown] {
+		if f.outcome != string(download.Failed) { // an error may be long, and is cut at its end
+			longest = max(longest, runes(f.progress(now)))
+		}
+	}
+	nameWidth := min(max(width-1-longest, minName), maxName)
+	return fitRows(len(p.files), rows, "files", func(i int) string {
+		return p.files[i].bar(now, width, nameWidth)
+	}, func(i int) string { return p.files[i].kind() })
+}
+
+// A bar's column of names is maxName wide, or on a narrow terminal as
+// narrow as minName.
+const (
+	maxName = 28
+	minName = 8
+)
 
 // Event takes a download event.
 func (p *DownloadProgress) Event(e download.Event) {
@@ -85,8 +105,11 @@ func (p *DownloadProgress) Event(e download.Event) {
 				p.line("%s: downloading %s", f.name, sizeOrUnknown(f.total))
 			}
 		}
-	case download.Progressed:
-		if !p.tty && now.Sub(f.lastLine) >= plainEvery {
+	case download.Progressed, download.Verifying:
+		if !f.ended {
+			f.state = "" // bytes flow again: a retry note is old news
+		}
+		if e.Kind == download.Progressed && !p.tty && now.Sub(f.lastLine) >= plainEvery {
 			f.lastLine = now
 			p.line("%s: %s", f.name, f.status(now))
 		}
@@ -96,10 +119,10 @@ func (p *DownloadProgress) Event(e download.Event) {
 			p.line("%s: %s", f.name, f.state)
 		}
 	case download.Finished:
-		f.ended = true
+		f.ended, f.outcome = true, string(e.Outcome)
 		switch {
 		case e.Err != nil:
-			f.state = "failed: " + e.Err.Error()
+			f.state, f.outcome = "failed: "+e.Err.Error(), string(download.Failed)
 		case e.Outcome == download.Skipped:
 			f.state = "already complete, skipped"
 		default:
@@ -122,34 +145,51 @@ func (p *DownloadProgress) line(format string, args ...any) {
 	fmt.Fprintln(p.w, text.Escape(fmt.Sprintf(format, args...))) // errors may quote an archive host
 }
 
-// bar is one file's line: name, a bar, bytes of total, percent, rate, and
-// time left; or its end.
-func (f *fileProgress) bar(now time.Time, width int) string {
-	name := f.name
-	if len(name) > 28 {
-		name = name[:27] + "…"
-	}
+// bar is one file's line: its name in a column nameWidth wide, a bar, bytes
+// of total, percent, rate, and time left, and a retry note while one
+// stands; or its end.
+func (f *fileProgress) bar(now time.Time, width, nameWidth int) string {
+	name := fmt.Sprintf("%-*s", nameWidth, cut(f.name, nameWidth))
 	if f.ended || f.began.IsZero() {
-		state := f.state
-		if f.began.IsZero() && !f.ended {
-			state = "waiting"
-		}
-		return truncate(fmt.Sprintf("%-28s %s", name, state), width)
+		return truncate(name+" "+f.progress(now), width)
 	}
 	status := f.status(now)
 	if f.state != "" {
 		status += "  " + f.state
 	}
-	barWidth := width - 28 - 2 - len([]rune(status)) - 3
-	if barWidth > 40 {
-		barWidth = 40
-	}
+	barWidth := min(width-nameWidth-2-runes(status)-3, 40)
 	bar := ""
 	if barWidth >= 5 && f.total > 0 {
 		filled := int(int64(barWidth) * f.bytes / f.total)
 		bar = "[" + strings.Repeat("=", filled) + strings.Repeat(" ", barWidth-filled) + "] "
 	}
-	return truncate(fmt.Sprintf("%-28s %s%s", name, bar, status), width)
+	return truncate(name+" "+bar+status, width)
+}
+
+// progress is what a file's line must show, whatever the width: its
+// status (without a retry note), its end, or "waiting".
+func (f *fileProgress) progress(now time.Time) string {
+	switch {
+	case f.ended:
+		return f.state
+	case f.began.IsZero():
+		return "waiting"
+	}
+	return f.status(now)
+}
+
+// kind is a word for where a file is: waiting, downloading, retrying, or
+// how it ended.
+func (f *fileProgress) kind() string {
+	switch {
+	case f.ended:
+		return f.outcome
+	case f.began.IsZero():
+		return "waiting"
+	case f.state != "":
+		return "retrying"
+	}
+	return "downloading"
 }
 
 // status is "12.0 MiB of 64.0 MiB (18%), 40.2 MiB/s, 1s left".

@@ -122,7 +122,7 @@ func TestDownloadBar(t *testing.T) {
 	t.Parallel()
 	began := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
 	f := &fileProgress{name: "restore-6b05f41c0000000000000001.tar.gz", bytes: 32 << 20, total: 64 << 20, began: began}
-	got := f.bar(began.Add(4*time.Second), 100)
+	got := f.bar(began.Add(4*time.Second), 100, 28)
 	want := "restore-6b05f41c00000000000… [==========           ] 32.0 MiB of 64.0 MiB (50%), 8.0 MiB/s, 4s left"
 	if got != want {
 		t.Errorf("bar:\n got %q\nwant %q", got, want)

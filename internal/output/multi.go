@@ -3,6 +3,7 @@ package output
 import (
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 
 	"github.com/atlas-backup/atlas-backup/internal/text"
@@ -31,22 +32,65 @@ func NewMultiProgress(s Streams, quiet bool, labels []string) *MultiProgress {
 	}
 	for i, l := range labels {
 		m.labels[i] = text.Escape(l) // cluster names, from Atlas with --all-clusters
-		m.width = max(m.width, len(m.labels[i]))
+		m.width = max(m.width, runes(m.labels[i]))
 	}
 	if s.drawsOnStderr() && !quiet {
-		m.live = newLiveView(s, &m.mu, func(int) []string {
-			lines := make([]string, len(m.labels))
-			for i, l := range m.labels {
-				st := m.state[i]
-				if st == "" {
-					st = "waiting"
-				}
-				lines[i] = fmt.Sprintf("%-*s  %s", m.width, l, st)
-			}
-			return lines
-		})
+		m.live = newLiveView(s, &m.mu, m.block)
 	}
 	return m
+}
+
+// block is the live view's lines for a terminal width columns wide with
+// rows to use (the caller holds mu): a line per job, the label (cluster)
+// then the job's state, "analytics  export job 6b16…: InProgress (3/17
+// collections)". Lines that do not fit the width lose the job (kind and
+// ID) first, on every line so that the states stay aligned, then the
+// labels are cut: never the state. Jobs that do not fit the rows are summed
+// up on the last line by their states.
+func (m *MultiProgress) block(width, rows int) []string {
+	n := len(m.labels)
+	shown := shownRows(n, rows)
+	heads, states := make([]string, n), make([]string, n)
+	for i := range n {
+		heads[i], states[i] = splitState(m.state[i])
+	}
+	withHeads, longest := true, 0
+	for i := range shown {
+		if m.width+2+runes(heads[i])+runes(states[i]) > width {
+			withHeads = false
+		}
+		longest = max(longest, runes(states[i]))
+	}
+	labelWidth := m.width
+	if !withHeads && labelWidth+2+longest > width {
+		labelWidth = max(width-2-longest, min(m.width, minLabel))
+	}
+	return fitRows(n, rows, "clusters", func(i int) string {
+		st := states[i]
+		if withHeads {
+			st = heads[i] + st
+		}
+		return fmt.Sprintf("%-*s  %s", labelWidth, cut(m.labels[i], labelWidth), st)
+	}, func(i int) string {
+		word, _, _ := strings.Cut(states[i], " ")
+		return word
+	})
+}
+
+// minLabel is the fewest columns a label is cut to on a narrow terminal.
+const minLabel = 8
+
+// splitState parses a job's state line, "export job 6b16…: InProgress
+// (3/17 collections)", into the job ("export job 6b16…: ") and its state
+// ("InProgress (3/17 collections)"); a job with no state yet is "waiting".
+func splitState(msg string) (head, state string) {
+	if msg == "" {
+		return "", "waiting"
+	}
+	if i := strings.Index(msg, ": "); i >= 0 {
+		return msg[:i+2], msg[i+2:]
+	}
+	return "", msg
 }
 
 // For is the Progress of job i.

@@ -40,16 +40,16 @@ func TestMultiProgressLiveView(t *testing.T) {
 			"\r\x1b[2Kdemo       export job 6b16: Queued\n")
 	m.For(0).Update("export job 6b15: InProgress (3/17 collections)")
 	clock.tick(t)
-	step("a tick after a change, cut to 39 columns",
+	step("a tick after a change: too wide for 39 columns, the jobs go, then the labels are cut, not the states",
 		"\x1b[2A"+
-			"\r\x1b[2Kanalytics  export job 6b15: InProgress \n"+
-			"\r\x1b[2Kdemo       export job 6b16: Queued\n")
+			"\r\x1b[2Kanalyti…  InProgress (3/17 collections)\n"+
+			"\r\x1b[2Kdemo      Queued\n")
 	m.For(1).Update("export job 6b16: \x1b[31mSuccessful")
 	m.Stop()
 	step("Stop",
 		"\x1b[2A"+
-			"\r\x1b[2Kanalytics  export job 6b15: InProgress \n"+
-			"\r\x1b[2Kdemo       export job 6b16: \\x1b[31mSuc\n") // escaped, then cut
+			"\r\x1b[2Kanalyti…  InProgress (3/17 collections)\n"+
+			"\r\x1b[2Kdemo      \\x1b[31mSuccessful\n") // escaped
 	m.Stop()
 	m.For(0).Stop()
 	step("Stop again", "")

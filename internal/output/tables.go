@@ -10,12 +10,19 @@ import (
 
 // Column definitions for the table printer, one pair per resource: a list
 // form and a single-object form (a one-row table). Missing values print as
-// "-"; times print as "2006-01-02 15:04:05" in UTC.
+// "-"; times print as "2006-01-02 15:04:05" in UTC, under a header that says
+// so (CREATED (UTC)), whatever the local time zone.
+
+// The headers of time columns.
+const (
+	createdUTC  = "CREATED (UTC)"
+	finishedUTC = "FINISHED (UTC)"
+)
 
 // ExportJobsTable shows export jobs as ID, STATE, PROGRESS (exported/total
-// collections), CREATED and FINISHED.
+// collections), CREATED (UTC) and FINISHED (UTC).
 func ExportJobsTable(jobs []api.ExportJob) *Table {
-	t := &Table{Header: []string{"ID", "STATE", "PROGRESS", "CREATED", "FINISHED"}}
+	t := &Table{Header: []string{"ID", "STATE", "PROGRESS", createdUTC, finishedUTC}}
 	for _, j := range jobs {
 		progress := "-"
 		if s := j.ExportStatus; s != nil {
@@ -31,14 +38,19 @@ func ExportJobTable(j api.ExportJob) *Table { return ExportJobsTable([]api.Expor
 
 // RestoreJobsTable shows restore jobs as ID, TYPE, STATUS (RestoreJob.Status),
 // SNAPSHOT, TARGET (RestoreJob.Target, relative to projectID, the project
-// the jobs were listed in) and FINISHED. Atlas records no creation time for a
-// restore job (its timestamp is the snapshot's time), so there is no CREATED
-// column. SNAPSHOT is "-" for point-in-time restores without a snapshot ID.
+// the jobs were listed in; "-" for a download, which has no target) and
+// FINISHED (UTC). Atlas records no creation time for a restore job (its
+// timestamp is the snapshot's time), so there is no CREATED column. SNAPSHOT
+// is "-" for point-in-time restores without a snapshot ID.
 func RestoreJobsTable(jobs []api.RestoreJob, projectID string) *Table {
-	t := &Table{Header: []string{"ID", "TYPE", "STATUS", "SNAPSHOT", "TARGET", "FINISHED"}}
+	t := &Table{Header: []string{"ID", "TYPE", "STATUS", "SNAPSHOT", "TARGET", finishedUTC}}
 	for i := range jobs {
 		j := &jobs[i]
-		t.Rows = append(t.Rows, []string{j.ID, j.DeliveryType, j.Status(), orDash(j.SnapshotID), j.Target(projectID), FormatTime(j.FinishedAt)})
+		target := "-"
+		if j.DeliveryType != api.DeliveryDownload && j.TargetClusterName != "" {
+			target = j.Target(projectID)
+		}
+		t.Rows = append(t.Rows, []string{j.ID, j.DeliveryType, j.Status(), orDash(j.SnapshotID), target, FormatTime(j.FinishedAt)})
 	}
 	return t
 }
@@ -49,9 +61,9 @@ func RestoreJobTable(j api.RestoreJob, projectID string) *Table {
 }
 
 // SnapshotsTable shows snapshots as ID, STATUS, TYPE (snapshotType), CREATED
-// and SIZE (storageSizeBytes in binary units, e.g. 26.2 GiB).
+// (UTC) and SIZE (storageSizeBytes in binary units, e.g. 26.2 GiB).
 func SnapshotsTable(snapshots []api.Snapshot) *Table {
-	t := &Table{Header: []string{"ID", "STATUS", "TYPE", "CREATED", "SIZE"}}
+	t := &Table{Header: []string{"ID", "STATUS", "TYPE", createdUTC, "SIZE"}}
 	for _, s := range snapshots {
 		t.Rows = append(t.Rows, []string{s.ID, s.Status, s.SnapshotType, FormatTime(s.CreatedAt), formatSize(s.StorageSizeBytes)})
 	}
@@ -115,5 +127,5 @@ func ClustersTable(clusters []api.Cluster) *Table {
 // FleetExportsTable is the report of an export of several clusters:
 // CLUSTER, then the export job's columns, then ERROR (Table.Add a row).
 func FleetExportsTable() *Table {
-	return &Table{Header: []string{"CLUSTER", "ID", "STATE", "PROGRESS", "CREATED", "FINISHED", "ERROR"}}
+	return &Table{Header: []string{"CLUSTER", "ID", "STATE", "PROGRESS", createdUTC, finishedUTC, "ERROR"}}
 }

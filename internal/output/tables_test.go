@@ -32,7 +32,7 @@ func TestTables(t *testing.T) {
 			name:  "export jobs",
 			table: ExportJobsTable(decode[[]api.ExportJob](t, results(t, "export_jobs.json"))),
 			want: "" +
-				"ID                         STATE        PROGRESS   CREATED               FINISHED\n" +
+				"ID                         STATE        PROGRESS   CREATED (UTC)         FINISHED (UTC)\n" +
 				"65a1f0c2e4b0a1b2c3d4e5f6   Successful   42/42      2024-01-13 09:30:05   2024-01-13 10:02:47\n" +
 				"65a2a7d0e4b0a1b2c3d4e5f7   Queued       -          2024-01-14 08:00:00   -\n",
 		},
@@ -40,21 +40,21 @@ func TestTables(t *testing.T) {
 			name:  "one export job",
 			table: ExportJobTable(decode[api.ExportJob](t, readAPI(t, "export_job.json"))),
 			want: "" +
-				"ID                         STATE        PROGRESS   CREATED               FINISHED\n" +
+				"ID                         STATE        PROGRESS   CREATED (UTC)         FINISHED (UTC)\n" +
 				"65a1f0c2e4b0a1b2c3d4e5f6   InProgress   12/42      2024-01-13 09:30:05   -\n",
 		},
 		{
 			name:  "no export jobs",
 			table: ExportJobsTable(decode[[]api.ExportJob](t, results(t, "export_jobs_empty.json"))),
-			want:  "ID   STATE   PROGRESS   CREATED   FINISHED\n",
+			want:  "ID   STATE   PROGRESS   CREATED (UTC)   FINISHED (UTC)\n",
 		},
 		{
 			name:  "restore jobs",
 			table: RestoreJobsTable(decode[[]api.RestoreJob](t, results(t, "restore_jobs.json")), projectID),
 			want: "" +
-				"ID                         TYPE          STATUS      SNAPSHOT                   TARGET                             FINISHED\n" +
+				"ID                         TYPE          STATUS      SNAPSHOT                   TARGET                             FINISHED (UTC)\n" +
 				"65b0c1d2e3f4a5b6c7d8e9f1   automated     Succeeded   65a1e0b1d3a0f1e2d3c4b5a6   cluster1                           2024-01-13 11:15:00\n" +
-				"65b0c1d2e3f4a5b6c7d8e9f2   download      Succeeded   65a1e0b1d3a0f1e2d3c4b5a6   download                           -\n" +
+				"65b0c1d2e3f4a5b6c7d8e9f2   download      Succeeded   65a1e0b1d3a0f1e2d3c4b5a6   -                                  -\n" +
 				"65b0c1d2e3f4a5b6c7d8e9f3   automated     Cancelled   65a29f00d3a0f1e2d3c4b5a7   6a7b8c9d0e1f2a3b4c5d6e7f/staging   -\n" +
 				"65b0c1d2e3f4a5b6c7d8e9f0   pointInTime   Pending     -                          cluster1                           -\n",
 		},
@@ -62,14 +62,14 @@ func TestTables(t *testing.T) {
 			name:  "one restore job",
 			table: RestoreJobTable(decode[api.RestoreJob](t, readAPI(t, "restore_job_pit.json")), projectID),
 			want: "" +
-				"ID                         TYPE          STATUS    SNAPSHOT   TARGET     FINISHED\n" +
+				"ID                         TYPE          STATUS    SNAPSHOT   TARGET     FINISHED (UTC)\n" +
 				"65b0c1d2e3f4a5b6c7d8e9f0   pointInTime   Pending   -          cluster1   -\n",
 		},
 		{
 			name:  "snapshots",
 			table: SnapshotsTable(decode[[]api.Snapshot](t, results(t, "snapshots.json"))),
 			want: "" +
-				"ID                         STATUS       TYPE        CREATED               SIZE\n" +
+				"ID                         STATUS       TYPE        CREATED (UTC)         SIZE\n" +
 				"65a29f00d3a0f1e2d3c4b5a7   inProgress   scheduled   2024-01-14 09:00:00   512 B\n" +
 				"65a1e0b1d3a0f1e2d3c4b5a6   completed    onDemand    2024-01-13 09:00:00   26.2 GiB\n",
 		},
@@ -77,8 +77,8 @@ func TestTables(t *testing.T) {
 			name:  "one snapshot",
 			table: SnapshotsTable([]api.Snapshot{{ID: "65a1e0b1d3a0f1e2d3c4b5a6", Status: "queued", SnapshotType: "onDemand"}}),
 			want: "" +
-				"ID                         STATUS   TYPE       CREATED   SIZE\n" +
-				"65a1e0b1d3a0f1e2d3c4b5a6   queued   onDemand   -         0 B\n",
+				"ID                         STATUS   TYPE       CREATED (UTC)   SIZE\n" +
+				"65a1e0b1d3a0f1e2d3c4b5a6   queued   onDemand   -               0 B\n",
 		},
 		{
 			name:  "buckets",
@@ -155,6 +155,30 @@ func TestFormatSize(t *testing.T) {
 	for _, tt := range tests {
 		if got := formatSize(tt.in); got != tt.want {
 			t.Errorf("formatSize(%d) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+// Every column of times says that they are in UTC: a user in New York
+// must not read them as local times.
+func TestTimeColumnsSayUTC(t *testing.T) {
+	for name, table := range map[string]*Table{
+		"export jobs":  ExportJobsTable(nil),
+		"restore jobs": RestoreJobsTable(nil, projectID),
+		"snapshots":    SnapshotsTable(nil),
+		"fleet":        FleetExportsTable(),
+	} {
+		times := 0
+		for _, h := range table.Header {
+			if strings.Contains(h, "CREATED") || strings.Contains(h, "FINISHED") {
+				times++
+				if !strings.HasSuffix(h, " (UTC)") {
+					t.Errorf("%s: column %q does not say UTC", name, h)
+				}
+			}
+		}
+		if times == 0 {
+			t.Errorf("%s: no time column in %q", name, table.Header)
 		}
 	}
 }

@@ -53,15 +53,17 @@ func TestBucketVersionsDiffer(t *testing.T) {
 	e := start(t)
 	old := e.send(req{path: buckets, accept: "application/vnd.atlas.2023-01-01+json"})
 	cur := e.send(req{path: buckets, accept: "application/vnd.atlas.2024-05-30+json"})
-	if n := len(old.results()); n != 1 {
-		t.Errorf("2023-01-01 lists %d buckets, want the AWS one only", n)
+	if n := len(old.results()); n != 3 {
+		t.Errorf("2023-01-01 lists %d buckets, want the three AWS ones only", n)
 	}
-	if n := len(cur.results()); n != 2 {
+	if n := len(cur.results()); n != 4 {
 		t.Errorf("2024-05-30 lists %d buckets, want AWS and GCP", n)
 	}
-	if old.header.Get("Sunset") == "" || cur.header.Get("Sunset") != "" {
-		t.Errorf("Sunset header: 2023-01-01 %q, 2024-05-30 %q; want only the old version to carry one",
-			old.header.Get("Sunset"), cur.header.Get("Sunset"))
+	// Atlas's headers for a deprecated version, as it writes them.
+	if old.header.Get("Sunset") != "Thu, 1 Jul 2027 00:00:00 GMT" || old.header.Get("Deprecation") != "Thu, 30 May 2024 00:00:00 GMT" ||
+		cur.header.Get("Sunset") != "" || cur.header.Get("Deprecation") != "" {
+		t.Errorf("2023-01-01 Sunset %q Deprecation %q, 2024-05-30 Sunset %q Deprecation %q; want only the old version to carry them",
+			old.header.Get("Sunset"), old.header.Get("Deprecation"), cur.header.Get("Sunset"), cur.header.Get("Deprecation"))
 	}
 	gcp := buckets + "/" + sandbox.DemoGCPBucketID
 	wantStatus(t, e.send(req{path: gcp, accept: "application/vnd.atlas.2023-01-01+json"}), 404, "RESOURCE_NOT_FOUND")
@@ -237,16 +239,17 @@ func TestPretty(t *testing.T) {
 
 func TestPagination(t *testing.T) {
 	e := start(t)
-	snaps := sandbox.SeedSnapshotIDs("demo")
-	if len(snaps) != 4 {
-		t.Fatalf("seed has %d demo snapshots, want 4", len(snaps))
+	// The demo cluster's snapshots: the one in progress, then the four completed.
+	snaps := append([]string{sandbox.DemoInProgressSnapshotID}, sandbox.SeedSnapshotIDs("demo")...)
+	if len(snaps) != 5 {
+		t.Fatalf("seed has %d demo snapshots, want 5", len(snaps))
 	}
 	var seen []string
 	for page := 1; page <= 3; page++ {
 		r := e.get(fmt.Sprintf("%s/snapshots?itemsPerPage=3&pageNum=%d", demo, page))
 		wantStatus(t, r, 200, "")
-		if r.body["totalCount"] != float64(4) {
-			t.Errorf("page %d totalCount %v, want 4", page, r.body["totalCount"])
+		if r.body["totalCount"] != float64(5) {
+			t.Errorf("page %d totalCount %v, want 5", page, r.body["totalCount"])
 		}
 		rels := map[string]string{}
 		for _, l := range r.body["links"].([]any) {
@@ -298,7 +301,7 @@ func TestGetOne(t *testing.T) {
 	id := sandbox.SeedSnapshotIDs("analytics")[1]
 	r := e.get(groups + sandbox.DemoProjectID + "/clusters/analytics/backup/snapshots/" + id)
 	wantStatus(t, r, 200, "")
-	if r.str("id") != id || r.str("status") != "completed" || r.str("replicaSetName") != "atlas-analytics-shard-0" {
+	if r.str("id") != id || r.str("status") != "completed" || r.str("replicaSetName") != "analytics" {
 		t.Errorf("snapshot %s", r.raw)
 	}
 	// A snapshot of another cluster is not found under this one.

@@ -42,13 +42,15 @@ func WithArchiveSize(n int64) Option {
 }
 
 // ArchiveFileName is the file name (the last path segment of its URL) of a
-// download restore's archive: restore-JOB_ID.tar.gz for a replica set, and
-// REPLICA_SET_NAME.tar.gz for each replica set of a sharded cluster.
-func ArchiveFileName(jobID, replicaSetName string) string {
+// download restore's archive, named after the snapshot restored, as Atlas
+// names it: restore-SNAPSHOT_ID.tar.gz for a replica set, and
+// restore-SNAPSHOT_ID-REPLICA_SET_NAME.tar.gz for each replica set of a
+// sharded cluster.
+func ArchiveFileName(snapshotID, replicaSetName string) string {
 	if replicaSetName != "" {
-		return replicaSetName + ".tar.gz"
+		return "restore-" + snapshotID + "-" + replicaSetName + ".tar.gz"
 	}
-	return "restore-" + jobID + ".tar.gz"
+	return "restore-" + snapshotID + ".tar.gz"
 }
 
 // ParseSize reads a byte count written as plain bytes (4194304) or with a

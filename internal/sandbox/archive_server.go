@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
-	"encoding/hex"
 	"encoding/xml"
 	"fmt"
 	"io"
@@ -16,25 +15,26 @@ import (
 	"github.com/atlas-backup/atlas-backup/internal/lazyre"
 )
 
-// DemoPrivateEndpointID is the private endpoint whose URL every finished
-// download restore lists in privateDownloadDeliveryUrls.
+// DemoPrivateEndpointID is the private endpoint of the staging project
+// (DemoStagingID): a finished download restore of its clusters lists a link
+// through it in privateDownloadDeliveryUrls. The demo project has none, so
+// its jobs have no privateDownloadDeliveryUrls, as on Atlas.
 const DemoPrivateEndpointID = "vpce-0a1b2c3d4e5f67890"
 
 // opDownloadArchive is the archive server's operation name, for faults and
 // the request log.
 const opDownloadArchive = "downloadArchive"
 
-// archiveURLExpires is the X-Amz-Expires of archive URLs. It is not what
-// ends a link: a link works until its job's expiresAt, as Atlas's do.
-const archiveURLExpires = "3600"
-
-// downloadBase is where download restores point until SetArchiveURL names
-// the archive server; the .invalid domain never resolves.
-const downloadBase = "https://restore-downloads.sandbox.invalid"
+// downloadHost is where download restores point until SetArchiveURL names
+// the archive server: Atlas's shape, restore-{jobId}.{host}:27017, on the
+// .invalid domain, which never resolves.
+const downloadHost = "sandbox.invalid:27017"
 
 // SetArchiveURL tells the sandbox where ArchiveHandler is served (a base URL
-// such as http://127.0.0.1:8485), for the download URLs it hands out from now
-// on. Until it is called they point at restore-downloads.sandbox.invalid.
+// such as http://127.0.0.1:8485, or https:// when it is served over TLS),
+// for the download URLs it hands out from now on. Until it is called they
+// point at https://restore-{jobId}.sandbox.invalid:27017, which never
+// resolves.
 func (s *Server) SetArchiveURL(base string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -48,41 +48,64 @@ func (s *Server) ArchiveURL() string {
 	return s.archiveBase
 }
 
-// archiveURL is the pre-signed URL of a job's archive:
-// {base}/archives/{jobId}/{name}, or {base}/archives/private/{jobId}/{name}
-// for the private endpoint's copy, with X-Amz-Expires and an X-Amz-Signature
-// that is the hex HMAC-SHA256 of the path under the sandbox's key. Called with
-// s.mu held.
-func (s *Server) archiveURL(jobID, name string, private bool) string {
-	path := "/archives/" + jobID + "/" + name
-	if private {
-		path = "/archives/private/" + jobID + "/" + name
-	}
+// archiveLink is what a download URL's token stands for: one archive of one
+// job, through the public link or a private endpoint ("").
+type archiveLink struct {
+	jobID, name, endpoint string
+}
+
+// archiveURL is the URL of one archive of a job, in the shape of Atlas's:
+// {base}/{token}/{name}, where the token (24 letters and digits, an
+// HMAC-SHA256 of the job, the file and the private endpoint under the
+// sandbox's key) is the only authorization, and a private endpoint's link
+// differs from the public one by its token alone. Without SetArchiveURL the
+// base is Atlas's https://restore-{jobId}.{host}:27017 on a host that never
+// resolves. Called with s.mu held: it remembers what the token stands for.
+func (s *Server) archiveURL(jobID, name, endpoint string) string {
+	tok := s.archiveToken(archiveLink{jobID, name, endpoint})
+	s.archiveLinks[tok] = archiveLink{jobID, name, endpoint}
 	base := s.archiveBase
 	if base == "" {
-		base = downloadBase
+		base = "https://restore-" + jobID + "." + downloadHost
 	}
-	return base + path + "?X-Amz-Expires=" + archiveURLExpires + "&X-Amz-Signature=" + s.signArchivePath(path)
+	return base + "/" + tok + "/" + name
 }
 
-func (s *Server) signArchivePath(path string) string {
+func (s *Server) archiveToken(l archiveLink) string {
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 	mac := hmac.New(sha256.New, s.archiveKey)
-	mac.Write([]byte(path))
-	return hex.EncodeToString(mac.Sum(nil))
+	mac.Write([]byte(l.jobID + "\x00" + l.name + "\x00" + l.endpoint))
+	sum := mac.Sum(nil)
+	tok := make([]byte, archiveTokenLen)
+	for i := range tok {
+		tok[i] = alphabet[int(sum[i])%len(alphabet)]
+	}
+	return string(tok)
 }
 
-// archivePath() matches the paths of archive URLs: the job ID and the file name.
-var archivePath = lazyre.New(`^/archives/(?:private/)?([a-f0-9]{24})/([A-Za-z0-9._-]+\.tar\.gz)$`)
+// archiveTokenLen is the length of a download URL's token, as Atlas's.
+const archiveTokenLen = 24
+
+// redactToken hides the token of an archive path, for the request log.
+func redactToken(path string) string {
+	if m := archivePath().FindStringSubmatch(path); m != nil {
+		return "/REDACTED/" + m[2]
+	}
+	return path
+}
+
+// archivePath() matches the paths of archive URLs: the token and the file name.
+var archivePath = lazyre.New(`^/([A-Za-z0-9]{24})/([A-Za-z0-9._-]+\.tar\.gz)$`)
 
 // ArchiveHandler serves the archives of download restores, as the download
 // hosts of Atlas do, on an origin of its own (see SetArchiveURL). It takes no
-// Atlas credentials: the URL's signature is the authorization, and a missing
-// or wrong one is 403 AccessDenied in S3's XML error shape. GET and HEAD are
+// Atlas credentials: the URL's token is the authorization, and a missing or
+// wrong one is 403 AccessDenied in an S3-like XML error shape. GET and HEAD are
 // served like http.ServeContent: Content-Length, a strong ETag,
 // Accept-Ranges, Range (206), If-Range, 416 for a range past the end. A
 // link stops working (403) when its job expires. Requests are in Requests()
 // as operation downloadArchive, and faults for that operation apply to them
-// once their signature is checked.
+// once their token is checked.
 func (s *Server) ArchiveHandler() http.Handler { return http.HandlerFunc(s.serveArchive) }
 
 func (s *Server) serveArchive(w http.ResponseWriter, r *http.Request) {
@@ -92,28 +115,28 @@ func (s *Server) serveArchive(w http.ResponseWriter, r *http.Request) {
 	defer record()
 
 	m := archivePath().FindStringSubmatch(r.URL.Path)
-	sig := r.URL.Query().Get("X-Amz-Signature")
+	s.mu.Lock()
+	var l archiveLink
+	known := false
+	if m != nil {
+		l, known = s.archiveLinks[m[1]]
+		known = known && l.name == m[2]
+	}
+	var j *restoreJob
+	live := false
+	if known {
+		j = s.store.restoreJob(l.jobID)
+		live = j != nil && j.linksLive(s.now())
+	}
+	s.mu.Unlock()
 	switch {
-	case sig == "":
-		writeS3Error(sw, r, http.StatusForbidden, "AccessDenied", "Query-string authentication requires the X-Amz-Signature parameter.")
-		return
-	case !hmac.Equal([]byte(sig), []byte(s.signArchivePath(r.URL.Path))):
-		writeS3Error(sw, r, http.StatusForbidden, "AccessDenied", "The request signature we calculated does not match the signature you provided.")
-		return
-	case m == nil:
-		writeS3Error(sw, r, http.StatusNotFound, "NoSuchKey", "The specified key does not exist.")
+	case !known:
+		writeS3Error(sw, r, http.StatusForbidden, "AccessDenied", "The download link is not valid: its token does not match any archive.")
 		return
 	case r.Method != http.MethodGet && r.Method != http.MethodHead:
 		sw.Header().Set("Allow", "GET, HEAD")
 		writeS3Error(sw, r, http.StatusMethodNotAllowed, "MethodNotAllowed", "The specified method is not allowed against this resource.")
 		return
-	}
-	jobID, name := m[1], m[2]
-	s.mu.Lock()
-	j := s.store.restoreJob(jobID)
-	live := j != nil && j.linksLive(s.now())
-	s.mu.Unlock()
-	switch {
 	case j == nil:
 		writeS3Error(sw, r, http.StatusNotFound, "NoSuchKey", "The specified key does not exist.")
 		return
@@ -124,10 +147,10 @@ func (s *Server) serveArchive(w http.ResponseWriter, r *http.Request) {
 	f := s.takeFault(opDownloadArchive)
 	if f != nil && f.Kind == FaultCorrupt {
 		sw.Header().Set(FaultHeader, f.String())
-		s.sendArchive(sw, r, jobID, name, true)
+		s.sendArchive(sw, r, l.jobID, l.name, true)
 		return
 	}
-	s.applyFault(f, sw, r, opDownloadArchive, record, func(w http.ResponseWriter) { s.sendArchive(w, r, jobID, name, false) })
+	s.applyFault(f, sw, r, opDownloadArchive, record, func(w http.ResponseWriter) { s.sendArchive(w, r, l.jobID, l.name, false) })
 }
 
 // sendArchive serves one archive; corrupt spoils its gzip CRC-32.
@@ -165,7 +188,8 @@ func (b badCRC) ReadAt(p []byte, off int64) (int, error) {
 	return n, nil
 }
 
-// s3Error is the XML error body of S3, which Atlas's download hosts are.
+// s3Error is the XML error body of S3. What Atlas's download hosts answer
+// for a bad link is not documented; the sandbox keeps this shape.
 type s3Error struct {
 	XMLName  xml.Name `xml:"Error"`
 	Code     string   `xml:"Code"`

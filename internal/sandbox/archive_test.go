@@ -135,19 +135,25 @@ func readArchive(t *testing.T, data []byte) map[string]int64 {
 	return files
 }
 
+// archiveURLPattern is the shape of a download link on the archive origin:
+// a 24-character token, then the file.
+var archiveURLPattern = regexp.MustCompile(`^/([A-Za-z0-9]{24})/([A-Za-z0-9._-]+\.tar\.gz)$`)
+
 func TestArchiveDownload(t *testing.T) {
 	e := withArchives(t)
 	job := e.downloadJob(demo, sandbox.DemoCluster)
-	id := job.str("id")
+	snap := sandbox.SeedSnapshotIDs(sandbox.DemoCluster)[0]
 	urls := deliveryURLs(t, job)
 	u, err := url.Parse(urls[0])
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantPath := "/archives/" + id + "/restore-" + id + ".tar.gz"
-	if len(urls) != 1 || "http://"+u.Host != e.sb.ArchiveURL() || u.Path != wantPath || path.Base(u.Path) != sandbox.ArchiveFileName(id, "") ||
-		u.Query().Get("X-Amz-Expires") != "3600" || !regexp.MustCompile(`^[0-9a-f]{64}$`).MatchString(u.Query().Get("X-Amz-Signature")) {
-		t.Fatalf("deliveryUrl %v, want one signed URL of %s on %s", urls, wantPath, e.sb.ArchiveURL())
+	// Atlas's shape, on the archive origin: a path token, the file named
+	// after the snapshot, no query.
+	m := archiveURLPattern.FindStringSubmatch(u.Path)
+	if len(urls) != 1 || "http://"+u.Host != e.sb.ArchiveURL() || m == nil || m[2] != "restore-"+snap+".tar.gz" ||
+		path.Base(u.Path) != sandbox.ArchiveFileName(snap, "") || u.RawQuery != "" {
+		t.Fatalf("deliveryUrl %v, want one {token}/restore-%s.tar.gz on %s", urls, snap, e.sb.ArchiveURL())
 	}
 
 	first := fetchArchive(t, "GET", urls[0], nil)
@@ -166,7 +172,7 @@ func TestArchiveDownload(t *testing.T) {
 	files := readArchive(t, first.body)
 	var total int64
 	for name, n := range files {
-		if !strings.HasPrefix(name, "restore-"+id+"/") {
+		if !strings.HasPrefix(name, "restore-"+snap+"/") {
 			t.Errorf("file %s outside the archive's directory", name)
 		}
 		total += n
@@ -184,23 +190,36 @@ func TestArchiveDownload(t *testing.T) {
 	if head.status != 200 || len(head.body) != 0 || head.header.Get("Content-Length") != h.Get("Content-Length") || head.header.Get("ETag") != etag {
 		t.Errorf("HEAD: %d, %d body bytes, headers %v", head.status, len(head.body), head.header)
 	}
+	// The demo project has no private endpoint: no private links.
+	if _, ok := job.body["privateDownloadDeliveryUrls"]; ok {
+		t.Errorf("a job of a project without a private endpoint has privateDownloadDeliveryUrls: %s", job.raw)
+	}
+	if _, ok := job.body["components"]; ok {
+		t.Errorf("a replica set's job has components: %s", job.raw)
+	}
+}
 
-	// The private endpoint's URL: another signed URL, the same bytes.
+// TestArchivePrivateEndpoint: the staging project has a private endpoint,
+// and its download jobs a link through it: another token, the same bytes.
+func TestArchivePrivateEndpoint(t *testing.T) {
+	e := withArchives(t, sandbox.WithArchiveSize(50_000))
+	staging := groups + sandbox.DemoStagingID + "/clusters/staging/backup"
+	job := e.downloadJob(staging, "staging")
+	urls := deliveryURLs(t, job)
 	priv := privateURLs(t, job.body["privateDownloadDeliveryUrls"])
 	if len(priv) != 1 || priv[0]["endpointId"] != sandbox.DemoPrivateEndpointID ||
 		!regexp.MustCompile(`^vpce-[0-9a-f]{17}$`).MatchString(sandbox.DemoPrivateEndpointID) {
 		t.Fatalf("privateDownloadDeliveryUrls %v", priv)
 	}
 	pu := priv[0]["deliveryUrl"].(string)
-	if pu == urls[0] || !strings.Contains(pu, "/archives/private/"+id+"/restore-"+id+".tar.gz?") {
-		t.Errorf("private URL %s", pu)
+	pub, _ := url.Parse(urls[0])
+	pri, _ := url.Parse(pu)
+	if pu == urls[0] || pri.Host != pub.Host || path.Base(pri.Path) != path.Base(pub.Path) || !archiveURLPattern.MatchString(pri.Path) {
+		t.Errorf("private URL %s, public %s: want another token for the same file", pu, urls[0])
 	}
-	p := fetchArchive(t, "GET", pu, nil)
-	if p.status != 200 || !bytes.Equal(p.body, first.body) || p.header.Get("ETag") != etag {
-		t.Errorf("private URL: %d, same bytes %v, ETag %s", p.status, bytes.Equal(p.body, first.body), p.header.Get("ETag"))
-	}
-	if _, ok := job.body["components"]; ok {
-		t.Errorf("a replica set's job has components: %s", job.raw)
+	p, d := fetchArchive(t, "GET", pu, nil), fetchArchive(t, "GET", urls[0], nil)
+	if p.status != 200 || !bytes.Equal(p.body, d.body) || p.header.Get("ETag") != d.header.Get("ETag") {
+		t.Errorf("private URL: %d, same bytes %v, ETag %s", p.status, bytes.Equal(p.body, d.body), p.header.Get("ETag"))
 	}
 }
 
@@ -225,7 +244,7 @@ func TestArchiveSizes(t *testing.T) {
 
 func TestArchiveDeterministic(t *testing.T) {
 	// Two sandboxes with the same clock make the same job IDs, and so the
-	// same archives, byte for byte, though their URLs' signatures differ.
+	// same archives, byte for byte, though their URLs' tokens differ.
 	var bodies [2][]byte
 	var urls [2]string
 	for i := range bodies {
@@ -236,8 +255,8 @@ func TestArchiveDeterministic(t *testing.T) {
 	if !bytes.Equal(bodies[0], bodies[1]) {
 		t.Errorf("the same job's archive differs between sandboxes")
 	}
-	if strings.Split(urls[0], "?")[1] == strings.Split(urls[1], "?")[1] {
-		t.Errorf("two sandboxes sign alike: %s", urls[0])
+	if path.Dir(urls[0]) == path.Dir(urls[1]) {
+		t.Errorf("two sandboxes make the same token: %s", urls[0])
 	}
 }
 
@@ -268,20 +287,18 @@ func TestArchiveRanges(t *testing.T) {
 	}
 }
 
-func TestArchiveSignature(t *testing.T) {
+func TestArchiveToken(t *testing.T) {
 	e := withArchives(t, sandbox.WithArchiveSize(10_000))
-	first := deliveryURLs(t, e.downloadJob(demo, sandbox.DemoCluster))[0]
-	other := deliveryURLs(t, e.downloadJob(demo, sandbox.DemoCluster))[0]
+	job := e.downloadJob(demo, sandbox.DemoCluster)
+	first := deliveryURLs(t, job)[0]
 	u, _ := url.Parse(first)
-	o, _ := url.Parse(other)
+	name := path.Base(u.Path)
 
-	unsigned := *u
-	unsigned.RawQuery = "X-Amz-Expires=3600"
-	wrong := *u
-	wrong.RawQuery = "X-Amz-Expires=3600&X-Amz-Signature=" + strings.Repeat("0", 64)
-	swapped := *u // another job's signature on this path
-	swapped.RawQuery = o.RawQuery
-	for name, bad := range map[string]string{"unsigned": unsigned.String(), "wrong": wrong.String(), "swapped": swapped.String()} {
+	noToken, wrong, renamed := *u, *u, *u
+	noToken.Path = "/" + name
+	wrong.Path = "/" + strings.Repeat("A", 24) + "/" + name
+	renamed.Path = path.Dir(u.Path) + "/restore-0123456789abcdef01234567.tar.gz" // the token of another file
+	for name, bad := range map[string]string{"no token": noToken.String(), "wrong": wrong.String(), "renamed": renamed.String()} {
 		d := fetchArchive(t, "GET", bad, nil)
 		if d.status != 403 || d.header.Get("Content-Type") != "text/xml" ||
 			!strings.Contains(string(d.body), "<Error><Code>AccessDenied</Code>") {
@@ -291,8 +308,16 @@ func TestArchiveSignature(t *testing.T) {
 	if d := fetchArchive(t, "POST", first, nil); d.status != 405 || d.header.Get("Allow") != "GET, HEAD" {
 		t.Errorf("POST: %d %v", d.status, d.header)
 	}
-	// The link ends with the job: after expiresAt, 403 like an expired S3 link.
-	e.clock.Advance(4 * time.Hour)
+	// The link ends an hour after it was made, at the job's expiresAt.
+	expires, err := time.Parse(time.RFC3339, job.str("expiresAt"))
+	if err != nil || expires.Sub(e.clock.Now()) != time.Hour {
+		t.Fatalf("expiresAt %q, want an hour after the link was made (%s)", job.str("expiresAt"), e.clock.Now())
+	}
+	e.clock.Advance(time.Hour - time.Second)
+	if d := fetchArchive(t, "GET", first, nil); d.status != 200 {
+		t.Errorf("just before the link expires: %d", d.status)
+	}
+	e.clock.Advance(time.Second)
 	if d := fetchArchive(t, "GET", first, nil); d.status != 403 || !strings.Contains(string(d.body), "Request has expired") {
 		t.Errorf("after the job expired: %d %s", d.status, d.body)
 	}
@@ -384,7 +409,7 @@ func TestArchiveRequestLog(t *testing.T) {
 		time.Sleep(time.Millisecond)
 	}
 	pu, _ := url.Parse(u)
-	if r.Operation != "downloadArchive" || r.Method != "GET" || r.Path != pu.Path || r.RawQuery != pu.RawQuery || r.Status != 200 ||
+	if r.Operation != "downloadArchive" || r.Method != "GET" || r.Path != pu.Path || r.RawQuery != "" || r.Status != 200 ||
 		r.Header.Get("Range") != "bytes=10-" || r.Header.Get("If-Range") != `"x"` || r.Header.Get("User-Agent") != "atlas-backup/test" {
 		t.Errorf("recorded %+v", r)
 	}
@@ -397,8 +422,8 @@ func TestArchiveRequestLog(t *testing.T) {
 		last = lines[len(lines)-1]
 		mu.Unlock()
 	}
-	// The log line leaves out the signature.
-	if want := "GET " + pu.Path + " 200 downloadArchive Range: bytes=10-"; last != want {
+	// The log line leaves out the token.
+	if want := "GET /REDACTED/" + path.Base(pu.Path) + " 200 downloadArchive Range: bytes=10-"; last != want {
 		t.Errorf("log line %q, want %q", last, want)
 	}
 }
@@ -436,11 +461,15 @@ func TestShardedCluster(t *testing.T) {
 
 	job := e.downloadJob(sharded, sandbox.DemoShardedCluster)
 	id := job.str("id")
+	snap := sandbox.SeedSnapshotIDs(sandbox.DemoShardedCluster)[0]
 	comps, _ := job.body["components"].([]any)
 	urls := deliveryURLs(t, job)
-	top := privateURLs(t, job.body["privateDownloadDeliveryUrls"])
-	if len(comps) != 3 || len(urls) != 3 || len(top) != 3 {
-		t.Fatalf("want 3 components, URLs and private URLs: %s", job.raw)
+	if len(comps) != 3 || len(urls) != 3 {
+		t.Fatalf("want 3 components and URLs: %s", job.raw)
+	}
+	// The demo project has no private endpoint.
+	if _, ok := job.body["privateDownloadDeliveryUrls"]; ok {
+		t.Errorf("privateDownloadDeliveryUrls without a private endpoint: %s", job.raw)
 	}
 	etags := map[string]bool{}
 	for i, c := range comps {
@@ -448,9 +477,9 @@ func TestShardedCluster(t *testing.T) {
 		rs := sandbox.DemoShardedReplicaSets[i]
 		du, _ := c["downloadUrl"].(string)
 		u, _ := url.Parse(du)
-		priv := privateURLs(t, c["privateDownloadDeliveryUrls"])
-		if c["replicaSetName"] != rs || du != urls[i] || u.Path != "/archives/"+id+"/"+rs+".tar.gz" || path.Base(u.Path) != sandbox.ArchiveFileName(id, rs) ||
-			len(priv) != 1 || priv[0]["endpointId"] != sandbox.DemoPrivateEndpointID || priv[0]["deliveryUrl"] != top[i]["deliveryUrl"] {
+		m := archiveURLPattern.FindStringSubmatch(u.Path)
+		if c["replicaSetName"] != rs || du != urls[i] || m == nil || m[2] != "restore-"+snap+"-"+rs+".tar.gz" ||
+			path.Base(u.Path) != sandbox.ArchiveFileName(snap, rs) || c["privateDownloadDeliveryUrls"] != nil {
 			t.Errorf("component %d: %v", i, c)
 		}
 		d := fetchArchive(t, "GET", du, nil)
@@ -458,17 +487,14 @@ func TestShardedCluster(t *testing.T) {
 			t.Fatalf("%s: %d, %d bytes", rs, d.status, len(d.body))
 		}
 		for name := range readArchive(t, d.body) {
-			if !strings.HasPrefix(name, rs+"/") {
+			if !strings.HasPrefix(name, "restore-"+snap+"-"+rs+"/") {
 				t.Errorf("%s holds %s", rs, name)
 			}
 		}
 		etags[d.header.Get("ETag")] = true
-		if p := fetchArchive(t, "GET", priv[0]["deliveryUrl"].(string), nil); !bytes.Equal(p.body, d.body) {
-			t.Errorf("%s: the private URL serves other bytes", rs)
-		}
 	}
 	if len(etags) != 3 {
-		t.Errorf("the replica sets' archives are not distinct: %v", etags)
+		t.Errorf("the replica sets' archives are not distinct: %v (job %s)", etags, id)
 	}
 
 	// A running job already names its replica sets, without links.

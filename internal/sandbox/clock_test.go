@@ -56,15 +56,15 @@ func TestAdvanceWallClock(t *testing.T) {
 	if st := e.exportState(exp).str("state"); st != "Queued" {
 		t.Fatalf("new export: %s, want Queued", st)
 	}
-	if r := e.get(demo + "/restoreJobs/" + rst.str("id")); r.str("finishedAt") != "" {
-		t.Fatalf("new restore already finished: %s", r.raw)
+	if r := e.get(demo + "/restoreJobs/" + rst.str("id")); len(r.body["deliveryUrl"].([]any)) != 0 {
+		t.Fatalf("new download restore already has its link: %s", r.raw)
 	}
 	sb.Advance(time.Hour)
 	if st := e.exportState(exp).str("state"); st != "Successful" {
 		t.Fatalf("after Advance(1h): %s, want Successful", st)
 	}
-	if r := e.get(demo + "/restoreJobs/" + rst.str("id")); r.str("finishedAt") == "" {
-		t.Fatalf("after Advance(1h) the restore has not finished: %s", r.raw)
+	if r := e.get(demo + "/restoreJobs/" + rst.str("id")); len(r.body["deliveryUrl"].([]any)) != 1 {
+		t.Fatalf("after Advance(1h) the download restore has no link: %s", r.raw)
 	}
 }
 

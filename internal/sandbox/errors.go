@@ -3,17 +3,19 @@ package sandbox
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 )
 
-// apiError is Atlas's error body (the spec's ApiError schema).
+// apiError is Atlas's error body (the spec's ApiError schema), its keys in
+// Atlas's (alphabetical) order.
 type apiError struct {
+	BadRequestDetail *badRequestDetail `json:"badRequestDetail,omitempty"`
+	Detail           string            `json:"detail"`
 	Status           int               `json:"error"`
 	ErrorCode        string            `json:"errorCode"`
-	Reason           string            `json:"reason"`
-	Detail           string            `json:"detail"`
 	Parameters       []any             `json:"parameters"`
-	BadRequestDetail *badRequestDetail `json:"badRequestDetail,omitempty"`
+	Reason           string            `json:"reason"`
 }
 
 type badRequestDetail struct {
@@ -21,17 +23,20 @@ type badRequestDetail struct {
 }
 
 type fieldViolation struct {
-	Field       string `json:"field"`
 	Description string `json:"description"`
+	Field       string `json:"field"`
 }
 
-func newError(status int, code, detail string) *apiError {
+// newError is an Atlas error. params fill its parameters, as Atlas fills
+// them: the values its detail names (a cluster's name and project ID for
+// CLUSTER_NOT_FOUND), in the detail's order.
+func newError(status int, code, detail string, params ...any) *apiError {
 	return &apiError{
 		Status:     status,
 		ErrorCode:  code,
 		Reason:     reasonPhrase(status),
 		Detail:     detail,
-		Parameters: []any{},
+		Parameters: append([]any{}, params...),
 	}
 }
 
@@ -65,8 +70,10 @@ const (
 	codeClusterNotFound = "CLUSTER_NOT_FOUND"                       // 404: getCluster and the Flex routes
 	codeNonFlexCluster  = "CANNOT_USE_NON_FLEX_CLUSTER_IN_FLEX_API" // 400: a Flex route of a dedicated cluster
 
-	// Made up: Atlas documents no code for it.
-	codeBackupNotEnabled = "BACKUP_NOT_ENABLED" // 400: an export or restore from a cluster with backup off
+	// Made up: Atlas documents no code for them.
+	codeBackupNotEnabled       = "BACKUP_NOT_ENABLED"             // 400: an export, restore or snapshot of a cluster with backup off
+	codeSnapshotNotCompleted   = "SNAPSHOT_NOT_COMPLETED"         // 400: an export or restore of a snapshot still being taken
+	codeOnDemandSnapshotExists = "ON_DEMAND_SNAPSHOT_IN_PROGRESS" // 400: an on-demand snapshot while another is queued or inProgress
 )
 
 // codeForStatus is the errorCode of an injected fault with that status.
@@ -101,7 +108,7 @@ func codeForStatus(status int) string {
 
 func notFound(kind, id string) *apiError {
 	return newError(http.StatusNotFound, codeNotFound,
-		fmt.Sprintf("Cannot find resource %s %s.", kind, id))
+		fmt.Sprintf("Cannot find resource %s %s.", kind, id), id)
 }
 
 // violations collects what is wrong with a request; its error lists them all.
@@ -116,10 +123,14 @@ func (v violations) err() *apiError {
 		return nil
 	}
 	parts := make([]string, len(v))
+	var fields []any
 	for i, f := range v {
 		parts[i] = f.Field + ": " + f.Description
+		if !slices.Contains(fields, any(f.Field)) {
+			fields = append(fields, f.Field)
+		}
 	}
-	e := newError(http.StatusBadRequest, codeValidation, "Invalid request: "+strings.Join(parts, "; ")+".")
+	e := newError(http.StatusBadRequest, codeValidation, "Invalid request: "+strings.Join(parts, "; ")+".", fields...)
 	e.BadRequestDetail = &badRequestDetail{Fields: v}
 	return e
 }

@@ -240,7 +240,7 @@ func (s *Server) applyFault(f *Fault, w *statusWriter, r *http.Request, op strin
 		text := fmt.Sprintf("Simulated fault %s injected by the sandbox: this answer is plain text, not JSON.\n", f)
 		mark()
 		if api {
-			setRateLimit(w.Header())
+			setRateLimit(w.Header(), op)
 		}
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.Header().Set("Content-Length", strconv.Itoa(len(text)))
@@ -263,7 +263,7 @@ func (s *Server) applyFault(f *Fault, w *statusWriter, r *http.Request, op strin
 		h.Del("Content-Range") // a 200 now, whatever the real answer was
 		h.Set("Content-Length", strconv.Itoa(len(out)))
 		if api {
-			setRateLimit(h)
+			setRateLimit(h, op)
 		}
 		mark()
 		w.WriteHeader(http.StatusOK)
@@ -287,6 +287,7 @@ func (s *Server) applyFault(f *Fault, w *statusWriter, r *http.Request, op strin
 		x := &exchange{w: w, r: r}
 		if op != opCreateToken && op != opRevokeToken {
 			x.envelope, _ = strconv.ParseBool(r.URL.Query().Get("envelope"))
+			setRateLimit(w.Header(), op)
 		}
 		x.fail(newError(f.Status, codeForStatus(f.Status), fmt.Sprintf("Simulated fault %s injected by the sandbox.", f)))
 	}

@@ -51,6 +51,9 @@ func paginate[T any](x *exchange, items []T) listBody {
 
 // Export buckets.
 
+// bucketView is the spec's DiskBackupSnapshotExportBucketResponse, as Atlas
+// answers it: no links, and an AWS bucket's region only when it is got on
+// its own (a list leaves it out).
 type bucketView struct {
 	ID                       string `json:"_id"`
 	BucketName               string `json:"bucketName"`
@@ -59,17 +62,16 @@ type bucketView struct {
 	Region                   string `json:"region,omitempty"`
 	RequirePrivateNetworking *bool  `json:"requirePrivateNetworking,omitempty"`
 	RoleID                   string `json:"roleId,omitempty"`
-	Links                    []link `json:"links"`
 }
 
-func (x *exchange) bucketView(groupID string, b *bucket) bucketView {
-	v := bucketView{
-		ID: b.id, BucketName: b.name, CloudProvider: b.provider,
-		Links: selfLinks(fmt.Sprintf("%s%s/groups/%s/backup/exportBuckets/%s", x.baseURL(), apiPrefix, groupID, b.id)),
-	}
+func bucketOf(b *bucket, withRegion bool) bucketView {
+	v := bucketView{ID: b.id, BucketName: b.name, CloudProvider: b.provider}
 	if b.provider == "AWS" {
 		private := false
-		v.IAMRoleID, v.Region, v.RequirePrivateNetworking = b.roleID, "us-east-1", &private
+		v.IAMRoleID, v.RequirePrivateNetworking = b.roleID, &private
+		if withRegion {
+			v.Region = b.region
+		}
 	} else {
 		v.RoleID = b.roleID
 	}
@@ -88,7 +90,7 @@ func (s *Server) listBuckets(x *exchange) (int, any, *apiError) {
 	views := []bucketView{}
 	for _, b := range p.buckets {
 		if x.visible(b) {
-			views = append(views, x.bucketView(p.id, b))
+			views = append(views, bucketOf(b, false))
 		}
 	}
 	return http.StatusOK, paginate(x, views), nil
@@ -103,94 +105,7 @@ func (s *Server) getBucket(x *exchange) (int, any, *apiError) {
 	if b == nil || !x.visible(b) {
 		return 0, nil, notFound("export bucket", x.params["exportBucketId"])
 	}
-	return http.StatusOK, x.bucketView(p.id, b), nil
-}
-
-// Snapshots.
-
-type snapshotView struct {
-	ID               string   `json:"id"`
-	CreatedAt        string   `json:"createdAt"`
-	ExpiresAt        string   `json:"expiresAt"`
-	Status           string   `json:"status"`
-	SnapshotType     string   `json:"snapshotType"`
-	FrequencyType    string   `json:"frequencyType"`
-	Type             string   `json:"type"`
-	CloudProvider    string   `json:"cloudProvider"`
-	ReplicaSetName   string   `json:"replicaSetName,omitempty"`
-	MongodVersion    string   `json:"mongodVersion"`
-	StorageSizeBytes int64    `json:"storageSizeBytes"`
-	Description      string   `json:"description,omitempty"`
-	CopyRegions      []string `json:"copyRegions"`
-	PolicyItems      []string `json:"policyItems"`
-	Links            []link   `json:"links"`
-}
-
-func (x *exchange) snapshotView(sn *snapshot) snapshotView {
-	v := snapshotView{
-		ID:               sn.id,
-		CreatedAt:        timeString(sn.createdAt),
-		ExpiresAt:        timeString(sn.createdAt.Add(30 * 24 * time.Hour)),
-		Status:           "completed",
-		SnapshotType:     sn.kind,
-		FrequencyType:    sn.frequency,
-		Type:             "replicaSet",
-		CloudProvider:    "AWS",
-		ReplicaSetName:   sn.rsName,
-		MongodVersion:    "8.0.4",
-		StorageSizeBytes: sn.sizeBytes,
-		CopyRegions:      []string{},
-		PolicyItems:      []string{demoPolicyItemID},
-		Links:            selfLinks(x.collectionURL("snapshots") + "/" + sn.id),
-	}
-	if sn.kind == "onDemand" {
-		v.Description = "On-demand snapshot taken by the sandbox seed"
-	}
-	if sn.rsName == "" { // the spec gives replicaSetName for replica sets only
-		v.Type = "shardedCluster"
-	}
-	return v
-}
-
-// collectionURL is the URL of one of the cluster's backup collections.
-func (x *exchange) collectionURL(name string) string {
-	return fmt.Sprintf("%s%s/groups/%s/clusters/%s/backup/%s", x.baseURL(), apiPrefix, x.params["groupId"], x.params["clusterName"], name)
-}
-
-func (s *Server) listSnapshots(x *exchange) (int, any, *apiError) {
-	c, err := s.store.cluster(x.params["groupId"], x.params["clusterName"])
-	if err != nil {
-		return 0, nil, err
-	}
-	snaps := c.snapshots
-	at := x.query.Get("pointInTimeUtcSeconds")
-	if at == "" {
-		at = x.query.Get("oplogTs")
-	}
-	if at != "" { // only the closest snapshot before that time
-		secs, _ := strconv.ParseInt(at, 10, 64)
-		snaps = nil
-		if sn := c.snapshotBefore(time.Unix(secs, 0)); sn != nil {
-			snaps = []*snapshot{sn}
-		}
-	}
-	views := make([]snapshotView, len(snaps))
-	for i, sn := range snaps {
-		views[i] = x.snapshotView(sn)
-	}
-	return http.StatusOK, paginate(x, views), nil
-}
-
-func (s *Server) getSnapshot(x *exchange) (int, any, *apiError) {
-	c, err := s.store.cluster(x.params["groupId"], x.params["clusterName"])
-	if err != nil {
-		return 0, nil, err
-	}
-	sn := c.snapshot(x.params["snapshotId"])
-	if sn == nil {
-		return 0, nil, notFound("snapshot", x.params["snapshotId"])
-	}
-	return http.StatusOK, x.snapshotView(sn), nil
+	return http.StatusOK, bucketOf(b, true), nil
 }
 
 // Export jobs.
@@ -213,29 +128,35 @@ func (s *Server) createExport(x *exchange) (int, any, *apiError) {
 	if err := backupEnabled(c, "exporting its snapshots"); err != nil {
 		return 0, nil, err
 	}
-	if c.snapshot(snapID) == nil {
-		return 0, nil, notFound("snapshot", snapID)
+	now := s.now()
+	snap, err := completedSnapshot(c, snapID, now)
+	if err != nil {
+		return 0, nil, err
 	}
 	p, _ := s.store.project(x.params["groupId"])
 	if p.bucket(bucketID) == nil {
 		return 0, nil, notFound("export bucket", bucketID)
 	}
-	now := s.now()
 	for _, j := range c.exports {
 		if j.snapshotID == snapID && j.bucketID == bucketID && !j.done(now) {
 			return 0, nil, newError(http.StatusConflict, "EXPORT_ALREADY_IN_PROGRESS",
-				fmt.Sprintf("Snapshot %s is already being exported to bucket %s by export job %s.", snapID, bucketID, j.id))
+				fmt.Sprintf("Snapshot %s is already being exported to bucket %s by export job %s.", snapID, bucketID, j.id),
+				snapID, bucketID, j.id)
 		}
 	}
 	j := &exportJob{
 		id: s.newID(), snapshotID: snapID, bucketID: bucketID, customData: custom,
 		createdAt: now, duration: s.jobDuration, outcome: s.exportOutcome, collections: c.collections,
 	}
+	// Atlas's prefix: the organization, project and cluster, the snapshot's
+	// time to the minute, and the export's creation in epoch seconds.
+	j.prefix = fmt.Sprintf("exported_snapshots/%s/%s/%s/%s/%d", DemoOrgID, p.id, c.name,
+		snap.createdAt.UTC().Format("2006-01-02T1504"), now.Unix())
 	for _, rs := range c.replicaSets {
 		j.components = append(j.components, exportMember{ExportID: s.newID(), ReplicaSetName: rs})
 	}
 	c.exports = append([]*exportJob{j}, c.exports...)
-	return http.StatusOK, j.view(now, x.self()+"/"+j.id), nil
+	return http.StatusOK, j.view(now), nil
 }
 
 func (s *Server) listExports(x *exchange) (int, any, *apiError) {
@@ -246,7 +167,7 @@ func (s *Server) listExports(x *exchange) (int, any, *apiError) {
 	now := s.now()
 	views := make([]exportJobView, len(c.exports))
 	for i, j := range c.exports {
-		views[i] = j.view(now, x.self()+"/"+j.id)
+		views[i] = j.view(now)
 	}
 	return http.StatusOK, paginate(x, views), nil
 }
@@ -260,7 +181,7 @@ func (s *Server) getExport(x *exchange) (int, any, *apiError) {
 	if j == nil {
 		return 0, nil, notFound("export job", x.params["exportId"])
 	}
-	return http.StatusOK, j.view(s.now(), x.self()), nil
+	return http.StatusOK, j.view(s.now()), nil
 }
 
 // Restore jobs.
@@ -268,7 +189,7 @@ func (s *Server) getExport(x *exchange) (int, any, *apiError) {
 // restoreReadOnly are the restore job's read-only attributes, ignored on input.
 var restoreReadOnly = []string{
 	"cancelled", "components", "deliveryUrl", "desiredTimestamp", "expired", "expiresAt", "failed",
-	"finishedAt", "id", "links", "privateDownloadDeliveryUrls", "timestamp",
+	"finishedAt", "id", "links", "privateDownloadDeliveryUrls", "targetDeploymentItemName", "timestamp",
 }
 
 // minEpoch is the spec's minimum for points in time: 2008-01-01T00:00:00Z.
@@ -361,12 +282,13 @@ func (s *Server) createRestore(x *exchange) (int, any, *apiError) {
 		if at == 0 {
 			at = j.oplogTs
 		}
-		if snap = c.snapshotBefore(time.Unix(at, 0)); snap == nil {
+		if snap = c.snapshotBefore(time.Unix(at, 0), now); snap == nil {
+			t := timeString(time.Unix(at, 0))
 			return 0, nil, newError(http.StatusBadRequest, codeValidation,
-				fmt.Sprintf("No snapshot of cluster %s was taken before %s: pick a later point in time.", c.name, timeString(time.Unix(at, 0))))
+				fmt.Sprintf("No snapshot of cluster %s was taken before %s: pick a later point in time.", c.name, t), c.name, t)
 		}
-	} else if snap = c.snapshot(j.snapshotID); snap == nil {
-		return 0, nil, notFound("snapshot", j.snapshotID)
+	} else if snap, err = completedSnapshot(c, j.snapshotID, now); err != nil {
+		return 0, nil, err
 	}
 	if j.overwrites() {
 		target, err := s.store.cluster(j.targetGroup, j.targetCluster)
@@ -375,14 +297,18 @@ func (s *Server) createRestore(x *exchange) (int, any, *apiError) {
 		}
 		if busy := s.restoreInto(j.targetGroup, target.name, now); busy != nil {
 			return 0, nil, newError(http.StatusConflict, "CLUSTER_RESTORE_IN_PROGRESS",
-				fmt.Sprintf("Cluster %s is already the target of restore job %s.", target.name, busy.id))
+				fmt.Sprintf("Cluster %s is already the target of restore job %s.", target.name, busy.id), target.name, busy.id)
+		}
+		if j.deliveryType == "automated" {
+			j.targetDeployment = target.deploymentName()
 		}
 	}
 	j.id, j.snapshotTime, j.createdAt = s.newID(), snap.createdAt, now
+	j.groupID, j.cluster = c.groupID, c.name
 	j.duration, j.outcome = s.jobDuration, s.restoreOutcome
 	j.replicaSets = c.replicaSets
 	c.restores = append([]*restoreJob{j}, c.restores...)
-	return http.StatusOK, j.view(now, x.self()+"/"+j.id, s.archiveURL), nil
+	return http.StatusOK, s.restoreView(x, j, now), nil
 }
 
 // restoreInto returns a running restore job that writes into the cluster.
@@ -407,7 +333,7 @@ func (s *Server) listRestores(x *exchange) (int, any, *apiError) {
 	now := s.now()
 	views := make([]restoreJobView, len(c.restores))
 	for i, j := range c.restores {
-		views[i] = j.view(now, x.self()+"/"+j.id, s.archiveURL)
+		views[i] = s.restoreView(x, j, now)
 	}
 	return http.StatusOK, paginate(x, views), nil
 }
@@ -429,7 +355,7 @@ func (s *Server) getRestore(x *exchange) (int, any, *apiError) {
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, j.view(s.now(), x.self(), s.archiveURL), nil
+	return http.StatusOK, s.restoreView(x, j, s.now()), nil
 }
 
 func (s *Server) cancelRestore(x *exchange) (int, any, *apiError) {
@@ -440,7 +366,7 @@ func (s *Server) cancelRestore(x *exchange) (int, any, *apiError) {
 	now := s.now()
 	if j.ended(now) {
 		return 0, nil, newError(http.StatusBadRequest, "RESTORE_JOB_NOT_CANCELLABLE",
-			fmt.Sprintf("Restore job %s has already ended and cannot be cancelled.", j.id))
+			fmt.Sprintf("Restore job %s has already ended and cannot be cancelled.", j.id), j.id)
 	}
 	j.cancelledAt = now
 	return http.StatusNoContent, nil, nil

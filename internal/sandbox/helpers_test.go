@@ -2,7 +2,9 @@ package sandbox_test
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -136,8 +138,58 @@ func (e *env) send(r req) response {
 		if err := json.Unmarshal(out.raw, &out.body); err != nil {
 			e.t.Fatalf("%s %s: body is not a JSON object: %v\n%s", r.method, r.path, err, out.raw)
 		}
+		if err := keysInOrder(out.raw); err != nil {
+			e.t.Errorf("%s %s: %v\n%s", r.method, r.path, err, out.raw)
+		}
 	}
 	return out
+}
+
+// keysInOrder checks that every object of a JSON body has its keys in
+// alphabetical (byte) order, as Atlas writes them, except the two that
+// Atlas writes in an order of their own: desiredTimestamp (increment, time,
+// date) and hardware specifications (electableSpecs and the like:
+// instanceSize first).
+func keysInOrder(raw []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	var walk func(at string) error
+	walk = func(at string) error {
+		tok, err := dec.Token()
+		if err != nil {
+			return err
+		}
+		switch tok {
+		case json.Delim('{'):
+			exempt := strings.HasSuffix(at, ".desiredTimestamp") || strings.HasSuffix(at, "Specs")
+			prev := ""
+			for dec.More() {
+				k, err := dec.Token()
+				if err != nil {
+					return err
+				}
+				key := k.(string)
+				if !exempt && prev != "" && key < prev {
+					return fmt.Errorf("at %s: key %q after %q: not in alphabetical order", cmp.Or(at, "the top"), key, prev)
+				}
+				prev = key
+				if err := walk(at + "." + key); err != nil {
+					return err
+				}
+			}
+			_, err = dec.Token() // }
+			return err
+		case json.Delim('['):
+			for i := 0; dec.More(); i++ {
+				if err := walk(fmt.Sprintf("%s[%d]", at, i)); err != nil {
+					return err
+				}
+			}
+			_, err = dec.Token() // ]
+			return err
+		}
+		return nil
+	}
+	return walk("")
 }
 
 func (e *env) get(path string) response { return e.send(req{path: path}) }

@@ -34,8 +34,8 @@ func ParseOutcome(s string, restore bool) (Outcome, error) {
 }
 
 // downloadLinkTTL is how long a finished download restore's link stays valid
-// before the job turns expired.
-const downloadLinkTTL = 4 * time.Hour
+// before the job turns expired: its expiresAt is the link's time plus this.
+const downloadLinkTTL = time.Hour
 
 type label struct {
 	Key   string `json:"key"`
@@ -46,8 +46,6 @@ type link struct {
 	Href string `json:"href"`
 	Rel  string `json:"rel"`
 }
-
-func selfLinks(href string) []link { return []link{{Href: href, Rel: "self"}} }
 
 func timeString(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
@@ -63,6 +61,7 @@ type exportJob struct {
 	outcome                  Outcome
 	collections              int
 	components               []exportMember // a sharded cluster's: one per replica set
+	prefix                   string
 }
 
 // exportMember is the spec's DiskBackupExportMember.
@@ -81,23 +80,25 @@ type stateReason struct {
 	Message   string `json:"message"`
 }
 
+// exportJobView is the spec's DiskBackupExportJob as Atlas answers it: keys
+// in alphabetical order, prefix and exportStatus from the start, no links.
 type exportJobView struct {
-	ID             string         `json:"id"`
-	SnapshotID     string         `json:"snapshotId"`
+	Components     []exportMember `json:"components,omitempty"`
+	CreatedAt      string         `json:"createdAt"`
+	CustomData     []label        `json:"customData"`
 	ExportBucketID string         `json:"exportBucketId"`
+	ExportStatus   exportStatus   `json:"exportStatus"`
+	FinishedAt     string         `json:"finishedAt,omitempty"`
+	ID             string         `json:"id"`
+	Prefix         string         `json:"prefix"`
+	SnapshotID     string         `json:"snapshotId"`
 	State          string         `json:"state"`
 	StateReason    *stateReason   `json:"stateReason,omitempty"`
-	ExportStatus   *exportStatus  `json:"exportStatus,omitempty"`
-	CreatedAt      string         `json:"createdAt"`
-	FinishedAt     string         `json:"finishedAt,omitempty"`
-	CustomData     []label        `json:"customData"`
-	Components     []exportMember `json:"components,omitempty"`
-	Links          []link         `json:"links"`
 }
 
 func (j *exportJob) done(now time.Time) bool { return !now.Before(j.createdAt.Add(j.duration)) }
 
-func (j *exportJob) view(now time.Time, self string) exportJobView {
+func (j *exportJob) view(now time.Time) exportJobView {
 	v := exportJobView{
 		ID:             j.id,
 		SnapshotID:     j.snapshotID,
@@ -105,7 +106,7 @@ func (j *exportJob) view(now time.Time, self string) exportJobView {
 		CreatedAt:      timeString(j.createdAt),
 		CustomData:     j.customData,
 		Components:     j.components,
-		Links:          selfLinks(self),
+		Prefix:         j.prefix,
 	}
 	if v.CustomData == nil {
 		v.CustomData = []label{}
@@ -114,14 +115,14 @@ func (j *exportJob) view(now time.Time, self string) exportJobView {
 	queued := j.duration / 5
 	switch {
 	case elapsed < queued:
-		v.State = "Queued"
+		v.State = "Queued" // exportStatus {0, 0}: Atlas has not counted yet
 	case elapsed < j.duration:
 		v.State = "InProgress"
 		done := int(int64(j.collections) * int64(elapsed-queued) / int64(j.duration-queued))
-		v.ExportStatus = &exportStatus{Exported: done, Total: j.collections}
+		v.ExportStatus = exportStatus{Exported: done, Total: j.collections}
 	default:
 		v.FinishedAt = timeString(j.createdAt.Add(j.duration))
-		v.ExportStatus = &exportStatus{Exported: j.collections, Total: j.collections}
+		v.ExportStatus = exportStatus{Exported: j.collections, Total: j.collections}
 		switch j.outcome {
 		case OutcomeFailed:
 			v.State = "Failed"
@@ -144,7 +145,9 @@ func (j *exportJob) view(now time.Time, self string) exportJobView {
 // passed; a cancel (DELETE) ends it at once.
 type restoreJob struct {
 	id, deliveryType, snapshotID   string
+	groupID, cluster               string // the source cluster's
 	targetCluster, targetGroup     string
+	targetDeployment               string // the target's deploymentName, for automated restores
 	pointInTime, oplogTs, oplogInc int64
 	snapshotTime                   time.Time
 	createdAt                      time.Time
@@ -162,30 +165,43 @@ type privateURL struct {
 
 // restoreMember is the spec's DiskBackupRestoreMember.
 type restoreMember struct {
-	ReplicaSetName              string       `json:"replicaSetName"`
 	DownloadURL                 string       `json:"downloadUrl,omitempty"`
 	PrivateDownloadDeliveryURLs []privateURL `json:"privateDownloadDeliveryUrls,omitempty"`
+	ReplicaSetName              string       `json:"replicaSetName"`
 }
 
+// desiredTimestamp is the restore job's desiredTimestamp, in Atlas's key
+// order (the one object whose keys are not alphabetical): all null but for
+// a point-in-time restore, where time and date say the moment restored.
+type desiredTimestamp struct {
+	Increment *int64  `json:"increment"`
+	Time      *int64  `json:"time"`
+	Date      *string `json:"date"`
+}
+
+// restoreJobView is the spec's DiskBackupSnapshotRestoreJob as Atlas
+// answers it, keys in alphabetical order.
 type restoreJobView struct {
-	ID                    string          `json:"id"`
-	DeliveryType          string          `json:"deliveryType"`
-	SnapshotID            string          `json:"snapshotId,omitempty"`
-	TargetClusterName     string          `json:"targetClusterName,omitempty"`
-	TargetGroupID         string          `json:"targetGroupId,omitempty"`
-	PointInTimeUTCSeconds int64           `json:"pointInTimeUTCSeconds,omitempty"`
-	OplogTs               int64           `json:"oplogTs,omitempty"`
-	OplogInc              int64           `json:"oplogInc,omitempty"`
-	Timestamp             string          `json:"timestamp,omitempty"`
-	Cancelled             bool            `json:"cancelled"`
-	Failed                bool            `json:"failed"`
-	Expired               bool            `json:"expired"`
-	FinishedAt            string          `json:"finishedAt,omitempty"`
-	ExpiresAt             string          `json:"expiresAt,omitempty"`
-	DeliveryURL           []string        `json:"deliveryUrl,omitempty"`
-	PrivateDeliveryURLs   []privateURL    `json:"privateDownloadDeliveryUrls,omitempty"`
-	Components            []restoreMember `json:"components,omitempty"`
-	Links                 []link          `json:"links"`
+	Cancelled                bool             `json:"cancelled"`
+	Components               []restoreMember  `json:"components,omitempty"`
+	DeliveryType             string           `json:"deliveryType"`
+	DeliveryURL              []string         `json:"deliveryUrl"`
+	DesiredTimestamp         desiredTimestamp `json:"desiredTimestamp"`
+	Expired                  bool             `json:"expired"`
+	ExpiresAt                string           `json:"expiresAt,omitempty"`
+	Failed                   bool             `json:"failed"`
+	FinishedAt               string           `json:"finishedAt,omitempty"`
+	ID                       string           `json:"id"`
+	Links                    []link           `json:"links"`
+	OplogInc                 int64            `json:"oplogInc,omitempty"`
+	OplogTs                  int64            `json:"oplogTs,omitempty"`
+	PointInTimeUTCSeconds    int64            `json:"pointInTimeUTCSeconds,omitempty"`
+	PrivateDeliveryURLs      []privateURL     `json:"privateDownloadDeliveryUrls,omitempty"`
+	SnapshotID               string           `json:"snapshotId,omitempty"`
+	TargetClusterName        string           `json:"targetClusterName,omitempty"`
+	TargetDeploymentItemName string           `json:"targetDeploymentItemName,omitempty"`
+	TargetGroupID            string           `json:"targetGroupId,omitempty"`
+	Timestamp                string           `json:"timestamp,omitempty"`
 }
 
 // ended reports whether the job has reached an end state at now.
@@ -201,7 +217,7 @@ func (j *restoreJob) cancelled(now time.Time) bool {
 func (j *restoreJob) overwrites() bool { return j.deliveryType != "download" }
 
 // linkExpired reports whether the job's download links no longer work: they
-// last downloadLinkTTL from the job's end.
+// last downloadLinkTTL from the job's end, when they were made.
 func (j *restoreJob) linkExpired(now time.Time) bool {
 	return !now.Before(j.createdAt.Add(j.duration + downloadLinkTTL))
 }
@@ -213,27 +229,56 @@ func (j *restoreJob) linksLive(now time.Time) bool {
 		j.ended(now) && !j.linkExpired(now)
 }
 
-// archiveURLs makes the URL of a job's archive, or of its private
-// endpoint's copy.
-type archiveURLs func(jobID, name string, private bool) string
+// archiveNames are the file names of a download job's archives: one for a
+// replica set, one per replica set (in components order) for a sharded
+// cluster.
+func (j *restoreJob) archiveNames() []string {
+	if len(j.replicaSets) == 0 {
+		return []string{ArchiveFileName(j.snapshotID, "")}
+	}
+	names := make([]string, len(j.replicaSets))
+	for i, rs := range j.replicaSets {
+		names[i] = ArchiveFileName(j.snapshotID, rs)
+	}
+	return names
+}
 
-// view is the job as the API shows it. A sharded cluster's job lists its
-// replica sets in components; a finished download job links to one archive
-// per replica set (one in all for a replica set), in deliveryUrl, in
-// privateDownloadDeliveryUrls for DemoPrivateEndpointID, and per replica set
-// in components.
-func (j *restoreJob) view(now time.Time, self string, urls archiveURLs) restoreJobView {
+// restoreView is the job as the API shows it at now. Every job has a
+// deliveryUrl ([] until a download's links exist) and a desiredTimestamp;
+// a finished automated or point-in-time job has finishedAt, a finished
+// download never does: its end is its links, which expire an hour later
+// (expiresAt). The links are also offered through each private endpoint of
+// the project, when it has one. A sharded cluster's job lists its replica
+// sets in components, each with its own links once there are some.
+func (s *Server) restoreView(x *exchange, j *restoreJob, now time.Time) restoreJobView {
+	cluster := x.clusterURL(j.groupID, j.cluster)
 	v := restoreJobView{
-		ID:                    j.id,
-		DeliveryType:          j.deliveryType,
-		SnapshotID:            j.snapshotID,
-		TargetClusterName:     j.targetCluster,
-		TargetGroupID:         j.targetGroup,
-		PointInTimeUTCSeconds: j.pointInTime,
-		OplogTs:               j.oplogTs,
-		OplogInc:              j.oplogInc,
-		Timestamp:             timeString(j.snapshotTime),
-		Links:                 selfLinks(self),
+		ID:                       j.id,
+		DeliveryType:             j.deliveryType,
+		DeliveryURL:              []string{},
+		SnapshotID:               j.snapshotID,
+		TargetClusterName:        j.targetCluster,
+		TargetDeploymentItemName: j.targetDeployment,
+		TargetGroupID:            j.targetGroup,
+		PointInTimeUTCSeconds:    j.pointInTime,
+		OplogTs:                  j.oplogTs,
+		OplogInc:                 j.oplogInc,
+		Timestamp:                timeString(j.snapshotTime),
+		Links:                    []link{{Href: cluster + "/backup/restoreJobs/" + j.id, Rel: "self"}},
+	}
+	if j.snapshotID != "" {
+		v.Links = append(v.Links, link{Href: cluster + "/backup/snapshots/" + j.snapshotID, Rel: relSnapshot})
+	}
+	v.Links = append(v.Links,
+		link{Href: cluster, Rel: relCluster},
+		link{Href: fmt.Sprintf("%s%s/groups/%s", x.baseURL(), apiPrefix, j.groupID), Rel: relGroup})
+	if j.deliveryType == "pointInTime" {
+		at := j.pointInTime
+		if at == 0 {
+			at = j.oplogTs
+		}
+		date := timeString(time.Unix(at, 0))
+		v.DesiredTimestamp = desiredTimestamp{Time: &at, Date: &date}
 	}
 	for _, rs := range j.replicaSets {
 		v.Components = append(v.Components, restoreMember{ReplicaSetName: rs})
@@ -251,27 +296,24 @@ func (j *restoreJob) view(now time.Time, self string, urls archiveURLs) restoreJ
 	case j.outcome == OutcomeExpired:
 		v.Expired = true
 		v.ExpiresAt = timeString(end)
-	default:
+	case j.deliveryType != "download":
 		v.FinishedAt = timeString(end)
-		if j.deliveryType == "download" {
-			expires := end.Add(downloadLinkTTL)
-			v.ExpiresAt = timeString(expires)
-			if j.linkExpired(now) {
-				v.Expired = true
-				break
+	default:
+		v.ExpiresAt = timeString(end.Add(downloadLinkTTL))
+		if j.linkExpired(now) {
+			v.Expired = true
+			break
+		}
+		endpoints := s.store.projects[j.groupID].privateEndpoints
+		for i, name := range j.archiveNames() {
+			u := s.archiveURL(j.id, name, "")
+			var private []privateURL
+			for _, ep := range endpoints {
+				private = append(private, privateURL{DeliveryURL: s.archiveURL(j.id, name, ep), EndpointID: ep})
 			}
-			urlsOf := func(rs string) (string, privateURL) {
-				name := ArchiveFileName(j.id, rs)
-				return urls(j.id, name, false), privateURL{DeliveryURL: urls(j.id, name, true), EndpointID: DemoPrivateEndpointID}
-			}
-			if len(j.replicaSets) == 0 {
-				u, p := urlsOf("")
-				v.DeliveryURL, v.PrivateDeliveryURLs = []string{u}, []privateURL{p}
-			}
-			for i, rs := range j.replicaSets {
-				u, p := urlsOf(rs)
-				v.DeliveryURL, v.PrivateDeliveryURLs = append(v.DeliveryURL, u), append(v.PrivateDeliveryURLs, p)
-				v.Components[i].DownloadURL, v.Components[i].PrivateDownloadDeliveryURLs = u, []privateURL{p}
+			v.DeliveryURL, v.PrivateDeliveryURLs = append(v.DeliveryURL, u), append(v.PrivateDeliveryURLs, private...)
+			if len(j.replicaSets) > 0 {
+				v.Components[i].DownloadURL, v.Components[i].PrivateDownloadDeliveryURLs = u, private
 			}
 		}
 	}

@@ -37,7 +37,9 @@ type route struct {
 
 var (
 	v20230101 = []string{"2023-01-01"}
-	v20240805 = []string{"2024-08-05"}
+	// The cluster reads: Atlas still answers the deprecated 2023-02-01
+	// (AdvancedClusterDescription), which the spec subset leaves out.
+	vClusters = []string{"2023-02-01", "2024-08-05"}
 	v20241113 = []string{"2024-11-13"}
 )
 
@@ -62,12 +64,14 @@ var routes = []route{
 		v20230101, prettyQuery, (*Server).cancelRestore},
 	{"GET", "/groups/{groupId}/clusters/{clusterName}/backup/snapshots", "listBackupSnapshots", "listGroupClusterBackupSnapshots",
 		v20230101, snapshotQuery, (*Server).listSnapshots},
+	{"POST", "/groups/{groupId}/clusters/{clusterName}/backup/snapshots", "takeSnapshots", "takeGroupClusterBackupSnapshots",
+		v20230101, prettyQuery, (*Server).takeSnapshot},
 	{"GET", "/groups/{groupId}/clusters/{clusterName}/backup/snapshots/{snapshotId}", "getClusterBackupSnapshot", "getGroupClusterBackupSnapshot",
 		v20230101, prettyQuery, (*Server).getSnapshot},
 	{"GET", "/groups/{groupId}/clusters", "listClusters", "listGroupClusters",
-		v20240805, clusterQuery, (*Server).listClusters},
+		vClusters, clusterQuery, (*Server).listClusters},
 	{"GET", "/groups/{groupId}/clusters/{clusterName}", "getCluster", "getGroupCluster",
-		v20240805, prettyQuery, (*Server).getCluster},
+		vClusters, prettyQuery, (*Server).getCluster},
 
 	// The Flex backup routes the official atlas CLI probes before its
 	// backup calls. They are not in the spec subset: the sandbox has no

@@ -1,10 +1,14 @@
 // Package sandbox simulates the Atlas Admin API v2 operations that
-// atlas-backup uses: export buckets, snapshots, export jobs and restore jobs,
-// with Digest, OAuth and Bearer authentication, Atlas's versioning,
-// validation and error shapes, jobs that move through their states over
-// time, and injected faults. The same handler serves the `sandbox` command,
-// the --sandbox flag and the tests. ArchiveHandler serves, on an origin of
-// its own, the .tar.gz archives that download restores link to.
+// atlas-backup uses: cluster reads, export buckets, snapshots (on-demand
+// ones too), export jobs and restore jobs, with Digest, OAuth and Bearer
+// authentication, Atlas's versioning, validation and error shapes, jobs and
+// snapshots that move through their states over time, and injected faults.
+// Its answers have the fields, key order and headers of real Atlas answers
+// (recorded exchanges of MongoDB's own end-to-end tests), so that a script
+// rehearsed on it does not depend on anything Atlas does not send. The same
+// handler serves the `sandbox` command, the --sandbox flag and the tests.
+// ArchiveHandler serves, on an origin of its own, the .tar.gz archives that
+// download restores link to.
 package sandbox
 
 import (
@@ -35,7 +39,7 @@ type Server struct {
 	nonceKey       []byte
 	retryAfter     int // Retry-After of injected 429 and 5xx answers; -1: the default
 	archiveSize    int64
-	archiveKey     []byte // signs archive URLs
+	archiveKey     []byte // makes the tokens of archive URLs
 	archives       archiveCache
 	fleet          int // WithClusters
 
@@ -45,13 +49,14 @@ type Server struct {
 		now, peak int
 	}
 
-	mu          sync.Mutex
-	store       *store
-	archiveBase string               // SetArchiveURL's base URL, or ""
-	tokens      map[string]time.Time // OAuth access token → expiry
-	faults      []*activeFault
-	requests    []Request
-	nextID      uint64
+	mu           sync.Mutex
+	store        *store
+	archiveBase  string                 // SetArchiveURL's base URL, or ""
+	archiveLinks map[string]archiveLink // by token: the archive URLs handed out
+	tokens       map[string]time.Time   // OAuth access token → expiry
+	faults       []*activeFault
+	requests     []Request
+	nextID       uint64
 }
 
 // Option configures a Server.
@@ -119,6 +124,7 @@ func New(opts ...Option) *Server {
 		archiveKey:     []byte(rand.Text()),
 		archiveSize:    DefaultArchiveSize,
 		tokens:         map[string]time.Time{},
+		archiveLinks:   map[string]archiveLink{},
 		retryAfter:     -1,
 	}
 	for _, o := range opts {
@@ -283,8 +289,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // recorder returns the function that logs a request once it is answered, or
 // just before its connection is dropped (so that a client that sees the drop
 // finds it in Requests); calls after the first do nothing. The log line of an
-// archive request leaves out the query, which holds the URL's signature, and
-// shows the Range header.
+// archive request shows REDACTED for the URL's token, which is its
+// authorization, leaves out any query, and shows the Range header.
 func (s *Server) recorder(sw *statusWriter, r *http.Request, op string, body []byte) func() {
 	recorded, received := false, s.now()
 	return func() {
@@ -303,7 +309,7 @@ func (s *Server) recorder(sw *statusWriter, r *http.Request, op string, body []b
 			status = strconv.Itoa(sw.status)
 		}
 		if op == opDownloadArchive {
-			line := fmt.Sprintf("%s %s %s %s", r.Method, r.URL.Path, status, op)
+			line := fmt.Sprintf("%s %s %s %s", r.Method, redactToken(r.URL.Path), status, op)
 			if rg := r.Header.Get("Range"); rg != "" {
 				line += " Range: " + rg
 			}
@@ -333,6 +339,11 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, body []byte, r
 	x := &exchange{w: w, r: r, body: body, query: r.URL.Query(), params: params}
 	x.pretty, _ = strconv.ParseBool(x.query.Get("pretty"))
 	x.envelope, _ = strconv.ParseBool(x.query.Get("envelope"))
+	op := ""
+	if rt != nil {
+		op = rt.op
+	}
+	setRateLimit(w.Header(), op) // on every answer, errors included, as Atlas does
 	switch {
 	case rt == nil && len(allowed) > 0:
 		w.Header().Set("Allow", strings.Join(allowed, ", "))
@@ -361,16 +372,24 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, body []byte, r
 		x.fail(apiErr)
 		return
 	}
-	if sunset, ok := sunsets[rt.op+" "+version]; ok {
-		w.Header().Set("Sunset", sunset)
+	if l, ok := lifecycles[rt.op+" "+version]; ok {
+		w.Header().Set("Deprecation", l.deprecation)
+		w.Header().Set("Sunset", l.sunset)
 	}
 	x.reply(status, out)
 }
 
-// sunsets are the x-sunset dates of the spec's versions, as HTTP dates.
-var sunsets = map[string]string{
-	"listExportBuckets 2023-01-01": "Thu, 01 Jul 2027 00:00:00 GMT",
-	"getExportBucket 2023-01-01":   "Thu, 01 Jul 2027 00:00:00 GMT",
+// lifecycle is when a resource version was deprecated (the date of the
+// version that replaced it) and when it goes away (its x-sunset), as Atlas
+// writes them in its Deprecation and Sunset headers.
+type lifecycle struct{ deprecation, sunset string }
+
+// lifecycles are the versions the sandbox serves that Atlas has deprecated.
+var lifecycles = map[string]lifecycle{
+	"listExportBuckets 2023-01-01": {"Thu, 30 May 2024 00:00:00 GMT", "Thu, 1 Jul 2027 00:00:00 GMT"},
+	"getExportBucket 2023-01-01":   {"Thu, 30 May 2024 00:00:00 GMT", "Thu, 1 Jul 2027 00:00:00 GMT"},
+	"listClusters 2023-02-01":      {"Mon, 5 Aug 2024 00:00:00 GMT", "Thu, 1 Jul 2027 00:00:00 GMT"},
+	"getCluster 2023-02-01":        {"Mon, 5 Aug 2024 00:00:00 GMT", "Thu, 1 Jul 2027 00:00:00 GMT"},
 }
 
 // exchange is one request being answered.
@@ -400,7 +419,6 @@ func (x *exchange) reply(status int, v any) {
 	ct := MediaType(x.version) + ";charset=utf-8"
 	if !x.envelope {
 		if status == http.StatusNoContent {
-			setRateLimit(x.w.Header())
 			x.w.Header().Set("Content-Type", ct)
 			x.w.WriteHeader(status)
 			return
@@ -411,8 +429,10 @@ func (x *exchange) reply(status int, v any) {
 	writeJSON(x.w, http.StatusOK, ct, envelop(status, v), x.pretty)
 }
 
-// fail writes an Atlas error.
+// fail writes an Atlas error; like Atlas, it names the code in an
+// X-Error-Code header too.
 func (x *exchange) fail(e *apiError) {
+	x.w.Header().Set("X-Error-Code", e.ErrorCode)
 	if x.envelope {
 		writeJSON(x.w, http.StatusOK, "application/json", envelop(e.Status, e), x.pretty)
 		return
@@ -421,20 +441,23 @@ func (x *exchange) fail(e *apiError) {
 }
 
 // envelop wraps a body as Atlas does for envelope=true: lists gain a status
-// field beside their results; other bodies go under content.
+// field beside their results; other bodies go under content. Keys stay in
+// alphabetical order.
 func envelop(status int, v any) any {
 	if status == http.StatusNoContent {
 		return map[string]any{"status": status}
 	}
 	if l, ok := v.(listBody); ok {
-		return envelopedList{Status: status, listBody: l}
+		return envelopedList{Links: l.Links, Results: l.Results, Status: status, TotalCount: l.TotalCount}
 	}
 	return map[string]any{"status": status, "content": v}
 }
 
 type envelopedList struct {
-	Status int `json:"status"`
-	listBody
+	Links      []link `json:"links"`
+	Results    any    `json:"results"`
+	Status     int    `json:"status"`
+	TotalCount *int   `json:"totalCount,omitempty"`
 }
 
 // writeJSON writes v as JSON with the given status and Content-Type.
@@ -451,8 +474,8 @@ func writeJSON(w http.ResponseWriter, status int, contentType string, v any, pre
 	}
 	w.Header().Set("Content-Type", contentType)
 	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
-	if status < 300 || status == http.StatusTooManyRequests {
-		setRateLimit(w.Header())
+	if (status < 300 || status == http.StatusTooManyRequests) && w.Header().Get("RateLimit-Limit") == "" {
+		setRateLimit(w.Header(), "")
 	}
 	w.WriteHeader(status)
 	w.Write(buf.Bytes())
@@ -465,8 +488,15 @@ func (s *Server) newID() string {
 	return fmt.Sprintf("%08x%016x", uint32(s.now().Unix()), s.nextID)
 }
 
-// setRateLimit adds the rate-limit headers Atlas sends on 2xx and 429 answers.
-func setRateLimit(h http.Header) {
-	h.Set("RateLimit-Limit", "100")
-	h.Set("RateLimit-Remaining", "99")
+// setRateLimit adds the rate-limit headers Atlas sends with the answers of
+// an operation (op, "" for none): 10000 for the cluster reads, 1200 for
+// everything else, as Atlas's answers carry them. The sandbox never runs
+// short: Remaining is one less than the limit.
+func setRateLimit(h http.Header, op string) {
+	limit := 1200
+	if op == "listClusters" || op == "getCluster" {
+		limit = 10000
+	}
+	h.Set("RateLimit-Limit", strconv.Itoa(limit))
+	h.Set("RateLimit-Remaining", strconv.Itoa(limit-1))
 }

@@ -35,6 +35,18 @@ func Serve(ctx context.Context, ln net.Listener, h http.Handler) error {
 	return err
 }
 
+// note is what the banner says of a cluster that is not simply IDLE.
+func (c *cluster) note() string {
+	var notes []string
+	if c.state != "IDLE" {
+		notes = append(notes, c.state)
+	}
+	if c.paused {
+		notes = append(notes, "paused")
+	}
+	return strings.Join(notes, ", ")
+}
+
 // WriteBanner describes the seeded data and prints the environment a client
 // needs to reach the sandbox at baseURL, and where archives are served when
 // SetArchiveURL has said so.
@@ -61,13 +73,26 @@ func (s *Server) WriteBanner(w io.Writer, baseURL string) {
 				fmt.Fprintf(w, "  clusters %s to %s: %d replica sets with backup on, %d snapshots each\n",
 					FleetClusterName(1), FleetClusterName(s.fleet), s.fleet, len(c.snapshots))
 				continue
+			}
+			fmt.Fprintf(w, "  cluster %-12s", name)
+			if note := c.note(); note != "" {
+				fmt.Fprintf(w, " %s;", note)
+			}
+			switch {
 			case !c.backupEnabled:
-				fmt.Fprintf(w, "  cluster %-12s backup off: no snapshots\n", name)
+				fmt.Fprintf(w, " backup off: no snapshots\n")
+				continue
+			case len(c.snapshots) == 0:
+				fmt.Fprintf(w, " no snapshots yet\n")
 				continue
 			}
-			fmt.Fprintf(w, "  cluster %-12s snapshots:", name)
+			fmt.Fprintf(w, " snapshots:")
 			for _, sn := range c.snapshots {
-				fmt.Fprintf(w, " %s (%s old)", sn.id, now.Sub(sn.createdAt).Round(time.Minute))
+				if !sn.completed(now) {
+					fmt.Fprintf(w, " %s (%s)", sn.id, "inProgress")
+					continue
+				}
+				fmt.Fprintf(w, " %s (%s old)", sn.id, Age(now.Sub(sn.createdAt)))
 			}
 			fmt.Fprintln(w)
 			if c.replicaSets != nil {
@@ -75,7 +100,14 @@ func (s *Server) WriteBanner(w io.Writer, baseURL string) {
 			}
 		}
 		for _, b := range p.buckets {
-			fmt.Fprintf(w, "  export bucket %s  %s (%s)\n", b.id, b.name, b.provider)
+			where := b.provider
+			if b.region != "" {
+				where += ", " + b.region
+			}
+			fmt.Fprintf(w, "  export bucket %s  %s (%s)\n", b.id, b.name, where)
+		}
+		for _, ep := range p.privateEndpoints {
+			fmt.Fprintf(w, "  private endpoint %s: download restores also link through it\n", ep)
 		}
 	}
 	c := s.creds
@@ -92,4 +124,24 @@ or a fixed access token:
   export MONGODB_ATLAS_ACCESS_TOKEN=%s
 These are demo credentials that only this sandbox accepts. Press Ctrl-C to stop.
 `, baseURL, DemoProjectID, c.PublicKey, c.PrivateKey, c.ClientID, c.ClientSecret, c.AccessToken)
+}
+
+// Age writes how old something is in its two largest units, as a person
+// says it: 7d, 1d2h, 3h, 2h30m, 45m; under a minute, <1m.
+func Age(d time.Duration) string {
+	d = d.Round(time.Minute)
+	days, hours, mins := int64(d/(24*time.Hour)), int64(d/time.Hour)%24, int64(d/time.Minute)%60
+	switch {
+	case d < time.Minute:
+		return "<1m"
+	case days > 0 && hours > 0:
+		return fmt.Sprintf("%dd%dh", days, hours)
+	case days > 0:
+		return fmt.Sprintf("%dd", days)
+	case mins > 0 && hours > 0:
+		return fmt.Sprintf("%dh%dm", hours, mins)
+	case hours > 0:
+		return fmt.Sprintf("%dh", hours)
+	}
+	return fmt.Sprintf("%dm", mins)
 }
