@@ -62,7 +62,9 @@ func (c *Client) ResolveBucket(ctx context.Context, projectID, nameOrID string) 
 	var names []string
 	var found []int
 	for i, b := range buckets.Items {
-		names = append(names, b.BucketName)
+		if !slices.Contains(names, b.BucketName) { // names repeat: Atlas lets them
+			names = append(names, b.BucketName)
+		}
 		if b.BucketName == nameOrID {
 			found = append(found, i)
 		}
@@ -77,12 +79,18 @@ func (c *Client) ResolveBucket(ctx context.Context, projectID, nameOrID string) 
 	amb := &AmbiguousError{Kind: KindBucket, Name: nameOrID, ProjectID: projectID}
 	for _, i := range found {
 		b := buckets.Items[i]
-		amb.Matches = append(amb.Matches, Match{ID: b.ID, Provider: b.CloudProvider, Region: bucketRegion(buckets.RawAt(i))})
+		region := bucketRegion(buckets.RawAt(i))
+		if region == "" && b.CloudProvider == "AWS" { // lists leave it out: one read of each match
+			if _, raw, err := c.GetBucket(ctx, projectID, b.ID); err == nil {
+				region = bucketRegion(raw)
+			}
+		}
+		amb.Matches = append(amb.Matches, Match{ID: b.ID, Provider: b.CloudProvider, Region: region})
 	}
 	return "", nil, amb
 }
 
-// bucketRegion is an AWS bucket's region as Atlas sent it ("" when it sent
+// bucketRegion is a bucket's region as Atlas sent it ("" when it sent
 // none): only the ambiguous-name message needs it.
 func bucketRegion(raw []byte) string {
 	var b struct {

@@ -161,7 +161,7 @@ func TestResolveBucketSandbox(t *testing.T) {
 	}
 	_, _, err = c.ResolveBucket(context.Background(), sandbox.DemoProjectID, "no-such-bucket")
 	want := &api.NotFoundError{Kind: api.KindBucket, Name: "no-such-bucket", ProjectID: sandbox.DemoProjectID,
-		Known: []string{sandbox.DemoBucketName, sandbox.DemoGCPBucketName, sandbox.DemoSharedBucketName, sandbox.DemoSharedBucketName}}
+		Known: []string{sandbox.DemoBucketName, sandbox.DemoGCPBucketName, sandbox.DemoSharedBucketName}}
 	var got *api.NotFoundError
 	if !errors.As(err, &got) || !reflect.DeepEqual(got, want) {
 		t.Fatalf("error %#v, want %#v", err, want)
@@ -171,6 +171,10 @@ func TestResolveBucketSandbox(t *testing.T) {
 	var amb *api.AmbiguousError
 	if !errors.As(err, &amb) || len(amb.Matches) != 2 || amb.Matches[0].ID != sandbox.DemoSharedBucketID || amb.Matches[1].ID != sandbox.DemoSharedBucketID2 {
 		t.Fatalf("error %#v, want an ambiguous name with two matches", err)
+	}
+	// The list has no regions; a read of each match gives them.
+	if amb.Matches[0].Region != "us-east-1" || amb.Matches[1].Region != "eu-west-1" {
+		t.Errorf("matches %+v, want their regions", amb.Matches)
 	}
 }
 

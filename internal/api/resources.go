@@ -260,6 +260,11 @@ func (c *Client) ListBuckets(ctx context.Context, projectID string, o ListOption
 	return list[Bucket](ctx, c, call{method: http.MethodGet, path: "/groups/" + url.PathEscape(projectID) + "/backup/exportBuckets", version: VersionBuckets, pretty: true}, o)
 }
 
+// GetBucket reads one export bucket (its region, which lists leave out).
+func (c *Client) GetBucket(ctx context.Context, projectID, id string) (*Bucket, []byte, error) {
+	return decodeOne[Bucket](c.do(ctx, call{method: http.MethodGet, path: "/groups/" + url.PathEscape(projectID) + "/backup/exportBuckets/" + url.PathEscape(id), version: VersionBuckets}))
+}
+
 // GetExport reads one export job.
 func (c *Client) GetExport(ctx context.Context, projectID, cluster, id string) (*ExportJob, []byte, error) {
 	return decodeOne[ExportJob](c.do(ctx, call{method: http.MethodGet, path: clusterPath(projectID, cluster, "exports/"+url.PathEscape(id)), version: VersionBackup}))

@@ -24,8 +24,8 @@ const (
 func ExportJobsTable(jobs []api.ExportJob) *Table {
 	t := &Table{Header: []string{"ID", "STATE", "PROGRESS", createdUTC, finishedUTC}}
 	for _, j := range jobs {
-		progress := "-"
-		if s := j.ExportStatus; s != nil {
+		progress := "-" // also while Atlas has not counted the collections (0/0)
+		if s := j.ExportStatus; s != nil && s.TotalCollections > 0 {
 			progress = fmt.Sprintf("%d/%d", s.ExportedCollections, s.TotalCollections)
 		}
 		t.Rows = append(t.Rows, []string{j.ID, j.State, progress, FormatTime(j.CreatedAt), FormatTime(j.FinishedAt)})
