@@ -123,7 +123,7 @@ job's. Any other file in an archive's place is an error: use another --dir, or
 --force, which replaces it only once the new archive is complete. One
 download writes into a directory at a time: another waits for it (or, with
 --no-wait, fails at once). Symbolic links are never followed. No Atlas
-credential is sent to the archive host: the links are pre-signed.
+credential is sent to the archive host: the links carry their own token.
 
 stdout is a table of FILE, SIZE, SHARD and RESULT (downloaded, resumed,
 skipped or failed), or with -o json an array of {path, bytes,

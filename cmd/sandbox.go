@@ -78,10 +78,17 @@ stderr (not with --quiet). Ctrl-C stops it; it then prints, on stderr (not
 with --quiet), the most API requests it was serving at once.
 
 A finished download restore links to .tar.gz archives on a second origin,
---archive-addr (if its default port is taken, a free one is used and shown):
-pre-signed URLs, served with Content-Length, ETag, Range and If-Range.
-Each archive is a real, deterministic .tar.gz of --archive-size bytes (64MiB,
-512KiB, 4194304, ...); a sharded cluster's job has one per replica set.
+--archive-addr (if its default port is taken, a free one is used and shown),
+in Atlas's shape: ORIGIN/TOKEN/restore-SNAPSHOT_ID.tar.gz, where the token is
+the link's only authorization, served over plain HTTP with Content-Length,
+ETag, Range and If-Range. Each archive is a real, deterministic .tar.gz of
+--archive-size bytes (64MiB, 512KiB, 4194304, ...); a sharded cluster's job
+has one per replica set. Only the staging project has a private endpoint.
+
+Clusters are in the states Atlas shows (IDLE, UPDATING, and in the staging
+project CREATING, paused and DELETING); demo's newest snapshot stays
+inProgress, so latest skips it; POST .../backup/snapshots takes an on-demand
+snapshot that goes queued, inProgress, completed over --job-duration.
 
 A fault is OPERATION:KIND[:TIMES[:AFTER]]. OPERATION is an operation name from the
 Atlas API spec (getBackupExport, createBackupRestoreJob, listClusters,

@@ -18,7 +18,7 @@
 //
 // It knows nothing of Atlas or of terminals: it takes URLs and names, and
 // reports progress as events. It uses its own http.Client, which sends no
-// credential anywhere: archive links are pre-signed.
+// credential anywhere: archive links carry their own signature or token.
 package download
 
 import (
