@@ -164,11 +164,23 @@ func redactBody(b []byte) []byte {
 		}
 		return append(append([]byte{}, sub[2]...), redacted...)
 	})
-	return signedURL().ReplaceAllFunc(b, func(m []byte) []byte {
+	b = signedURL().ReplaceAllFunc(b, func(m []byte) []byte {
 		sub := signedURL().FindSubmatch(m)
 		if len(sub[1]) > 0 {
 			return m
 		}
 		return append(append([]byte{}, sub[2]...), "/"+redacted...)
 	})
+	// An archive link is a key even with no query: Atlas's carry a token in
+	// their path.
+	return archiveLinks().ReplaceAllFunc(b, func(m []byte) []byte {
+		return urlPath().ReplaceAll(m, []byte("${1}/"+redacted))
+	})
 }
+
+// archiveLinks() is the value of a field that holds archive links (a
+// string, or an array of them): deliveryUrl, downloadUrl, snapshotUrl.
+var archiveLinks = lazyre.New(`"(?:deliveryUrl|downloadUrl|snapshotUrl)"\s*:\s*(?:\[[^\]]*\]|"[^"]*")`)
+
+// urlPath() is a link's path (and query), after its host.
+var urlPath = lazyre.New(`(https?://[^/"\s]+)/[^"\s]*`)

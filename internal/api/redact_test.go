@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/url"
+	"strings"
 	"testing"
 )
 
@@ -53,6 +54,26 @@ func TestRedactArchiveLinksOnly(t *testing.T) {
 	} {
 		if got := string(s.redact([]byte(tt.in))); got != tt.want {
 			t.Errorf("redact(%q)\n got %q\nwant %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+// An archive link in Atlas's shape (a token in its path, no query) is
+// hidden wherever a body shows it; other links stay.
+func TestRedactArchiveLinksWithoutQuery(t *testing.T) {
+	body := `{"deliveryUrl":["https://restore-6b05.example:27017/5aeGVANDaewQFd1dBTOGjsPO/restore-65f0.tar.gz"],` +
+		`"components":[{"downloadUrl":"http://127.0.0.1:8485/TOKEN123/restore-65f0-shard-0.tar.gz","replicaSetName":"s0"}],` +
+		`"privateDownloadDeliveryUrls":[{"deliveryUrl":"https://p.example/TOK/x.tar.gz","endpointId":"vpce-1"}],` +
+		`"links":[{"href":"https://cloud.mongodb.com/api/atlas/v2/groups/g/clusters/c","rel":"self"}]}`
+	got := string(redactBody([]byte(body)))
+	for _, secret := range []string{"5aeGVANDaewQFd1dBTOGjsPO", "TOKEN123", "/TOK/"} {
+		if strings.Contains(got, secret) {
+			t.Errorf("%q shows in %s", secret, got)
+		}
+	}
+	for _, kept := range []string{`"https://restore-6b05.example:27017/REDACTED"`, `"http://127.0.0.1:8485/REDACTED"`, `"https://cloud.mongodb.com/api/atlas/v2/groups/g/clusters/c"`, `"replicaSetName":"s0"`, `"endpointId":"vpce-1"`} {
+		if !strings.Contains(got, kept) {
+			t.Errorf("%s lacks %s", got, kept)
 		}
 	}
 }
