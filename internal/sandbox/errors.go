@@ -74,6 +74,9 @@ const (
 	codeBackupNotEnabled       = "BACKUP_NOT_ENABLED"             // 400: an export, restore or snapshot of a cluster with backup off
 	codeSnapshotNotCompleted   = "SNAPSHOT_NOT_COMPLETED"         // 400: an export or restore of a snapshot still being taken
 	codeOnDemandSnapshotExists = "ON_DEMAND_SNAPSHOT_IN_PROGRESS" // 400: an on-demand snapshot while another is queued or inProgress
+	// 409: a collection restore job of a cluster that takes part in a
+	// running one, as source or target (Atlas runs one per cluster at a time).
+	codeCollectionRestoreInProgress = "COLLECTION_RESTORE_ALREADY_IN_PROGRESS"
 )
 
 // codeForStatus is the errorCode of an injected fault with that status.

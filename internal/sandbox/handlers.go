@@ -299,6 +299,10 @@ func (s *Server) createRestore(x *exchange) (int, any, *apiError) {
 			return 0, nil, newError(http.StatusConflict, "CLUSTER_RESTORE_IN_PROGRESS",
 				fmt.Sprintf("Cluster %s is already the target of restore job %s.", target.name, busy.id), target.name, busy.id)
 		}
+		if busy := s.collectionRestoreInto(j.targetGroup, target.name, now); busy != nil {
+			return 0, nil, newError(http.StatusConflict, "CLUSTER_RESTORE_IN_PROGRESS",
+				fmt.Sprintf("Cluster %s is the target of collection restore job %s.", target.name, busy.id), target.name, busy.id)
+		}
 		if j.deliveryType == "automated" {
 			j.targetDeployment = target.deploymentName()
 		}

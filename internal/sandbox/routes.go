@@ -22,6 +22,9 @@ var (
 	snapshotQuery = append(slices.Clone(listQuery), "pointInTimeUtcSeconds", "oplogTs", "oplogInc")
 	prettyQuery   = []string{"pretty"}
 	clusterQuery  = append(slices.Clone(listQuery), "includeDeletedWithRetainedBackups")
+	// The collection restore lists declare no includeCount.
+	pageQuery            = []string{"pretty", "itemsPerPage", "pageNum"}
+	collectionStateQuery = append(slices.Clone(pageQuery), "state", "sourceNamespace", "targetNamespace")
 )
 
 // route is one operation of the spec subset.
@@ -41,6 +44,8 @@ var (
 	// (AdvancedClusterDescription), which the spec subset leaves out.
 	vClusters = []string{"2023-02-01", "2024-08-05"}
 	v20241113 = []string{"2024-11-13"}
+	// Collection restore jobs and snapshot namespaces have no other version.
+	v20250312 = []string{"2025-03-12"}
 )
 
 var routes = []route{
@@ -68,6 +73,26 @@ var routes = []route{
 		v20230101, prettyQuery, (*Server).takeSnapshot},
 	{"GET", "/groups/{groupId}/clusters/{clusterName}/backup/snapshots/{snapshotId}", "getClusterBackupSnapshot", "getGroupClusterBackupSnapshot",
 		v20230101, prettyQuery, (*Server).getSnapshot},
+	{"GET", "/groups/{groupId}/clusters/{clusterName}/backup/snapshots/{snapshotId}/databases", "listBackupSnapshotDatabases", "listGroupClusterBackupSnapshotDatabases",
+		v20250312, listQuery, (*Server).listSnapshotDatabases},
+	{"GET", "/groups/{groupId}/clusters/{clusterName}/backup/snapshots/{snapshotId}/databases/{databaseName}", "getBackupSnapshotDatabase", "getGroupClusterBackupSnapshotDatabase",
+		v20250312, prettyQuery, (*Server).getSnapshotDatabase},
+	{"GET", "/groups/{groupId}/clusters/{clusterName}/backup/snapshots/{snapshotId}/databases/{databaseName}/collections", "listSnapshotDatabaseCollections", "listGroupClusterBackupSnapshotDatabaseCollections",
+		v20250312, listQuery, (*Server).listSnapshotCollections},
+	{"GET", "/groups/{groupId}/clusters/{clusterName}/backup/snapshots/{snapshotId}/databases/{databaseName}/collections/{collectionName}", "getSnapshotDatabaseCollection", "getGroupClusterBackupSnapshotDatabaseCollection",
+		v20250312, prettyQuery, (*Server).getSnapshotCollection},
+	// Collection-level restore jobs: not under /backup, and no DELETE
+	// (Atlas offers no cancel for them; a DELETE is 405).
+	{"GET", "/groups/{groupId}/clusters/{clusterName}/collectionRestoreJobs", "listCollectionRestoreJobs", "listGroupClusterCollectionRestoreJobs",
+		v20250312, pageQuery, (*Server).listCollectionRestores},
+	{"POST", "/groups/{groupId}/clusters/{clusterName}/collectionRestoreJobs", "createCollectionRestoreJob", "createGroupClusterCollectionRestoreJob",
+		v20250312, prettyQuery, (*Server).createCollectionRestore},
+	{"GET", "/groups/{groupId}/clusters/{clusterName}/collectionRestoreJobs/{jobId}", "getCollectionRestoreJob", "getGroupClusterCollectionRestoreJob",
+		v20250312, prettyQuery, (*Server).getCollectionRestore},
+	{"GET", "/groups/{groupId}/clusters/{clusterName}/collectionRestoreJobs/{jobId}/collections", "listRestoreJobCollections", "listGroupClusterCollectionRestoreJobCollections",
+		v20250312, collectionStateQuery, (*Server).listCollectionRestoreStates},
+	{"GET", "/groups/{groupId}/clusters/{clusterName}/collectionRestoreJobs/{jobId}/collections/{sourceNamespace}", "getRestoreJobCollection", "getGroupClusterCollectionRestoreJobCollection",
+		v20250312, prettyQuery, (*Server).getCollectionRestoreState},
 	{"GET", "/groups/{groupId}/clusters", "listClusters", "listGroupClusters",
 		vClusters, clusterQuery, (*Server).listClusters},
 	{"GET", "/groups/{groupId}/clusters/{clusterName}", "getCluster", "getGroupCluster",

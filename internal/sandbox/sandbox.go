@@ -1,6 +1,7 @@
 // Package sandbox simulates the Atlas Admin API v2 operations that
 // atlas-backup uses: cluster reads, export buckets, snapshots (on-demand
-// ones too), export jobs and restore jobs, with Digest, OAuth and Bearer
+// ones too) and the databases and collections they hold, export jobs,
+// restore jobs and collection-level restore jobs, with Digest, OAuth and Bearer
 // authentication, Atlas's versioning, validation and error shapes, jobs and
 // snapshots that move through their states over time, and injected faults.
 // Its answers have the fields, key order and headers of real Atlas answers
@@ -71,7 +72,11 @@ func WithJobDuration(d time.Duration) Option { return func(s *Server) { s.jobDur
 // WithExportOutcome sets how new export jobs end.
 func WithExportOutcome(o Outcome) Option { return func(s *Server) { s.exportOutcome = o } }
 
-// WithRestoreOutcome sets how new restore jobs end.
+// WithRestoreOutcome sets how new restore jobs end, collection restore jobs
+// included: failed ends them FAILED and cancelled CANCELED, each with an
+// errorMessage, the collection being restored FAILED (or NOT_RESTORED) and
+// those restored before it ROLLBACK; expired, which only download restores
+// can be, leaves them SUCCESSFUL. See collection_restores.go.
 func WithRestoreOutcome(o Outcome) Option { return func(s *Server) { s.restoreOutcome = o } }
 
 // WithCredentials replaces the accepted credentials.
@@ -352,7 +357,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, body []byte, r
 		return
 	case rt == nil:
 		x.fail(newError(http.StatusNotFound, codeNotFound,
-			fmt.Sprintf("Cannot find resource %s (the sandbox serves the cluster reads and the backup export, restore, snapshot and export bucket operations).", r.URL.Path)))
+			fmt.Sprintf("Cannot find resource %s (the sandbox serves the cluster reads, the backup export, restore, snapshot and export bucket operations, and collection restore jobs).", r.URL.Path)))
 		return
 	}
 	version, err := negotiate(r.Header.Get("Accept"), rt.versions, s.now())

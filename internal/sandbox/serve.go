@@ -110,6 +110,8 @@ func (s *Server) WriteBanner(w io.Writer, baseURL string) {
 			fmt.Fprintf(w, "  private endpoint %s: download restores also link through it\n", ep)
 		}
 	}
+	fmt.Fprintf(w, "Every completed snapshot holds %s; the newest of each cluster also %s.\n",
+		demoNamespacesText(), DemoNewCollection)
 	c := s.creds
 	fmt.Fprintf(w, `
 Point atlas-backup (or curl) at it from another shell:

@@ -30,6 +30,7 @@ type snapshot struct {
 	rsName      string // the cluster's name; "" for a sharded cluster's snapshot
 	provider    string
 	version     string
+	databases   []snapDatabase // what it holds (namespaces.go)
 }
 
 // completed reports whether the snapshot has completed by now.
@@ -200,6 +201,7 @@ func (s *Server) takeSnapshot(x *exchange) (int, any, *apiError) {
 		completedAt: now.Add(s.jobDuration), retention: retention,
 		kind: "onDemand", frequency: "ondemand", description: description,
 		sizeBytes: int64(c.collections) * (1 << 26) * 10, provider: c.hardware.provider, version: c.version,
+		databases: demoCatalog(0),
 	}
 	if c.replicaSets == nil {
 		sn.rsName = c.name

@@ -108,6 +108,9 @@ type cluster struct {
 	snapshots     []*snapshot // newest first
 	exports       []*exportJob
 	restores      []*restoreJob
+	// collectionRestores are its collection restore jobs, newest first
+	// (collection_restores.go).
+	collectionRestores []*collectionRestoreJob
 }
 
 // hardware is where a cluster runs and on what.
@@ -245,6 +248,7 @@ func (c *cluster) addSnapshot(id string, start time.Time, i int, age time.Durati
 		kind: "scheduled", frequency: "daily", retention: 30 * 24 * time.Hour,
 		sizeBytes: int64(c.collections) * (1 << 26) * int64(10+i),
 		provider:  c.hardware.provider, version: c.version,
+		databases: demoCatalog(i),
 	}
 	if i == 0 {
 		sn.kind, sn.frequency, sn.retention = "onDemand", "ondemand", 7*24*time.Hour

@@ -19,6 +19,9 @@ func (x *exchange) validateRequest(rt *route) *apiError {
 	var v violations
 	for _, name := range sortedKeys(x.params) {
 		val := x.params[name]
+		if slices.Contains(freeParams, name) {
+			continue
+		}
 		if name == "clusterName" || name == "name" { // name: the Flex routes' cluster
 			if !clusterPattern().MatchString(val) {
 				v.add(name, "%q must match %s", val, clusterPattern())
@@ -46,6 +49,11 @@ func (x *exchange) validateRequest(rt *route) *apiError {
 			if n, err := strconv.Atoi(val); err != nil || n < 1 {
 				v.add(name, "%q must be a whole number of at least 1", val)
 			}
+		case "state": // listRestoreJobCollections' filter
+			if !slices.Contains(collectionStates, val) {
+				v.add(name, "%q must be one of %s", val, strings.Join(collectionStates, ", "))
+			}
+		case "sourceNamespace", "targetNamespace": // any db.collection
 		default: // pointInTimeUtcSeconds, oplogTs, oplogInc
 			if _, err := strconv.ParseInt(val, 10, 64); err != nil {
 				v.add(name, "%q must be a whole number", val)
@@ -77,6 +85,10 @@ func (x *exchange) validateRequest(rt *route) *apiError {
 	}
 	return nil
 }
+
+// freeParams are the path parameters the spec gives no pattern: names of
+// databases and collections, and a db.collection namespace.
+var freeParams = []string{"databaseName", "collectionName", "sourceNamespace"}
 
 func sortedKeys[V any](m map[string]V) []string {
 	keys := make([]string, 0, len(m))
