@@ -109,7 +109,7 @@ func (c *Client) FindRunningExport(ctx context.Context, projectID, cluster strin
 		return nil, nil, err
 	}
 	for i, j := range jobs.Items {
-		if ended, _, _ := j.Ended(); !ended && j.SnapshotID == r.SnapshotID && j.ExportBucketID == r.ExportBucketID {
+		if ended, _, err := j.Ended(); err == nil && !ended && j.SnapshotID == r.SnapshotID && j.ExportBucketID == r.ExportBucketID {
 			return &jobs.Items[i], jobs.RawAt(i), nil
 		}
 	}

@@ -179,8 +179,9 @@ func redactBody(b []byte) []byte {
 }
 
 // archiveLinks() is the value of a field that holds archive links (a
-// string, or an array of them): deliveryUrl, downloadUrl, snapshotUrl.
-var archiveLinks = lazyre.New(`"(?:deliveryUrl|downloadUrl|snapshotUrl)"\s*:\s*(?:\[[^\]]*\]|"[^"]*")`)
+// string, or an array of them): deliveryUrl, downloadUrl, snapshotUrl;
+// also when the body is cut off inside it.
+var archiveLinks = lazyre.New(`"(?:deliveryUrl|downloadUrl|snapshotUrl)"\s*:\s*(?:\[[^\]]*(?:\]|$)|"[^"]*(?:"|$))`)
 
 // urlPath() is a link's path (and query), after its host.
 var urlPath = lazyre.New(`(https?://[^/"\s]+)/[^"\s]*`)

@@ -77,3 +77,16 @@ func TestRedactArchiveLinksWithoutQuery(t *testing.T) {
 		}
 	}
 }
+
+// A body cut off inside an archive link (a dropped answer, the end of a
+// trace's excerpt) still hides what of the link's path it holds.
+func TestRedactCutArchiveLink(t *testing.T) {
+	for _, body := range []string{
+		`{"deliveryUrl":["http://127.0.0.1:33357/iVhEHuHKg7r5F8UFpjM1nODP/r`,
+		`{"components":[{"downloadUrl":"https://h.example/iVhEHuHKg7r5F8UFpjM1nODP`,
+	} {
+		if got := string(redactBody([]byte(body))); strings.Contains(got, "iVhEHuHKg7r5F8UFpjM1nODP") || !strings.Contains(got, "/REDACTED") {
+			t.Errorf("%s\nbecame %s", body, got)
+		}
+	}
+}

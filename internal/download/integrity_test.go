@@ -6,6 +6,7 @@ import (
 	"compress/gzip"
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -286,4 +287,57 @@ func TestRangeOfAnotherVersionStartsOver(t *testing.T) {
 		t.Fatalf("result %+v after %d ranged answers", res[0], ranged.Load())
 	}
 	wantFile(t, filepath.Join(dir, "a.tar.gz"), content)
+}
+
+// Attempts that each bring bytes go on however long their waits add up to:
+// the budget bounds the waiting between attempts that bring nothing.
+func TestProgressRenewsTheWaitBudget(t *testing.T) {
+	content := archive(t, 28, 60_000)
+	s := newServer(t, content, `"v1"`)
+	var n atomic.Int32
+	s.before = func(_ int, w http.ResponseWriter, r *http.Request) bool {
+		if n.Add(1) > 6 {
+			return false
+		}
+		// 5000 more bytes each time, then the connection drops.
+		from := 0
+		if rg := r.Header.Get("Range"); rg != "" {
+			fmt.Sscanf(rg, "bytes=%d-", &from)
+		}
+		w.Header().Set("ETag", s.etag)
+		w.Header().Set("Content-Length", itoa(len(s.content)-from))
+		if from > 0 {
+			w.Header().Set("Content-Range", fmt.Sprintf("bytes %d-%d/%d", from, len(s.content)-1, len(s.content)))
+			w.WriteHeader(http.StatusPartialContent)
+		}
+		w.Write(s.content[from : from+5000])
+		conn, _, _ := http.NewResponseController(w).Hijack()
+		conn.Close()
+		return true
+	}
+	dir := t.TempDir()
+	res, _ := run(t, dir, download.Options{MaxWait: 25 * time.Millisecond,
+		Wait: func(int, *http.Response) time.Duration { return 10 * time.Millisecond }}, file(s, "a.tar.gz"))
+	if res[0].Err != nil {
+		t.Fatalf("result %+v after %d requests: six waits of 10ms, each after progress, are within a 25ms budget", res[0], n.Load())
+	}
+	wantFile(t, filepath.Join(dir, "a.tar.gz"), content)
+}
+
+// A .part another download left under the same name (two jobs of one
+// snapshot name their archives alike) is not resumed: it starts over.
+func TestAnotherSourcesPartStartsOver(t *testing.T) {
+	old, content := archive(t, 29, 80_000), archive(t, 30, 80_000)
+	s := newServer(t, content, "") // no ETag: If-Range cannot tell the versions apart
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "a.tar.gz.part"), old[:30_000], 0o644)
+	os.WriteFile(filepath.Join(dir, ".a.tar.gz.etag"), []byte("\njob1\n"), 0o644)
+	res, _ := run(t, dir, download.Options{Source: "job2"}, file(s, "a.tar.gz"))
+	if res[0].Err != nil || res[0].Outcome != download.Downloaded {
+		t.Fatalf("result %+v", res[0])
+	}
+	wantFile(t, filepath.Join(dir, "a.tar.gz"), content)
+	if h := s.seen(); len(h) != 1 || h[0].Get("Range") != "" {
+		t.Errorf("requests %v: the other job's bytes were resumed", h)
+	}
 }

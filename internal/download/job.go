@@ -129,7 +129,19 @@ func (j *job) prepare() (skip bool, err error) {
 	j.resumed = safefile.Size(j.part)
 	if j.resumed > 0 {
 		if b, err := readSmall(j.meta); err == nil {
-			j.etag = strings.TrimSpace(string(b))
+			// The side file: the ETag of the bytes, then what they belong
+			// to. Another download's .part (a file of the same name) is
+			// not resumed: it starts over.
+			etag, source, _ := strings.Cut(string(b), "\n")
+			j.etag = strings.TrimSpace(etag)
+			if source = strings.TrimSpace(source); source != "" && source != j.o.Source {
+				for _, p := range []string{j.part, j.meta} {
+					if err := safefile.Remove(p); err != nil {
+						return false, err
+					}
+				}
+				j.resumed, j.etag = 0, ""
+			}
 		}
 	}
 	return false, nil
@@ -162,7 +174,7 @@ func (j *job) fetch(ctx context.Context) error {
 			return err
 		}
 		if safefile.Size(j.part) > before {
-			idle = 0
+			idle, waited = 0, 0 // progress: the budget bounds the waits between attempts that bring nothing
 		} else {
 			idle++
 		}
@@ -243,7 +255,15 @@ func (j *job) accept(resp *http.Response, offset int64) (start int64, whole bool
 	etag := strongETag(resp.Header.Get("ETag"))
 	switch {
 	case resp.StatusCode == http.StatusOK:
-		offset, j.resumed = 0, 0 // a whole answer: start over, nothing resumed
+		if offset > 0 {
+			// A whole answer: start over. The old bytes go before the new
+			// ETag is written, so that a run killed in between never pairs
+			// them.
+			if err := safefile.Remove(j.part); err != nil {
+				return 0, false, &permanentError{err}
+			}
+		}
+		offset, j.resumed = 0, 0
 		j.total = resp.ContentLength
 	case resp.StatusCode == http.StatusPartialContent:
 		start, total, ok := contentRange(resp.Header.Get("Content-Range"))
@@ -438,15 +458,14 @@ func (j *job) corrupt(err error) error {
 	return &permanentError{fmt.Errorf("the archive is corrupt (%v); the .part was removed, so the next download fetches it anew", err)}
 }
 
+// saveETag writes the side file of the .part: the ETag of its bytes (maybe
+// none), then the source they belong to.
 func (j *job) saveETag() error {
-	if j.etag == "" {
-		return safefile.Remove(j.meta)
-	}
 	f, err := safefile.OpenFile(j.meta, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {
 		return err
 	}
-	_, err = f.WriteString(j.etag + "\n")
+	_, err = f.WriteString(j.etag + "\n" + j.o.Source + "\n")
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}

@@ -115,7 +115,8 @@ func (p *DownloadProgress) Event(e download.Event) {
 		}
 	case download.Retrying:
 		f.state = fmt.Sprintf("retrying in %s: %v", backoff.Round(e.Wait), e.Err)
-		if !p.tty {
+		if !p.tty && now.Sub(f.lastLine) >= plainEvery { // off a terminal: a line every 10 s at most
+			f.lastLine = now
 			p.line("%s: %s", f.name, f.state)
 		}
 	case download.Finished:

@@ -128,3 +128,22 @@ func TestDownloadBar(t *testing.T) {
 		t.Errorf("bar:\n got %q\nwant %q", got, want)
 	}
 }
+
+// Off a terminal, retries in a row make a line every 10 s at most, with
+// the latest error, as progress does.
+func TestDownloadProgressRetryLinesThrottled(t *testing.T) {
+	t.Parallel()
+	s, _, _, errOut := Test()
+	p := NewDownloadProgress(s, false, []string{"a.tar.gz"})
+	clock := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	p.now = func() time.Time { return clock }
+	p.Event(download.Event{Index: 0, Kind: download.Started, Total: 1 << 20})
+	for range 30 { // 30 retries, one a second
+		clock = clock.Add(time.Second)
+		p.Event(download.Event{Index: 0, Kind: download.Retrying, Wait: time.Second, Err: errors.New("unexpected EOF")})
+	}
+	p.Stop()
+	if n := strings.Count(errOut.String(), "retrying in"); n != 3 {
+		t.Errorf("%d retry lines in 30 s, want 3:\n%s", n, errOut.String())
+	}
+}
