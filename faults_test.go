@@ -176,8 +176,10 @@ var faultCases = []faultCase{
 		count: ops("cancelBackupRestoreJob", 2)},
 	{name: "cancel 500 always", setup: "restore", faults: []string{"cancelBackupRestoreJob:500"}, args: with(restoreCancel, "--max-retries", "2"), code: 1,
 		count: ops("cancelBackupRestoreJob", 3)},
+	// (A 404 of the job: one look among the collection restore jobs, which
+	// Atlas cannot cancel.)
 	{name: "cancel 404", setup: "restore", faults: []string{"cancelBackupRestoreJob:404"}, args: restoreCancel, code: 4,
-		count: ops("cancelBackupRestoreJob", 1)},
+		count: ops("cancelBackupRestoreJob", 1, "getCollectionRestoreJob", 1)},
 
 	// While watching.
 	{name: "create and watch 503", faults: []string{"getBackupExport:503:2"}, jobDuration: 300 * time.Millisecond,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"os/signal"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/atlas-backup/atlas-backup/internal/api"
+	"github.com/atlas-backup/atlas-backup/internal/jobs"
 	"github.com/atlas-backup/atlas-backup/internal/lazyre"
 	"github.com/atlas-backup/atlas-backup/internal/output"
 	"github.com/atlas-backup/atlas-backup/internal/sandbox"
@@ -81,6 +83,8 @@ func Main(args []string, streams output.Streams, build BuildInfo, opts ...Option
 		}
 	}()
 
+	out := &countingWriter{w: streams.Out} // whether the run printed anything
+	streams.Out = out
 	f := &Factory{IO: streams, Build: build, Getenv: systemGetenv, Now: time.Now}
 	for _, o := range opts {
 		o(f)
@@ -98,7 +102,9 @@ func Main(args []string, streams output.Streams, build BuildInfo, opts ...Option
 	}
 	err = wordAPIError(err) // the API's lookup errors, with the flags their values came with
 	var apiErr *api.Error
-	if errors.As(err, &apiErr) && errors.As(err, new(*jsonFormatError)) && len(apiErr.Raw) > 0 && !errors.As(err, new(*FleetError)) { // a fleet's errors are in its array
+	// One JSON document on stdout, never two: not when the run printed
+	// one already, nor for a fleet, whose errors are in its array.
+	if errors.As(err, &apiErr) && errors.As(err, new(*jsonFormatError)) && len(apiErr.Raw) > 0 && out.n == 0 && !errors.As(err, new(*FleetError)) {
 		if p, perr := output.New("json"); perr == nil {
 			p.Print(streams.Out, output.Value{Raw: apiErr.Raw})
 		}
@@ -153,7 +159,7 @@ func exitCode(err error) int {
 		return interrupted.ExitCode()
 	case errors.Is(err, api.ErrNoCredentials):
 		return exitAuth
-	case errors.As(err, &notFound), errors.As(err, &lookup):
+	case errors.As(err, &notFound), errors.As(err, &lookup), errors.As(err, new(*jobs.NamespaceError)):
 		return exitNotFound
 	case errors.As(err, &apiErr):
 		switch {
@@ -168,4 +174,16 @@ func exitCode(err error) int {
 	default:
 		return exitOther
 	}
+}
+
+// countingWriter counts what goes through it.
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
 }

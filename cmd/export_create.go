@@ -308,6 +308,18 @@ func (o *ExportCreateOptions) printFleet(results []jobs.ExportResult) error {
 			}
 		}
 	} else if err := o.Printer.Print(o.IO.Out, fleetValue(results, errs)); err != nil && !errors.Is(err, syscall.EPIPE) {
+		// The report did not print (a template that fails on it): the
+		// jobs created must not be lost.
+		var made []string
+		for _, r := range results {
+			if r.Job != nil {
+				kind := exportJobKind(scopeOf(o.ProjectID, r.Cluster))
+				made = append(made, fmt.Sprintf("export job %s was created for %s; see it with: %s", text.Escape(r.Job.ID), text.Escape(r.Cluster), kind.get(r.Job.ID)))
+			}
+		}
+		if len(made) > 0 {
+			return fmt.Errorf("%w\n%s", err, strings.Join(made, "\n"))
+		}
 		return err // a reader that went away (| head) still gets the clusters' exit code
 	}
 	fe := &FleetError{}

@@ -40,7 +40,9 @@ type Factory struct {
 	cfg     *config.Config
 	cfgErr  error
 
+	sandboxOnce sync.Once // the client and completion may both ask for it
 	sandboxStop func()
+	sandboxErr  error
 	notesMu     sync.Mutex // see runEnv.notesMu
 
 	clientOnce sync.Once
@@ -212,9 +214,10 @@ func (f *Factory) client(limiter *fleet.Limiter, quiet bool) (*api.Client, error
 	if err != nil {
 		return nil, err
 	}
-	if f.global.sandbox && f.sandboxStop == nil {
-		if err := f.startSandbox(cfg); err != nil {
-			return nil, err
+	if f.global.sandbox {
+		f.sandboxOnce.Do(func() { f.sandboxErr = f.startSandbox(cfg) })
+		if f.sandboxErr != nil {
+			return nil, f.sandboxErr
 		}
 	}
 	o := api.Options{

@@ -143,6 +143,9 @@ func FuzzRestoreCreateValidate(f *testing.F) {
 			"cluster": cluster != "", "delivery-type": deliveryType != "", "snapshot-id": snapshotID != "",
 			"target-cluster": targetCluster != "", "target-project-id": targetProjectID != "",
 			"point-in-time": pointInTime != "", "oplog-ts": oplogTs != "", "oplog-inc": oplogInc != "",
+			// Not a collection-level restore.
+			"collection": false, "database": false, "write-strategy": false, "index-strategy": false,
+			"database-suffix": false, "collection-suffix": false,
 		}
 		var ts, inc int64
 		if oplogTs != "" {

@@ -33,8 +33,8 @@ func TestJobCommandFlags(t *testing.T) {
 		t.Errorf("restore cancel options %+v", cancelled)
 	}
 
-	var got *JobOptions
-	capture := func(_ context.Context, o *JobOptions) error { got = o; return nil }
+	var got *RestoreGetOptions
+	capture := func(_ context.Context, o *RestoreGetOptions) error { got = o; return nil }
 	err := parse(t, func(f *Factory) *cobra.Command { return newRestoreGetCmd(f, capture) }, "get", "ABC", "--cluster", "demo")
 	var usage *UsageError
 	if !errors.As(err, &usage) || got != nil {

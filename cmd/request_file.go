@@ -57,7 +57,8 @@ func readRequestFile(path string, stdin io.Reader, v any) (*requestFile, error) 
 	if len(doc.Content) == 0 {
 		return &requestFile{path: name, fields: map[string]string{}}, nil
 	}
-	if err := checkTypes(doc.Content[0], fieldTypes(v)); err != nil {
+	types, items := fieldTypes(v)
+	if err := checkTypes(doc.Content[0], types, items); err != nil {
 		return nil, usageErrorf("--file %s: %v", name, err)
 	}
 	strict := yaml.NewDecoder(bytes.NewReader(data))
@@ -69,49 +70,68 @@ func readRequestFile(path string, stdin io.Reader, v any) (*requestFile, error) 
 }
 
 // fieldTypes maps a body struct's YAML field names to the YAML tag each
-// takes: !!str, !!int, or !!seq (customData).
-func fieldTypes(v any) map[string]string {
-	out := map[string]string{}
+// takes: !!str, !!int, or !!seq (customData, collections, databases); a
+// list's entries are maps of string fields, named in items.
+func fieldTypes(v any) (types map[string]string, items map[string][]string) {
+	types, items = map[string]string{}, map[string][]string{}
 	t := reflect.TypeOf(v).Elem()
 	for i := range t.NumField() {
 		f := t.Field(i)
-		name := strings.Split(f.Tag.Get("yaml"), ",")[0]
+		name := yamlName(f)
 		ft := f.Type
 		if ft.Kind() == reflect.Pointer {
 			ft = ft.Elem()
 		}
 		switch ft.Kind() {
 		case reflect.String:
-			out[name] = "!!str"
+			types[name] = "!!str"
 		case reflect.Int64, reflect.Int:
-			out[name] = "!!int"
+			types[name] = "!!int"
 		case reflect.Slice:
-			out[name] = "!!seq"
+			types[name] = "!!seq"
+			et := ft.Elem()
+			for j := range et.NumField() {
+				items[name] = append(items[name], yamlName(et.Field(j)))
+			}
 		}
 	}
-	return out
+	return types, items
+}
+
+// yamlName is the name a struct field has in YAML: its tag's, else its
+// own in lower case (the yaml package's rule).
+func yamlName(f reflect.StructField) string {
+	if name := strings.Split(f.Tag.Get("yaml"), ",")[0]; name != "" {
+		return name
+	}
+	return strings.ToLower(f.Name)
 }
 
 // checkTypes refuses a body that is not a map of the known fields, each of
 // its own type: yaml would turn 123 into "123", and 1.5e9 into a number.
-func checkTypes(n *yaml.Node, types map[string]string) error {
+func checkTypes(n *yaml.Node, types map[string]string, items map[string][]string) error {
 	if n.Kind != yaml.MappingNode {
 		return fmt.Errorf("line %d: want a map of the API's fields (%s)", n.Line, known(types))
 	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
 		want, ok := types[k.Value]
+		entry := "{" + strings.Join(items[k.Value], ", ") + "}"
 		switch {
 		case !ok:
 			return fmt.Errorf("line %d: unknown field %s (known: %s)", k.Line, k.Value, known(types))
 		case want == "!!seq" && v.Kind != yaml.SequenceNode:
-			return fmt.Errorf("line %d: %s: want a list of {key, value}", v.Line, k.Value)
+			return fmt.Errorf("line %d: %s: want a list of %s", v.Line, k.Value, entry)
 		case want == "!!seq":
+			fields := map[string]string{}
+			for _, name := range items[k.Value] {
+				fields[name] = "!!str"
+			}
 			for _, item := range v.Content {
 				if item.Kind != yaml.MappingNode {
-					return fmt.Errorf("line %d: %s: each entry is a {key, value} map", item.Line, k.Value)
+					return fmt.Errorf("line %d: %s: each entry is a %s map", item.Line, k.Value, entry)
 				}
-				if err := checkTypes(item, map[string]string{"key": "!!str", "value": "!!str"}); err != nil {
+				if err := checkTypes(item, fields, nil); err != nil {
 					return fmt.Errorf("%s: %w", k.Value, err)
 				}
 			}

@@ -35,17 +35,31 @@ type RestoreCreateOptions struct {
 	watch           watchFlags
 	dl              downloadFlags // with --download-dir
 
+	// A collection-level restore: --collection and --database SRC[=DST]
+	// (repeatable), or the file's collections and databases.
+	Collections      []string
+	Databases        []string
+	WriteStrategy    string
+	IndexStrategy    string
+	DatabaseSuffix   string
+	CollectionSuffix string
+	fileCollections  []namespaceEntry
+	fileDatabases    []namespaceEntry
+
 	// set tells which flags the user gave (pflag's Changed).
 	set func(name string) bool
 
 	request api.RestoreRequest
+	// collRequest is the collection restore to send; nil for a restore
+	// of the whole cluster.
+	collRequest *api.CollectionRestoreRequest
 }
 
 func newRestoreCreateCmd(f *Factory, runF func(context.Context, *RestoreCreateOptions) error) *cobra.Command {
 	opts := &RestoreCreateOptions{runEnv: f.env(), Now: f.Now}
 	c := &cobra.Command{
 		Use:   "create",
-		Short: "Start a restore: automated into a cluster, download, or pointInTime",
+		Short: "Start a restore: automated into a cluster, download, pointInTime, or only some collections",
 		Long: `Start a Cloud Backup restore job. --delivery-type says which kind:
 
   automated    restore a snapshot into a cluster (--snapshot-id, --target-cluster)
@@ -60,21 +74,44 @@ cluster. On a terminal you are asked to type the target cluster's name;
 --yes skips the question; without a terminal, --yes is required.
 --target-project-id defaults to --project-id.
 
+Collection-level restore: --collection DB.COLL[=DB.COLL] and --database
+DB[=DB] (each repeatable, at most 100 of each; both may be given) restore
+only those collections and databases, without --delivery-type, from one
+source: --snapshot-id ID|latest, --point-in-time, or --oplog-ts with
+--oplog-inc. The target cluster defaults to --cluster. =DST restores under
+another name; --database-suffix and --collection-suffix append to the
+restored names. Before anything is created, every source is looked up in
+the snapshot: a missing one is exit 4 with the closest names it has (for a
+point-in-time source, the snapshot taken just before that time is checked,
+and a missing one is only a warning). --write-strategy create-new (the
+default) never overwrites: a target that exists is restored under a new
+name, and nothing is asked. overwrite-existing DROPS AND REPLACES the
+target namespaces: it asks as an automated restore does, listing them.
+--index-strategy all, none or all-except-ttl. --watch shows the documents
+restored of the total, then names on stderr each collection that did not
+end SUCCESSFUL; exit 0 only when the job and every collection succeeded,
+else 6. See what a snapshot holds with snapshot databases and snapshot
+collections.
+
 --watch follows the job to its end (as restore watch does) and prints only
 the final job on stdout.`,
 		Example: `  atlas-backup restore create --delivery-type download --cluster demo --snapshot-id latest
   atlas-backup restore create --delivery-type automated --cluster demo --snapshot-id latest \
     --target-cluster staging --target-project-id 65f0a1b2c3d4e5f601234568 --yes
   atlas-backup restore create --delivery-type pointInTime --cluster demo \
-    --target-cluster demo --point-in-time 2026-11-24T09:30:00Z`,
+    --target-cluster demo --point-in-time 2026-11-24T09:30:00Z
+  atlas-backup restore create --cluster demo --snapshot-id latest \
+    --collection sales.orders --collection inventory.items=archive.items --watch
+  atlas-backup restore create --cluster demo --point-in-time 2026-11-24T09:30:00Z \
+    --database sales --write-strategy overwrite-existing --yes`,
 		Args: exactArgs(0, "none"),
 	}
 	c.RunE = runCmd(opts, &opts.format, opts.prepare, restoreCreateRun, runF)
 	fl := c.Flags()
 	fl.StringVar(&opts.Cluster, "cluster", "", "cluster whose backup to restore from (required)")
-	fl.StringVar(&opts.DeliveryType, "delivery-type", "", "automated, download or pointInTime (required)")
-	fl.StringVar(&opts.SnapshotID, "snapshot-id", "", "snapshot ID, or latest for the newest completed snapshot (automated, download)")
-	fl.StringVar(&opts.TargetCluster, "target-cluster", "", "cluster to restore into (automated, pointInTime)")
+	fl.StringVar(&opts.DeliveryType, "delivery-type", "", "automated, download or pointInTime (required, except with --collection or --database)")
+	fl.StringVar(&opts.SnapshotID, "snapshot-id", "", "snapshot ID, or latest for the newest completed snapshot (automated, download, collections)")
+	fl.StringVar(&opts.TargetCluster, "target-cluster", "", "cluster to restore into (automated, pointInTime; collections: default --cluster)")
 	fl.StringVar(&opts.TargetProjectID, "target-project-id", "", "project of the target cluster (default: --project-id)")
 	fl.StringVar(&opts.PointInTime, "point-in-time", "", "moment to restore to: Unix seconds or RFC 3339 (pointInTime)")
 	fl.Int64Var(&opts.OplogTs, "oplog-ts", 0, "oplog timestamp: Unix seconds, with --oplog-inc (pointInTime)")
@@ -83,10 +120,20 @@ the final job on stdout.`,
 	fl.BoolVar(&opts.DryRun, "dry-run", false, "print the request that would be sent, and send nothing that changes anything")
 	fl.StringVar(&opts.File, "file", "", "read the request body from FILE (JSON or YAML; - for stdin); flags override it")
 	fl.BoolVar(&opts.Reuse, "reuse", false, "follow an identical restore job that has not ended instead of starting another")
+	fl.StringArrayVar(&opts.Collections, "collection", nil, "restore only this collection: `DB.COLL[=DB.COLL]`, under the second name when given (repeatable)")
+	fl.StringArrayVar(&opts.Databases, "database", nil, "restore only this database: `DB[=DB]`, under the second name when given (repeatable)")
+	fl.StringVar(&opts.WriteStrategy, "write-strategy", "create-new", "with --collection or --database: create-new (never overwrites) or overwrite-existing (drops and replaces the targets)")
+	fl.StringVar(&opts.IndexStrategy, "index-strategy", "all", "with --collection or --database: all, none or all-except-ttl")
+	fl.StringVar(&opts.DatabaseSuffix, "database-suffix", "", "with --collection or --database: append this to the restored databases' names")
+	fl.StringVar(&opts.CollectionSuffix, "collection-suffix", "", "with --collection or --database: append this to the restored collections' names")
 	c.MarkFlagFilename("file", "json", "yaml", "yml")
 	opts.watch.add(c, true)
 	opts.dl.add(c, "download-dir", "with --delivery-type download: wait for the archives and download them here (implies --watch)")
 	c.RegisterFlagCompletionFunc("snapshot-id", completeSnapshotIDs(f, func() string { return opts.Cluster }))
+	c.RegisterFlagCompletionFunc("collection", completeNamespaces(f, func() string { return opts.Cluster }, true))
+	c.RegisterFlagCompletionFunc("database", completeNamespaces(f, func() string { return opts.Cluster }, false))
+	c.RegisterFlagCompletionFunc("write-strategy", cobra.FixedCompletions([]string{"create-new", "overwrite-existing"}, cobra.ShellCompDirectiveNoFileComp))
+	c.RegisterFlagCompletionFunc("index-strategy", cobra.FixedCompletions([]string{"all", "none", "all-except-ttl"}, cobra.ShellCompDirectiveNoFileComp))
 	return c
 }
 
@@ -115,6 +162,14 @@ func (o *RestoreCreateOptions) check() error {
 	if err := checkCluster("cluster", o.Cluster); err != nil {
 		return err
 	}
+	if o.collectionLevel() {
+		return o.checkCollections()
+	}
+	for _, n := range collectionFlags {
+		if o.set(n) {
+			return usageErrorf("--%s: only with --collection or --database (a collection-level restore)", n)
+		}
+	}
 	r := api.RestoreRequest{DeliveryType: o.DeliveryType}
 	target := []string{"target-cluster", "target-project-id"}
 	pit := []string{"point-in-time", "oplog-ts", "oplog-inc"}
@@ -128,7 +183,8 @@ func (o *RestoreCreateOptions) check() error {
 	}
 	switch o.DeliveryType {
 	case "":
-		return o.file.missing("--delivery-type is required: automated, download or pointInTime", "deliveryType", ": automated, download or pointInTime", "--delivery-type")
+		return o.file.missing("--delivery-type is required: automated, download or pointInTime (or --collection/--database to restore only some)",
+			"deliveryType", ": automated, download or pointInTime", "--delivery-type")
 	case api.DeliveryAutomated, api.DeliveryDownload:
 		if o.SnapshotID == "" {
 			return o.file.missing(fmt.Sprintf("--snapshot-id is required with --delivery-type %s (an ID, or latest)", o.DeliveryType),
@@ -157,31 +213,12 @@ func (o *RestoreCreateOptions) check() error {
 		if err := o.checkTarget(&r); err != nil {
 			return err
 		}
-		oplog := o.set("oplog-ts") || o.set("oplog-inc")
-		switch {
-		case o.set("point-in-time") && oplog:
-			return usageErrorf("--point-in-time and --oplog-ts/--oplog-inc: give one or the other, not both")
-		case oplog && !(o.set("oplog-ts") && o.set("oplog-inc")):
-			given, absent, field := "--oplog-ts", "--oplog-inc", "oplogInc"
-			if !o.set("oplog-ts") {
-				given, absent, field = "--oplog-inc", "--oplog-ts", "oplogTs"
-			}
-			return o.file.missing("--oplog-ts and --oplog-inc go together: give both", field, " with "+o.file.label(given), absent)
-		case !oplog && !o.set("point-in-time"):
+		if !o.set("point-in-time") && !o.set("oplog-ts") && !o.set("oplog-inc") {
 			return o.file.missing("--delivery-type pointInTime needs --point-in-time, or --oplog-ts with --oplog-inc",
 				"pointInTimeUTCSeconds, or oplogTs with oplogInc,", o.with(), "--point-in-time, or --oplog-ts with --oplog-inc")
 		}
 		var err error
-		if oplog {
-			if err := checkEpoch("--oplog-ts", strconv.FormatInt(o.OplogTs, 10), o.OplogTs, o.Now()); err != nil {
-				return err
-			}
-			r.OplogTs = o.OplogTs
-			if o.OplogInc < 1 || o.OplogInc > 1<<31-1 {
-				return usageErrorf("--oplog-inc %d: must be from 1 to 2147483647", o.OplogInc)
-			}
-			r.OplogInc = o.OplogInc
-		} else if r.PointInTimeUTCSeconds, err = parseTime("point-in-time", o.PointInTime, o.Now()); err != nil {
+		if r.PointInTimeUTCSeconds, r.OplogTs, r.OplogInc, err = o.pointInTime(); err != nil {
 			return err
 		}
 	default:
@@ -189,6 +226,32 @@ func (o *RestoreCreateOptions) check() error {
 	}
 	o.request = r
 	return nil
+}
+
+// pointInTime checks --point-in-time, or --oplog-ts with --oplog-inc (one
+// of them was given), and returns them in Unix seconds.
+func (o *RestoreCreateOptions) pointInTime() (pit, ts, inc int64, err error) {
+	oplog := o.set("oplog-ts") || o.set("oplog-inc")
+	switch {
+	case o.set("point-in-time") && oplog:
+		return 0, 0, 0, usageErrorf("--point-in-time and --oplog-ts/--oplog-inc: give one or the other, not both")
+	case oplog && !(o.set("oplog-ts") && o.set("oplog-inc")):
+		given, absent, field := "--oplog-ts", "--oplog-inc", "oplogInc"
+		if !o.set("oplog-ts") {
+			given, absent, field = "--oplog-inc", "--oplog-ts", "oplogTs"
+		}
+		return 0, 0, 0, o.file.missing("--oplog-ts and --oplog-inc go together: give both", field, " with "+o.file.label(given), absent)
+	case oplog:
+		if err := checkEpoch("--oplog-ts", strconv.FormatInt(o.OplogTs, 10), o.OplogTs, o.Now()); err != nil {
+			return 0, 0, 0, err
+		}
+		if o.OplogInc < 1 || o.OplogInc > 1<<31-1 {
+			return 0, 0, 0, usageErrorf("--oplog-inc %d: must be from 1 to 2147483647", o.OplogInc)
+		}
+		return 0, o.OplogTs, o.OplogInc, nil
+	}
+	pit, err = parseTime("point-in-time", o.PointInTime, o.Now())
+	return pit, 0, 0, err
 }
 
 // restoreFile is restore create's body as --file gives it.
@@ -200,6 +263,21 @@ type restoreFile struct {
 	PointInTimeUTCSeconds *int64  `yaml:"pointInTimeUTCSeconds"`
 	OplogTs               *int64  `yaml:"oplogTs"`
 	OplogInc              *int64  `yaml:"oplogInc"`
+	// A collection-level restore's fields (a file that holds collections
+	// or databases is one); its point in time is spelt Utc.
+	PointInTimeUtcSeconds *int64           `yaml:"pointInTimeUtcSeconds"`
+	Collections           []namespaceEntry `yaml:"collections"`
+	Databases             []namespaceEntry `yaml:"databases"`
+	WriteStrategy         *string          `yaml:"writeStrategy"`
+	IndexStrategy         *string          `yaml:"indexStrategy"`
+	DatabaseSuffix        *string          `yaml:"databaseSuffix"`
+	CollectionSuffix      *string          `yaml:"collectionSuffix"`
+}
+
+// namespaceEntry is an entry of the file's collections or databases.
+type namespaceEntry struct {
+	SourceNamespace string `yaml:"sourceNamespace"`
+	TargetNamespace string `yaml:"targetNamespace"`
 }
 
 // readFile takes the body's fields from --file where no flag gives them;
@@ -231,6 +309,23 @@ func (o *RestoreCreateOptions) readFile(c *cobra.Command) error {
 	str(body.TargetClusterName, "target-cluster", "targetClusterName", &o.TargetCluster)
 	str(body.TargetGroupID, "target-project-id", "targetGroupId", &o.TargetProjectID)
 	num(body.PointInTimeUTCSeconds, "point-in-time", "pointInTimeUTCSeconds", &o.PointInTime)
+	num(body.PointInTimeUtcSeconds, "point-in-time", "pointInTimeUtcSeconds", &o.PointInTime)
+	str(body.WriteStrategy, "write-strategy", "writeStrategy", &o.WriteStrategy)
+	str(body.IndexStrategy, "index-strategy", "indexStrategy", &o.IndexStrategy)
+	str(body.DatabaseSuffix, "database-suffix", "databaseSuffix", &o.DatabaseSuffix)
+	str(body.CollectionSuffix, "collection-suffix", "collectionSuffix", &o.CollectionSuffix)
+	if body.Collections != nil && !c.Flags().Changed("collection") {
+		o.fileCollections = body.Collections
+		o.file.from("collection", "collections")
+	}
+	if body.Databases != nil && !c.Flags().Changed("database") {
+		o.fileDatabases = body.Databases
+		o.file.from("database", "databases")
+	}
+	collections := c.Flags().Changed("collection") || c.Flags().Changed("database") || body.Collections != nil || body.Databases != nil
+	if err := o.file.pointInTimeSpelling(collections, body.PointInTimeUTCSeconds != nil, body.PointInTimeUtcSeconds != nil); err != nil {
+		return err
+	}
 	for _, n := range []struct {
 		v           *int64
 		flag, field string
@@ -255,7 +350,7 @@ func (o *RestoreCreateOptions) with() string {
 // implies --watch.
 func (o *RestoreCreateOptions) downloadDir() error {
 	if !o.set("download-dir") {
-		for _, name := range []string{"parallel", "force", "private-endpoint"} {
+		for _, name := range []string{"parallel", "force", "private-endpoint", "no-wait"} {
 			if o.set(name) {
 				return usageErrorf("--%s: only with --download-dir", name)
 			}
@@ -298,6 +393,9 @@ func (o *RestoreCreateOptions) checkTarget(r *api.RestoreRequest) error {
 }
 
 func restoreCreateRun(ctx context.Context, o *RestoreCreateOptions) error {
+	if o.collRequest != nil {
+		return collectionRestoreRun(ctx, o)
+	}
 	if o.request.DeliveryType != api.DeliveryDownload && !o.DryRun && !o.Yes {
 		if err := confirm(ctx, o.IO, o.confirmation()); err != nil {
 			return err

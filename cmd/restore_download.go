@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"syscall"
 
 	"github.com/spf13/cobra"
 
@@ -195,8 +196,8 @@ func downloadRestore(ctx context.Context, e runEnv, w watchFlags, d downloadFlag
 		return kind.watchEnd(err)
 	}
 
-	if perr := printDownloads(e.IO, s.Printer, rep.Results, rep.Archives); perr != nil {
-		return perr
+	if perr := printDownloads(e.IO, s.Printer, rep.Results, rep.Archives); perr != nil && !errors.Is(perr, syscall.EPIPE) {
+		return perr // a reader that went away (| head) still gets the downloads' exit code, below
 	}
 	if cause := context.Cause(ctx); ctx.Err() != nil {
 		return fmt.Errorf("stopped downloading; the .part files are kept. Resume with: %s (%w)", resume, cause)

@@ -4,55 +4,185 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 
 	"github.com/spf13/cobra"
 
 	"github.com/atlas-backup/atlas-backup/internal/api"
+	"github.com/atlas-backup/atlas-backup/internal/jobs"
 	"github.com/atlas-backup/atlas-backup/internal/output"
+	"github.com/atlas-backup/atlas-backup/internal/text"
 )
 
-func newRestoreGetCmd(f *Factory, runF func(context.Context, *JobOptions) error) *cobra.Command {
-	opts := &JobOptions{runEnv: f.env(), kind: "restore"}
-	c := jobCommand("get", "Show one restore job", opts)
+// RestoreGetOptions are the options of restore get.
+type RestoreGetOptions struct {
+	JobOptions
+	Collections bool // the per-collection states of a collection restore job
+}
+
+func newRestoreGetCmd(f *Factory, runF func(context.Context, *RestoreGetOptions) error) *cobra.Command {
+	opts := &RestoreGetOptions{JobOptions: JobOptions{runEnv: f.env(), kind: "restore"}}
+	c := jobCommand("get", "Show one restore job, or collection restore job", &opts.JobOptions)
 	c.RunE = runCmd(opts, &opts.format, opts.prepare, restoreGetRun, runF)
 	c.Aliases = []string{"describe"}
+	c.Long = `Show one restore job. The ID is looked up among the cluster's restore jobs,
+then among its collection restore jobs, so either kind's ID works.
+
+--collections shows what became of each collection of a collection restore
+job: SOURCE, TARGET (where it was really restored: create-new restores into
+a new name when the target exists), STATE, DOCUMENTS (restored/total) and
+INDEXES; -o json the API's results array. The list is empty while the job
+is INITIALIZING.`
 	c.Example = `  atlas-backup restore get 6b05e9390000000000000002 --cluster demo
-  atlas-backup restore get 6b05e9390000000000000002 --cluster demo -o json`
-	c.ValidArgsFunction = completeRestoreIDs(f, &opts.clusterScope)
+  atlas-backup restore get 6b05e9390000000000000002 --cluster demo -o json
+  atlas-backup restore get 6b05e9390000000000000003 --cluster demo --collections`
+	c.Flags().BoolVar(&opts.Collections, "collections", false, "show the per-collection states of a collection restore job")
+	c.ValidArgsFunction = completeAnyRestoreIDs(f, &opts.clusterScope)
 	return c
 }
 
-func restoreGetRun(ctx context.Context, o *JobOptions) error {
+func restoreGetRun(ctx context.Context, o *RestoreGetOptions) error {
 	client, err := o.Client()
 	if err != nil {
 		return err
 	}
-	job, raw, err := client.GetRestore(ctx, o.ProjectID, o.Cluster, o.ID)
+	if o.Collections {
+		return restoreCollectionsRun(ctx, client, o)
+	}
+	found, err := findRestore(ctx, client, &o.clusterScope, o.ID)
 	if err != nil {
 		return err
 	}
-	return o.Printer.Print(o.IO.Out, output.Value{Raw: raw, Table: output.RestoreJobTable(*job, o.ProjectID)})
+	if found.coll != nil {
+		return o.Printer.Print(o.IO.Out, output.Value{Raw: found.raw, Table: output.CollectionRestoreJobTable(*found.coll, o.ProjectID)})
+	}
+	return o.Printer.Print(o.IO.Out, output.Value{Raw: found.raw, Table: output.RestoreJobTable(*found.job, o.ProjectID)})
 }
+
+// restoreCollectionsRun prints a collection restore job's per-collection
+// states (every page).
+func restoreCollectionsRun(ctx context.Context, client *api.Client, o *RestoreGetOptions) error {
+	states, err := client.ListCollectionRestoreStates(ctx, o.ProjectID, o.Cluster, o.ID)
+	if err != nil {
+		if !isNotFound(err) {
+			return err
+		}
+		if job, _, gerr := client.GetRestore(ctx, o.ProjectID, o.Cluster, o.ID); gerr == nil {
+			return &RefusedError{Err: fmt.Errorf("restore job %s is a restore of the whole cluster (%s), not a collection restore job: it has no per-collection states. See it with: %s",
+				o.ID, text.Escape(job.DeliveryType), restoreJobKind(&o.clusterScope).get(o.ID))}
+		}
+		return fmt.Errorf("%w\nCluster %s of project %s has no collection restore job %s; see them with: %s",
+			err, text.Escape(o.Cluster), o.ProjectID, o.ID, collectionRestoreJobKind(&o.clusterScope).list())
+	}
+	err = o.Printer.Print(o.IO.Out, output.Value{Raw: states.Raw, Table: output.CollectionStatesTable(states.Items)})
+	if err == nil && len(states.Items) == 0 && o.format == "table" {
+		o.notef("Collection restore job %s has no per-collection states yet: Atlas lists them once the job is past INITIALIZING.", o.ID)
+	}
+	return err
+}
+
+// restoreFound is a job ID found among a cluster's restore jobs (job) or
+// its collection restore jobs (coll), as Atlas sent it (raw).
+type restoreFound struct {
+	job  *api.RestoreJob
+	coll *api.CollectionRestoreJob
+	raw  []byte
+}
+
+// findRestore looks a job ID up among the cluster's restore jobs, then, on
+// a 404 of the job (not of the cluster), among its collection restore
+// jobs: one ID works for both kinds.
+func findRestore(ctx context.Context, client *api.Client, s *clusterScope, id string) (restoreFound, error) {
+	job, raw, err := client.GetRestore(ctx, s.ProjectID, s.Cluster, id)
+	if err == nil {
+		return restoreFound{job: job, raw: raw}, nil
+	}
+	if !restoreJobNotFound(err) {
+		return restoreFound{}, err
+	}
+	coll, raw, cerr := client.GetCollectionRestore(ctx, s.ProjectID, s.Cluster, id)
+	switch {
+	case cerr == nil:
+		return restoreFound{coll: coll, raw: raw}, nil
+	case isNotFound(cerr):
+		return restoreFound{}, &neitherRestoreError{err: err, list: collectionRestoreJobKind(s).list()}
+	}
+	return restoreFound{}, cerr
+}
+
+// restoreJobNotFound says whether err is Atlas's 404 for a restore job
+// (not for its cluster, nor its project).
+func restoreJobNotFound(err error) bool {
+	var nf *api.NotFoundError
+	return errors.As(err, &nf) && nf.Kind == api.KindRestoreJob
+}
+
+// neitherRestoreError is a job ID that is neither a restore job of the
+// cluster nor a collection restore job: the restore job's 404 (worded
+// with the list of restore jobs), and the list of collection restore jobs.
+type neitherRestoreError struct {
+	err  error
+	list string
+}
+
+func (e *neitherRestoreError) Error() string {
+	return e.err.Error() + "\nNor is it a collection restore job of the cluster; see those with: " + e.list
+}
+func (e *neitherRestoreError) Unwrap() error { return e.err }
 
 func newRestoreWatchCmd(f *Factory, runF func(context.Context, *WatchOptions) error) *cobra.Command {
 	opts := &WatchOptions{JobOptions: JobOptions{runEnv: f.env(), kind: "restore"}}
-	c := jobCommand("watch", "Follow a restore job until it ends", &opts.JobOptions)
+	c := jobCommand("watch", "Follow a restore job, or collection restore job, until it ends", &opts.JobOptions)
 	c.RunE = runCmd(opts, &opts.format, opts.prepare, restoreWatchRun, runF)
 	c.Long = `Check a restore job at once and then every --interval until it ends, showing
 its status on stderr, then print the final job on stdout. A restore ends when
 it has finished (or, for a download, has its delivery URL): exit 0; or when it
 failed, was cancelled or expired: exit 6. Exit 7 when --watch-timeout passes
-first. Ctrl-C stops watching; the job keeps running.`
+first. Ctrl-C stops watching; the job keeps running.
+
+The ID may be a collection restore job's (restore create --collection or
+--database): it is followed through INITIALIZING, IN_PROGRESS and FINALIZING
+with the documents restored of the total, to SUCCESSFUL, FAILED or CANCELED;
+then stderr names each collection that did not end SUCCESSFUL. Exit 0 only
+when the job and every collection succeeded, else 6.`
 	c.Example = `  atlas-backup restore watch 6b05e9390000000000000002 --cluster demo
   atlas-backup restore watch 6b05e9390000000000000002 --cluster demo --watch-timeout 2h -o json`
 	opts.watch.add(c, false)
-	c.ValidArgsFunction = completeRestoreIDs(f, &opts.clusterScope)
+	c.ValidArgsFunction = completeAnyRestoreIDs(f, &opts.clusterScope)
 	return c
 }
 
+// restoreWatchRun follows a restore job; on a 404 of it before its first
+// look, the collection restore job of that ID.
 func restoreWatchRun(ctx context.Context, o *WatchOptions) error {
-	return follow(ctx, o.runEnv, o.watch, o.Printer, restoreJobKind(&o.clusterScope), o.ID)
+	kind := restoreJobKind(&o.clusterScope)
+	last, err := await(ctx, o.runEnv, o.watch, kind, o.ID)
+	if last.Job == nil && restoreJobNotFound(err) {
+		return followCollectionRestore(ctx, o.runEnv, o.watch, o.Printer, &o.clusterScope, o.ID, err)
+	}
+	return printEnd(o.IO, o.Printer, seenValue(kind, last), err)
+}
+
+// followCollectionRestore follows a collection restore job to its end
+// (jobs.FollowCollectionRestore), then names on stderr the collections
+// that did not end SUCCESSFUL, and prints the last look at the job. first
+// is the restore job's 404, for an ID that is neither kind.
+func followCollectionRestore(ctx context.Context, e runEnv, w watchFlags, p output.Printer, s *clusterScope, id string, first error) error {
+	client, err := e.Client()
+	if err != nil {
+		return err
+	}
+	kind := collectionRestoreJobKind(s)
+	display := e.display()
+	defer display.Stop()
+	ctx = api.WithRetryNotes(ctx, e.notesTo(display))
+	r, err := jobs.FollowCollectionRestore(ctx, jobs.Deps{Client: client, Note: e.note}, s.jobs(), id, e.watch(w, display))
+	display.Stop()
+	if r.Seen.Job == nil && isNotFound(err) {
+		return &neitherRestoreError{err: first, list: kind.list()}
+	}
+	e.warn(r.Warnings)
+	reportCollections(e, r.Collections)
+	return printEnd(e.IO, p, seenValue(kind, r.Seen), kind.watchEnd(err))
 }
 
 // CancelOptions are the options of restore cancel.
@@ -69,6 +199,9 @@ func newRestoreCancelCmd(f *Factory, runF func(context.Context, *CancelOptions) 
 Atlas stops the job, and restore get then shows it as Cancelled. A job that
 was cancelled already is no error; one that has ended otherwise is refused
 by Atlas (exit 5).
+
+Atlas offers no cancel for collection restore jobs (restore create
+--collection or --database): the ID of one is exit 5, nothing cancelled.
 
 Cancelling is asked like an overwriting restore: on a terminal you type the
 cluster's name to go ahead (anything else, Ctrl-D or Ctrl-C sends nothing);
@@ -96,16 +229,14 @@ func restoreCancelRun(ctx context.Context, o *CancelOptions) error {
 	if err != nil {
 		return err
 	}
-	if err := client.CancelRestore(ctx, o.ProjectID, o.Cluster, o.ID); err != nil {
-		// A cancel resent after a lost answer finds the job cancelled
-		// already, and Atlas refuses it: what was asked for is done.
-		var apiErr *api.Error
-		if !errors.As(err, &apiErr) || apiErr.Status == http.StatusNotFound || apiErr.IsAuth() || apiErr.Status >= 500 {
-			return err
-		}
-		if job, _, gerr := client.GetRestore(ctx, o.ProjectID, o.Cluster, o.ID); gerr != nil || !job.Cancelled {
-			return err
-		}
+	ended, err := jobs.CancelRestore(ctx, jobs.Deps{Client: client}, o.jobs(), o.ID)
+	var noCancel *jobs.NoCancelError
+	switch {
+	case errors.As(err, &noCancel):
+		return &RefusedError{Err: fmt.Errorf("%v. Follow it with: %s", noCancel, collectionRestoreJobKind(&o.clusterScope).resume(o.ID))}
+	case err != nil:
+		return err
+	case ended == jobs.CancelledAlready:
 		fmt.Fprintf(o.IO.ErrOut, "Restore job %s was cancelled already.\n", o.ID)
 		return nil
 	}
@@ -160,7 +291,14 @@ func (o *ListOptions) print(n int, what string, v output.Value) error {
 // listCommand is the cobra command of a list: what names a cluster's items
 // (and adds --cluster), or is "" for a project's. Its constructor sets RunE.
 func listCommand(f *Factory, short, what string) (*cobra.Command, *ListOptions) {
-	opts := &ListOptions{runEnv: f.env(), ofCluster: what != ""}
+	opts := &ListOptions{runEnv: f.env()}
+	return listCommandOf(opts, short, what), opts
+}
+
+// listCommandOf is listCommand for options made by the caller (a list with
+// flags of its own).
+func listCommandOf(opts *ListOptions, short, what string) *cobra.Command {
+	opts.ofCluster = what != ""
 	c := &cobra.Command{
 		Use:     "list",
 		Aliases: []string{"ls"},
@@ -171,7 +309,7 @@ func listCommand(f *Factory, short, what string) (*cobra.Command, *ListOptions) 
 		opts.addFlags(c, what+" to list")
 	}
 	opts.list.add(c)
-	return c, opts
+	return c
 }
 
 func newExportListCmd(f *Factory, runF func(context.Context, *ListOptions) error) *cobra.Command {
@@ -194,18 +332,34 @@ func exportListRun(ctx context.Context, o *ListOptions) error {
 	return o.print(len(jobs.Items), "export jobs", output.Value{Raw: jobs.Raw, Table: output.ExportJobsTable(jobs.Items)})
 }
 
-func newRestoreListCmd(f *Factory, runF func(context.Context, *ListOptions) error) *cobra.Command {
-	c, opts := listCommand(f, "List a cluster's restore jobs, newest first", "restore jobs")
+// RestoreListOptions are the options of restore list.
+type RestoreListOptions struct {
+	ListOptions
+	Collections bool // the collection restore jobs
+}
+
+func newRestoreListCmd(f *Factory, runF func(context.Context, *RestoreListOptions) error) *cobra.Command {
+	opts := &RestoreListOptions{ListOptions: ListOptions{runEnv: f.env()}}
+	c := listCommandOf(&opts.ListOptions, "List a cluster's restore jobs, or collection restore jobs, newest first", "restore jobs")
+	c.Flags().BoolVar(&opts.Collections, "collections", false, "list the collection restore jobs (restore create --collection or --database)")
 	c.RunE = runCmd(opts, &opts.format, opts.prepare, restoreListRun, runF)
 	c.Example = `  atlas-backup restore list --cluster demo
-  atlas-backup restore list --cluster demo --limit 10 --page 2`
+  atlas-backup restore list --cluster demo --limit 10 --page 2
+  atlas-backup restore list --cluster demo --collections`
 	return c
 }
 
-func restoreListRun(ctx context.Context, o *ListOptions) error {
+func restoreListRun(ctx context.Context, o *RestoreListOptions) error {
 	client, err := o.Client()
 	if err != nil {
 		return err
+	}
+	if o.Collections {
+		jobs, err := client.ListCollectionRestores(ctx, o.ProjectID, o.Cluster, o.Options)
+		if err != nil {
+			return err
+		}
+		return o.print(len(jobs.Items), "collection restore jobs", output.Value{Raw: jobs.Raw, Table: output.CollectionRestoreJobsTable(jobs.Items, o.ProjectID)})
 	}
 	jobs, err := client.ListRestores(ctx, o.ProjectID, o.Cluster, o.Options)
 	if err != nil {

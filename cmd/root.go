@@ -22,8 +22,8 @@ func newRootCmd(f *Factory) *cobra.Command {
 		Use:   "atlas-backup",
 		Short: "Export and restore MongoDB Atlas Cloud Backup snapshots",
 		Long: `atlas-backup starts and follows MongoDB Atlas Cloud Backup jobs: exports of a
-cluster's snapshot to an export bucket, and restores (automated, download or
-point in time). It speaks the Atlas Admin API v2. Run "atlas-backup sandbox"
+cluster's snapshot to an export bucket, and restores (automated, download,
+point in time, or of only some databases and collections). It speaks the Atlas Admin API v2. Run "atlas-backup sandbox"
 for a local Atlas API simulator that needs no account.
 
 Authentication: a service account (MONGODB_ATLAS_CLIENT_ID and
@@ -65,18 +65,21 @@ Exit codes:
 
 	export := group("export", "Export snapshots to an export bucket, and follow export jobs",
 		newExportCreateCmd(f, nil), newExportGetCmd(f, nil), newExportListCmd(f, nil), newExportWatchCmd(f, nil))
-	restore := group("restore", "Restore snapshots (into a cluster, as a download, or to a point in time), and follow restore jobs",
+	restore := group("restore", "Restore snapshots (into a cluster, as a download, to a point in time, or only some collections), and follow restore jobs",
 		newRestoreCreateCmd(f, nil), newRestoreGetCmd(f, nil), newRestoreListCmd(f, nil), newRestoreWatchCmd(f, nil), newRestoreCancelCmd(f, nil), newRestoreDownloadCmd(f, nil))
-	snapshot := group("snapshot", "List a cluster's snapshots", newSnapshotListCmd(f, nil))
+	snapshot := group("snapshot", "List a cluster's snapshots, and the databases and collections they hold",
+		newSnapshotListCmd(f, nil), newSnapshotDatabasesCmd(f, nil), newSnapshotCollectionsCmd(f, nil))
 	bucket := group("bucket", "List the project's export buckets", newBucketListCmd(f, nil))
 	cluster := group("cluster", "List the project's clusters", newClusterListCmd(f, nil))
 	export.Example = `  atlas-backup export create --cluster demo --snapshot-id latest --bucket-id demo-export-bucket --watch
   atlas-backup export list --cluster demo
   atlas-backup export watch 6b05e9390000000000000001 --cluster demo`
 	restore.Example = `  atlas-backup restore create --delivery-type download --cluster demo --snapshot-id latest --download-dir ./restore
+  atlas-backup restore create --cluster demo --snapshot-id latest --collection sales.orders=sales.orders_back --watch
   atlas-backup restore list --cluster demo
   atlas-backup restore watch 6b05e9390000000000000002 --cluster demo --watch-timeout 2h`
-	snapshot.Example = `  atlas-backup snapshot list --cluster demo`
+	snapshot.Example = `  atlas-backup snapshot list --cluster demo
+  atlas-backup snapshot collections latest --cluster demo --database sales`
 	bucket.Example = `  atlas-backup bucket list`
 	cluster.Example = `  atlas-backup cluster list -o json`
 

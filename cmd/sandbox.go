@@ -62,7 +62,8 @@ func newSandboxCmd(f *Factory, runF func(context.Context, *SandboxOptions) error
 		Use:   "sandbox",
 		Short: "Run the built-in Atlas API simulator on loopback, in the foreground",
 		Long: `Run a local simulator of the Atlas Admin API v2 operations atlas-backup uses:
-clusters (list, get), export buckets, snapshots, export jobs and restore jobs,
+clusters (list, get), export buckets, snapshots and the databases and
+collections they hold, export jobs, restore jobs and collection restore jobs,
 with HTTP Digest, OAuth service-account and Bearer-token authentication,
 Atlas's versioned media types, validation and error bodies.
 
@@ -89,6 +90,22 @@ Clusters are in the states Atlas shows (IDLE, UPDATING, and in the staging
 project CREATING, paused and DELETING); demo's newest snapshot stays
 inProgress, so latest skips it; POST .../backup/snapshots takes an on-demand
 snapshot that goes queued, inProgress, completed over --job-duration.
+
+Every completed snapshot holds the databases analytics (events), inventory
+(items, stock) and sales (customers, invoices, orders), with document
+counts; the newest completed snapshot of each cluster (and an on-demand one)
+also holds sales.returns, so that an older snapshot, or a point in time
+before it, misses a collection. Collection restore jobs (restore create
+--collection/--database) go INITIALIZING, IN_PROGRESS (the documents
+counted up, one collection after another), FINALIZING and SUCCESSFUL over
+--job-duration. A source the snapshot does not hold ends NOT_FOUND (the job
+still succeeds); create-new into a namespace the target has (the source
+cluster's latest snapshot, and what earlier jobs restored into it) restores
+into NAME_restored_N, the effectiveTargetNamespace; a collection restored
+under a name ending _badindex ends INDEX_BUILD_FAILED; --restore-outcome
+failed or cancelled ends the job FAILED or CANCELED, its last collection
+FAILED or NOT_RESTORED and those before it ROLLBACK. A cluster takes part in
+one collection restore job at a time (409); there is no cancel (405).
 
 A fault is OPERATION:KIND[:TIMES[:AFTER]]. OPERATION is an operation name from the
 Atlas API spec (getBackupExport, createBackupRestoreJob, listClusters,
@@ -138,7 +155,7 @@ waiting.`,
 	fl.StringVar(&opts.ArchiveSize, "archive-size", defaultSandboxArchiveSize, "size of each download archive (bytes, or with KiB, MiB or GiB)")
 	fl.DurationVar(&opts.JobDuration, "job-duration", sandbox.DefaultJobDuration, "how long a job takes to reach its end state")
 	fl.StringVar(&opts.ExportOutcome, "export-outcome", "success", "how export jobs end: success, failed or cancelled")
-	fl.StringVar(&opts.RestoreOutcome, "restore-outcome", "success", "how restore jobs end: success, failed, cancelled or expired")
+	fl.StringVar(&opts.RestoreOutcome, "restore-outcome", "success", "how restore jobs (collection restore jobs too) end: success, failed, cancelled or expired")
 	fl.StringArrayVar(&opts.Faults, "fault", nil, "inject a fault, OPERATION:KIND[:TIMES[:AFTER]] (repeatable)")
 	fl.IntVar(&opts.Clusters, "clusters", 0, "add `N` replica-set clusters with backup on and snapshots, fleet-001 to fleet-N (at most 999)")
 	fl.IntVar(&opts.RetryAfter, "retry-after", 0, "Retry-After `SECONDS` on every injected 429 and 5xx, html included (default: 1, on 429 and 503 only)")

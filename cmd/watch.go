@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"syscall"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 	"github.com/atlas-backup/atlas-backup/internal/api"
 	"github.com/atlas-backup/atlas-backup/internal/jobs"
 	"github.com/atlas-backup/atlas-backup/internal/output"
+	"github.com/atlas-backup/atlas-backup/internal/shell"
 )
 
 // watchFlags are --watch, --watch-timeout and --interval.
@@ -186,13 +188,20 @@ type jobKind[T any] struct {
 	// resumeWith, when set, is the command that takes a stopped watch up
 	// again (restore download's own), instead of the noun's watch.
 	resumeWith func(id string) string
+	// listFlag, when set, is the flag of the noun's list that lists this
+	// kind (--collections).
+	listFlag string
 }
 
+// command is a command line to paste: every value in it quoted for a shell
+// (with --all-clusters, names and IDs come from Atlas).
 func (k jobKind[T]) command(verb, id string) string {
+	words := []string{"atlas-backup", k.noun, verb}
 	if id != "" {
-		id += " "
+		words = append(words, shell.Quote(id))
 	}
-	return fmt.Sprintf("atlas-backup %s %s %s--cluster %s --project-id %s", k.noun, verb, id, k.scope.Cluster, k.scope.ProjectID)
+	words = append(words, "--cluster", shell.Quote(k.scope.Cluster), "--project-id", shell.Quote(k.scope.ProjectID))
+	return strings.Join(words, " ")
 }
 
 func (k jobKind[T]) resume(id string) string {
@@ -202,7 +211,13 @@ func (k jobKind[T]) resume(id string) string {
 	return k.command("watch", id)
 }
 func (k jobKind[T]) get(id string) string { return k.command("get", id) }
-func (k jobKind[T]) list() string         { return k.command("list", "") }
+
+func (k jobKind[T]) list() string {
+	if k.listFlag != "" {
+		return k.command("list", k.listFlag)
+	}
+	return k.command("list", "")
+}
 
 func exportJobKind(s *clusterScope) jobKind[api.ExportJob] {
 	return jobKind[api.ExportJob]{Kind: jobs.Export, noun: "export", scope: s,
@@ -212,4 +227,11 @@ func exportJobKind(s *clusterScope) jobKind[api.ExportJob] {
 func restoreJobKind(s *clusterScope) jobKind[api.RestoreJob] {
 	return jobKind[api.RestoreJob]{Kind: jobs.Restore, noun: "restore", scope: s,
 		table: func(j *api.RestoreJob) *output.Table { return output.RestoreJobTable(*j, s.ProjectID) }}
+}
+
+func collectionRestoreJobKind(s *clusterScope) jobKind[api.CollectionRestoreJob] {
+	return jobKind[api.CollectionRestoreJob]{Kind: jobs.CollectionRestore, noun: "restore", scope: s, listFlag: "--collections",
+		table: func(j *api.CollectionRestoreJob) *output.Table {
+			return output.CollectionRestoreJobTable(*j, s.ProjectID)
+		}}
 }

@@ -54,6 +54,10 @@ type CollectionRestoreInput struct {
 	// Watch, when set, follows the job once created or reused, and then
 	// reads what became of each of its collections.
 	Watch *Watch
+	// Warn, when set, receives the point-in-time check's warnings as they
+	// are found, before anything is asked or created (else they are in
+	// the result's Warnings).
+	Warn func(line string)
 }
 
 // CollectionRestoreResult is what became of a collection restore.
@@ -167,6 +171,12 @@ func CollectionRestores(ctx context.Context, d Deps, in CollectionRestoreInput) 
 	case req.PointInTimeUTCSeconds != 0 || req.OplogTs != 0:
 		if r.Warnings, err = checkBefore(ctx, d, in.Scope, req); err != nil {
 			return r, err
+		}
+		if in.Warn != nil {
+			for _, w := range r.Warnings {
+				in.Warn(w)
+			}
+			r.Warnings = nil
 		}
 	}
 	steps := createSteps[api.CollectionRestoreJob]{

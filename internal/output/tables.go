@@ -129,3 +129,55 @@ func ClustersTable(clusters []api.Cluster) *Table {
 func FleetExportsTable() *Table {
 	return &Table{Header: []string{"CLUSTER", "ID", "STATE", "PROGRESS", createdUTC, finishedUTC, "ERROR"}}
 }
+
+// CollectionRestoreJobsTable shows collection restore jobs as ID, STATE
+// (the API's own value, e.g. IN_PROGRESS), PROGRESS (restored/total
+// documents; "-" before Atlas has counted any), NAMESPACES (the databases
+// and collections requested), TARGET (the target cluster, as
+// project/cluster when it is in another project than projectID), CREATED
+// (UTC) and FINISHED (UTC).
+func CollectionRestoreJobsTable(jobs []api.CollectionRestoreJob, projectID string) *Table {
+	t := &Table{Header: []string{"ID", "STATE", "PROGRESS", "NAMESPACES", "TARGET", createdUTC, finishedUTC}}
+	for i := range jobs {
+		j := &jobs[i]
+		progress := "-"
+		if j.TotalDocuments > 0 || j.RestoredDocuments > 0 {
+			progress = fmt.Sprintf("%d/%d", j.RestoredDocuments, j.TotalDocuments)
+		}
+		t.Add(j.ID, j.State, progress, fmt.Sprint(j.Namespaces()), j.Target(projectID), FormatTime(j.CreatedAt), FormatTime(j.FinishedAt))
+	}
+	return t
+}
+
+// CollectionRestoreJobTable is CollectionRestoreJobsTable for one job.
+func CollectionRestoreJobTable(j api.CollectionRestoreJob, projectID string) *Table {
+	return CollectionRestoreJobsTable([]api.CollectionRestoreJob{j}, projectID)
+}
+
+// CollectionStatesTable shows what became of each collection of a
+// collection restore job: SOURCE, TARGET (where it was really restored:
+// the effectiveTargetNamespace when Atlas gives one, else the
+// targetNamespace), STATE, DOCUMENTS (restored/total) and INDEXES (the
+// index build's state).
+func CollectionStatesTable(states []api.CollectionState) *Table {
+	t := &Table{Header: []string{"SOURCE", "TARGET", "STATE", "DOCUMENTS", "INDEXES"}}
+	for i := range states {
+		s := &states[i]
+		indexes := ""
+		if s.IndexStatus != nil {
+			indexes = s.IndexStatus.State
+		}
+		t.Add(s.SourceNamespace, s.Target(), s.State, fmt.Sprintf("%d/%d", s.RestoredDocuments, s.TotalDocuments), indexes)
+	}
+	return t
+}
+
+// NamesTable shows what a snapshot holds (its databases, or a database's
+// collections) as NAME.
+func NamesTable(names []string) *Table {
+	t := &Table{Header: []string{"NAME"}}
+	for _, n := range names {
+		t.Add(n)
+	}
+	return t
+}
