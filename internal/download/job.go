@@ -329,8 +329,8 @@ func (j *job) reserve(need int64) error {
 // write puts the body into the .part from offset (cutting whatever was
 // after it), resetting the stall timer on every read that brings data, and
 // sends progress events. What it writes, it reads back from the disk into
-// the check: first the bytes an earlier attempt or run left, then each
-// block as it is written.
+// the check: first the bytes an earlier attempt or run left, then every
+// MiB as it is written (the rest when the file is complete).
 func (j *job) write(body io.Reader, offset int64, stall *time.Timer) (int64, error) {
 	out, err := safefile.OpenFile(j.part, os.O_CREATE|os.O_WRONLY, 0o644)
 	if err != nil {
@@ -352,9 +352,8 @@ func (j *job) write(body io.Reader, offset int64, stall *time.Timer) (int64, err
 		j.check.abandon() // the file starts over
 		j.check = newStreamCheck(j.file.Name)
 	}
-	back := make([]byte, copyBuffer)
 	stall.Stop() // re-reading what is on disk is no stall of the server's
-	if err := j.check.feed(in, offset, back); err != nil {
+	if err := j.check.feed(in, offset); err != nil {
 		return 0, j.checkFailed(err)
 	}
 	stall.Reset(j.o.Stall)
@@ -370,8 +369,10 @@ func (j *job) write(body io.Reader, offset int64, stall *time.Timer) (int64, err
 				return n, &permanentError{werr}
 			}
 			n += int64(k)
-			if ferr := j.check.feed(in, offset+n, back); ferr != nil {
-				return n, j.checkFailed(ferr)
+			if offset+n-j.check.pos >= feedEvery { // in larger steps, fewer handoffs; verify feeds the rest
+				if ferr := j.check.feed(in, offset+n); ferr != nil {
+					return n, j.checkFailed(ferr)
+				}
 			}
 			if j.promised > 0 {
 				paid := min(int64(k), j.promised)
@@ -418,7 +419,7 @@ func (j *job) verify() (string, error) {
 	if j.check == nil {
 		j.check = newStreamCheck(j.file.Name)
 	}
-	if err := j.check.feed(f, safefile.Size(j.part), make([]byte, copyBuffer)); err != nil {
+	if err := j.check.feed(f, safefile.Size(j.part)); err != nil {
 		return "", j.checkFailed(err)
 	}
 	sum, err := j.check.finish(j.total)
@@ -473,6 +474,9 @@ func (j *job) saveETag() error {
 }
 
 var errStalled = errors.New("stalled")
+
+// feedEvery is how much is written before it is read back into the check.
+const feedEvery = 1 << 20
 
 // cause names what ended an attempt: a stall, or the error itself.
 func (j *job) cause(ctx context.Context, err error) error {

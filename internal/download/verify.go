@@ -3,7 +3,6 @@ package download
 import (
 	"archive/tar"
 	"bufio"
-	"cmp"
 	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
@@ -22,11 +21,11 @@ import (
 // length) and, for a .tar.gz, the tar inside to its end-of-archive marker.
 // It runs beside the download, so the check costs no time after it.
 type streamCheck struct {
-	pw   *io.PipeWriter
-	hash hash.Hash // taken by the feeder, beside the check
-	done chan checkResult
-	pos  int64 // bytes of the file fed so far
-	res  *checkResult
+	blocks *blocks
+	hash   hash.Hash // taken by the feeder, beside the check
+	done   chan checkResult
+	pos    int64 // bytes of the file fed so far
+	res    *checkResult
 }
 
 type checkResult struct {
@@ -42,10 +41,10 @@ func (e *corruptError) Error() string { return e.err.Error() }
 var errAbandoned = errors.New("the check was abandoned")
 
 func newStreamCheck(name string) *streamCheck {
-	pr, pw := io.Pipe()
-	c := &streamCheck{pw: pw, hash: sha256.New(), done: make(chan checkResult, 1)}
+	b := newBlocks()
+	c := &streamCheck{blocks: b, hash: sha256.New(), done: make(chan checkResult, 1)}
 	go func() {
-		counted := &countingReader{r: pr}
+		counted := &countingReader{r: b}
 		r := bufio.NewReaderSize(counted, copyBuffer)
 		var err error
 		switch kind := kindOf(name); kind {
@@ -55,7 +54,7 @@ func newStreamCheck(name string) *streamCheck {
 		if err == nil {
 			_, err = io.Copy(io.Discard, r) // the rest, for the length and the sum
 		}
-		pr.CloseWithError(cmp.Or(err, errAbandoned)) // a writer still writing learns of it
+		close(b.ended) // a feeder still feeding learns of it
 		c.done <- checkResult{n: counted.n, err: err}
 	}()
 	return c
@@ -63,12 +62,13 @@ func newStreamCheck(name string) *streamCheck {
 
 // feed reads f from where the check is to end, from disk, into the check.
 // A stream that fails its check is a *corruptError.
-func (c *streamCheck) feed(f *os.File, end int64, buf []byte) error {
+func (c *streamCheck) feed(f *os.File, end int64) error {
 	for c.pos < end {
+		buf := c.blocks.get()
 		k, err := f.ReadAt(buf[:min(int64(len(buf)), end-c.pos)], c.pos)
 		if k > 0 {
 			c.hash.Write(buf[:k])
-			if _, werr := c.pw.Write(buf[:k]); werr != nil {
+			if !c.blocks.put(buf[:k]) {
 				if r := c.result(); r.err != nil {
 					return &corruptError{r.err}
 				}
@@ -86,7 +86,7 @@ func (c *streamCheck) feed(f *os.File, end int64, buf []byte) error {
 // finish ends the feed and returns the verdict on the file, which must
 // have size bytes: its SHA-256, or a *corruptError.
 func (c *streamCheck) finish(size int64) (string, error) {
-	c.pw.Close()
+	close(c.blocks.full)
 	r := c.result()
 	switch {
 	case r.err != nil:
@@ -100,7 +100,7 @@ func (c *streamCheck) finish(size int64) (string, error) {
 // abandon stops the check (nothing is waited for but its goroutine).
 func (c *streamCheck) abandon() {
 	if c != nil {
-		c.pw.CloseWithError(errAbandoned)
+		close(c.blocks.stop)
 		c.result()
 	}
 }
@@ -111,6 +111,70 @@ func (c *streamCheck) result() checkResult {
 		c.res = &r
 	}
 	return *c.res
+}
+
+// blocksInFlight is how many blocks the feeder may read ahead of the
+// checker: with them the two work at once, not by turns as through a pipe.
+const blocksInFlight = 8
+
+// blocks carries the file's blocks from the feeder to the checker, and
+// back for reuse. The checker reads it as an io.Reader.
+type blocks struct {
+	full  chan []byte   // to check; the feeder closes it at the end
+	free  chan []byte   // checked, for the feeder to fill again
+	stop  chan struct{} // closed by the feeder: the check is abandoned
+	ended chan struct{} // closed by the checker: it has its verdict
+
+	held, unread []byte // the block being read, and what of it is left
+}
+
+func newBlocks() *blocks {
+	return &blocks{full: make(chan []byte, blocksInFlight), free: make(chan []byte, blocksInFlight+1),
+		stop: make(chan struct{}), ended: make(chan struct{})}
+}
+
+// get is an empty block: a checked one, or a new one.
+func (b *blocks) get() []byte {
+	select {
+	case buf := <-b.free:
+		return buf[:cap(buf)]
+	default:
+		return make([]byte, copyBuffer)
+	}
+}
+
+// put hands a block to the checker; false when the checker has ended.
+func (b *blocks) put(buf []byte) bool {
+	select {
+	case b.full <- buf:
+		return true
+	case <-b.ended:
+		return false
+	}
+}
+
+func (b *blocks) Read(p []byte) (int, error) {
+	for len(b.unread) == 0 {
+		if b.held != nil {
+			select {
+			case b.free <- b.held:
+			default:
+			}
+			b.held = nil
+		}
+		select {
+		case buf, ok := <-b.full:
+			if !ok {
+				return 0, io.EOF
+			}
+			b.held, b.unread = buf, buf
+		case <-b.stop:
+			return 0, errAbandoned
+		}
+	}
+	n := copy(p, b.unread)
+	b.unread = b.unread[n:]
+	return n, nil
 }
 
 type fileKind int
