@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"syscall"
 	"time"
 
 	"github.com/atlas-backup/atlas-backup/internal/api"
@@ -110,7 +111,11 @@ func Follow[T any](ctx context.Context, d Deps, k Kind[T], s Scope, id string, w
 			judged = err
 			return st, err
 		},
-		Transient: api.IsTransient,
+		// A check is a GET with the client's own retries: what the client
+		// retried (429, 5xx, timeouts, dropped connections) has spent the
+		// budget already, and ends the watch below. Only a refused
+		// connection, which the client does not retry, is checked again.
+		Transient: checkAgain,
 		Retry: &watch.Budget{Retries: w.Retries, Wait: w.MaxWait, Delay: func(n int) time.Duration {
 			return backoff.Delay(n, nil) // as the client waits between attempts
 		}},
@@ -139,9 +144,16 @@ func Follow[T any](ctx context.Context, d Deps, k Kind[T], s Scope, id string, w
 		return last, &TimeoutError{Kind: k.Name, ID: name, After: w.Timeout, State: seen}
 	case errors.As(err, &gaveUp):
 		return last, &UnreachableError{Kind: k.Name, ID: name, Checks: gaveUp.Checks, Err: gaveUp.Err}
+	case api.IsTransient(err) && ctx.Err() == nil:
+		return last, &UnreachableError{Kind: k.Name, ID: name, Checks: 1, Err: err}
 	}
 	return last, &StoppedError{Kind: k.Name, ID: name, Err: err}
 }
+
+// checkAgain reports whether a failed check is made again within the
+// watch's budget: a refused connection (Atlas, or a proxy, restarting),
+// which the client itself does not send again.
+func checkAgain(err error) bool { return errors.Is(err, syscall.ECONNREFUSED) }
 
 type noProgress struct{}
 

@@ -220,26 +220,46 @@ func TestFollowStopped(t *testing.T) {
 	})
 }
 
-func TestFollowChecksAgain(t *testing.T) {
+// A check is a GET with the client's retries: a 503 the client has retried
+// to the end of its budget ends the watch (could not reach Atlas), and is
+// never checked again on top; one the client gets past is no failed check.
+func TestFollowChecksAreGETsWithTheClientsRetries(t *testing.T) {
 	t.Parallel()
-	e := start(t, sandbox.WithFaults(sandbox.Fault{Operation: "getBackupExport", Status: http.StatusServiceUnavailable, Times: 1}))
-	j := e.export(t)
-	// A client that never retries: the watch's own budget is at work.
-	c, err := api.New(api.Options{BaseURL: e.api.URL, Credentials: api.Credentials{AccessToken: e.sb.Credentials().AccessToken}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	w, p := e.watch(jobDuration)
-	seen, err := jobs.Follow(context.Background(), jobs.Deps{Client: c}, jobs.Export, demoScope, j.ID, w)
-	if err != nil || seen.Job.State != api.ExportSuccessful {
-		t.Fatalf("Follow: %+v, %v", seen, err)
-	}
-	notes := p.notes.get()
-	if len(notes) != 1 || !strings.HasPrefix(notes[0], "export job "+j.ID+": will check again: 503 ") {
-		t.Errorf("progress notes %q: want the failed check said once", notes)
-	}
-	if n := e.count(http.MethodGet, demoPath+"/exports/"+j.ID); n != 3 {
-		t.Errorf("%d checks, want 3 (503, Queued, Successful)", n)
+	for _, tt := range []struct {
+		name    string
+		retries int
+		gets    int
+		ok      bool
+	}{
+		{"a client that never retries", 0, 1, false},
+		{"a client that retries once", 1, 4, true}, // 503, Queued (again), then the states to Successful
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			e := start(t, sandbox.WithFaults(sandbox.Fault{Operation: "getBackupExport", Status: http.StatusServiceUnavailable, Times: 1}), sandbox.WithRetryAfter(0))
+			j := e.export(t)
+			c, err := api.New(api.Options{BaseURL: e.api.URL, Credentials: api.Credentials{AccessToken: e.sb.Credentials().AccessToken},
+				MaxRetries: tt.retries, RetryWait: func(int, *http.Response) time.Duration { return 0 }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			w, p := e.watch(jobDuration)
+			w.Retries, w.MaxWait = 4, time.Minute // the watch's own budget: not spent on what the client retried
+			seen, err := jobs.Follow(context.Background(), jobs.Deps{Client: c}, jobs.Export, demoScope, j.ID, w)
+			var unreachable *jobs.UnreachableError
+			switch {
+			case tt.ok && (err != nil || seen.Job.State != api.ExportSuccessful):
+				t.Fatalf("Follow: %+v, %v", seen, err)
+			case !tt.ok && (!errors.As(err, &unreachable) || unreachable.Checks != 1 || !strings.Contains(err.Error(), "503")):
+				t.Fatalf("Follow: %v, want could not reach Atlas after one check", err)
+			}
+			if notes := p.notes.get(); len(notes) != 0 {
+				t.Errorf("progress notes %q: no check is made again", notes)
+			}
+			if n := e.count(http.MethodGet, demoPath+"/exports/"+j.ID); tt.ok && n < 3 || !tt.ok && n != tt.gets {
+				t.Errorf("%d GETs, want %d", n, tt.gets)
+			}
+		})
 	}
 }
 
