@@ -341,3 +341,21 @@ func TestAnotherSourcesPartStartsOver(t *testing.T) {
 		t.Errorf("requests %v: the other job's bytes were resumed", h)
 	}
 }
+
+// A .part that is a hard link to a file elsewhere is never written: the
+// file stays as it was.
+func TestHardLinkedPartIsRefused(t *testing.T) {
+	content := archive(t, 31, 30_000)
+	s := newServer(t, content, `"v1"`)
+	dir, outside := t.TempDir(), t.TempDir()
+	victim := filepath.Join(outside, "victim")
+	os.WriteFile(victim, []byte("precious"), 0o644)
+	if err := os.Link(victim, filepath.Join(dir, "a.tar.gz.part")); err != nil {
+		t.Skip(err)
+	}
+	res, _ := run(t, dir, download.Options{}, file(s, "a.tar.gz"))
+	wantFailed(t, res[0], "a.tar.gz.part has other hard links")
+	if b, _ := os.ReadFile(victim); string(b) != "precious" {
+		t.Errorf("the linked file became %d bytes", len(b))
+	}
+}

@@ -151,7 +151,8 @@ func (j *job) prepare() (skip bool, err error) {
 // at) where one of a download's files goes.
 func inTheWay(err error) error {
 	var sl *safefile.SymlinkError
-	if errors.As(err, &sl) {
+	var hl *safefile.HardLinkError
+	if errors.As(err, &sl) || errors.As(err, &hl) {
 		return fmt.Errorf("%w: remove it, or use another --dir", err)
 	}
 	return err

@@ -2,6 +2,8 @@
 
 package safefile
 
+import "os"
+
 const (
 	noFollow          = 0
 	noFollowSupported = false
@@ -10,3 +12,6 @@ const (
 // SyncDir does nothing here: directories cannot be opened for a flush, and
 // a rename is durable once it returns.
 func SyncDir(string) error { return nil }
+
+// hardLinked is not known here.
+func hardLinked(*os.File) bool { return false }

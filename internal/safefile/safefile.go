@@ -35,7 +35,20 @@ func OpenFile(path string, flag int, perm fs.FileMode) (*os.File, error) {
 			return nil, &SymlinkError{Path: path}
 		}
 	}
+	if err == nil && flag&(os.O_WRONLY|os.O_RDWR) != 0 && hardLinked(f) {
+		// Another name of the same file, anywhere on the file system: a
+		// write here would change it there.
+		f.Close()
+		return nil, &HardLinkError{Path: path}
+	}
 	return f, err
+}
+
+// HardLinkError is a file to write that has other names (hard links).
+type HardLinkError struct{ Path string }
+
+func (e *HardLinkError) Error() string {
+	return fmt.Sprintf("%s has other hard links; atlas-backup never writes a file that is also another", e.Path)
 }
 
 // Lstat is os.Lstat, with a symbolic link reported as a *SymlinkError.

@@ -72,3 +72,29 @@ func TestTryLockIsExclusive(t *testing.T) {
 		t.Errorf("lock file left behind: %v", err)
 	}
 }
+
+// A file to write that has another name (a hard link planted in a shared
+// directory) is refused, and left as it was; reading it is fine.
+func TestOpenFileRefusesHardLinksForWriting(t *testing.T) {
+	dir := t.TempDir()
+	victim := filepath.Join(dir, "victim")
+	os.WriteFile(victim, []byte("precious"), 0o644)
+	link := filepath.Join(dir, "a.tar.gz.part")
+	if err := os.Link(victim, link); err != nil {
+		t.Skip(err)
+	}
+	f, err := safefile.OpenFile(link, os.O_WRONLY|os.O_CREATE, 0o644)
+	var hl *safefile.HardLinkError
+	if runtime.GOOS != "windows" && (!errors.As(err, &hl) || hl.Path != link) {
+		f.Close()
+		t.Fatalf("%v, want a *HardLinkError", err)
+	}
+	if b, _ := os.ReadFile(victim); string(b) != "precious" {
+		t.Errorf("the other name became %q", b)
+	}
+	r, err := safefile.OpenFile(link, os.O_RDONLY, 0)
+	if err != nil {
+		t.Fatalf("reading: %v", err)
+	}
+	r.Close()
+}
