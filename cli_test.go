@@ -9,9 +9,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/atlas-backup/atlas-backup/internal/output"
 )
 
 // cliResult is how a run of atlas-backup ended.
@@ -62,25 +63,7 @@ func runAtlasBackup(t *testing.T, env []string, args ...string) cliResult {
 type runningCLI struct {
 	t           *testing.T
 	cmd         *exec.Cmd
-	out, errOut syncBuffer
-}
-
-// syncBuffer is a bytes.Buffer that a test may read while a process writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
+	out, errOut output.Buffer // read while the process writes
 }
 
 // startAtlasBackup starts the test binary as atlas-backup with the same

@@ -6,7 +6,6 @@ package cmd
 // can run in parallel, in milliseconds.
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/http/httptest"
@@ -132,11 +131,9 @@ func (a *atlas) run(args ...string) runResult {
 
 func (a *atlas) runSpec(spec runSpec, args ...string) runResult {
 	a.t.Helper()
-	streams, in, _, _ := output.Test()
+	streams, in, out, errOut := output.Test()
 	in.WriteString(spec.stdin)
 	streams.SetStdinTTY(spec.stdinTTY)
-	out, errOut := &lockedBuffer{}, &lockedBuffer{}
-	streams.Out, streams.ErrOut = out, errOut
 	env := a.env
 	code := Main(args, streams, harnessBuild, func(f *Factory) {
 		f.Getenv = func(k string) string { return env[k] }
@@ -286,24 +283,4 @@ func (r runResult) checkTimeout(t *testing.T, state string) {
 	case !regexp.MustCompile(`(?m)^[0-9a-f]{24} .*\b` + state + `\b`).MatchString(r.stdout):
 		t.Errorf("stdout does not show the job %s:\n%s", state, r.stdout)
 	}
-}
-
-// lockedBuffer is a buffer that is safe for concurrent writes, as the
-// process's own stdout and stderr (*os.File) are: a run over several
-// clusters notes each cluster's lookups from its own goroutine.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

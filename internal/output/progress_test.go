@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -167,7 +166,7 @@ func TestProgressSpinnerOnTerminal(t *testing.T) {
 // terminal check but records what it draws.
 func TestProgressSpinnerOutput(t *testing.T) {
 	tty := openTerminal(t)
-	var drawn lockedBuffer
+	var drawn Buffer
 	p := newSpinnerProgress(tty, &drawn, false)
 	p.sp.Delay = time.Millisecond
 	frames := countFrames(p)
@@ -270,23 +269,4 @@ func waitFrames(t *testing.T, frames <-chan struct{}, n int) {
 			t.Fatalf("the spinner drew no frame in 10s")
 		}
 	}
-}
-
-// lockedBuffer is a bytes.Buffer safe for the spinner's goroutine and the
-// test's.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

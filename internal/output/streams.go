@@ -3,7 +3,6 @@
 package output
 
 import (
-	"bytes"
 	"io"
 	"os"
 	"strconv"
@@ -89,10 +88,10 @@ func newSystem(in, out, errOut *os.File, getenv func(string) string) Streams {
 func isTerminal(f *os.File) bool { return f != nil && term.IsTerminal(int(f.Fd())) }
 
 // Test returns streams over three buffers (stdin, stdout and stderr, also
-// returned) with no terminal, no colour and no known size: what a pipe
-// gives. The Set methods change each fact.
-func Test() (s Streams, in, out, errOut *bytes.Buffer) {
-	in, out, errOut = &bytes.Buffer{}, &bytes.Buffer{}, &bytes.Buffer{}
+// returned; safe for concurrent use) with no terminal, no colour and no
+// known size: what a pipe gives. The Set methods change each fact.
+func Test() (s Streams, in, out, errOut *Buffer) {
+	in, out, errOut = &Buffer{}, &Buffer{}, &Buffer{}
 	return Streams{In: in, Out: out, ErrOut: errOut}, in, out, errOut
 }
 

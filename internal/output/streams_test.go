@@ -145,7 +145,7 @@ func TestTestStreams(t *testing.T) {
 	in.WriteString("x")
 	s.Out.Write([]byte("o"))
 	s.ErrOut.Write([]byte("e"))
-	if b, _ := s.In.(*bytes.Buffer); b != in || out.String() != "o" || errOut.String() != "e" {
+	if b, _ := s.In.(*Buffer); b != in || out.String() != "o" || errOut.String() != "e" {
 		t.Error("the returned buffers are not the streams")
 	}
 
