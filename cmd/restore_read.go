@@ -48,14 +48,17 @@ func restoreGetRun(ctx context.Context, o *RestoreGetOptions) error {
 	if o.Collections {
 		return restoreCollectionsRun(ctx, client, o)
 	}
-	found, err := findRestore(ctx, client, &o.clusterScope, o.ID)
+	job, coll, raw, err := client.FindRestore(ctx, o.ProjectID, o.Cluster, o.ID)
+	if restoreJobNotFound(err) {
+		err = &neitherRestoreError{err: err, list: collectionRestoreJobKind(&o.clusterScope).list()}
+	}
 	if err != nil {
 		return err
 	}
-	if found.coll != nil {
-		return o.Printer.Print(o.IO.Out, output.Value{Raw: found.raw, Table: output.CollectionRestoreJobTable(*found.coll, o.ProjectID)})
+	if coll != nil {
+		return o.Printer.Print(o.IO.Out, output.Value{Raw: raw, Table: output.CollectionRestoreJobTable(*coll, o.ProjectID)})
 	}
-	return o.Printer.Print(o.IO.Out, output.Value{Raw: found.raw, Table: output.RestoreJobTable(*found.job, o.ProjectID)})
+	return o.Printer.Print(o.IO.Out, output.Value{Raw: raw, Table: output.RestoreJobTable(*job, o.ProjectID)})
 }
 
 // restoreCollectionsRun prints a collection restore job's per-collection
@@ -78,35 +81,6 @@ func restoreCollectionsRun(ctx context.Context, client *api.Client, o *RestoreGe
 		o.notef("Collection restore job %s has no per-collection states yet: Atlas lists them once the job is past INITIALIZING.", o.ID)
 	}
 	return err
-}
-
-// restoreFound is a job ID found among a cluster's restore jobs (job) or
-// its collection restore jobs (coll), as Atlas sent it (raw).
-type restoreFound struct {
-	job  *api.RestoreJob
-	coll *api.CollectionRestoreJob
-	raw  []byte
-}
-
-// findRestore looks a job ID up among the cluster's restore jobs, then, on
-// a 404 of the job (not of the cluster), among its collection restore
-// jobs: one ID works for both kinds.
-func findRestore(ctx context.Context, client *api.Client, s *clusterScope, id string) (restoreFound, error) {
-	job, raw, err := client.GetRestore(ctx, s.ProjectID, s.Cluster, id)
-	if err == nil {
-		return restoreFound{job: job, raw: raw}, nil
-	}
-	if !restoreJobNotFound(err) {
-		return restoreFound{}, err
-	}
-	coll, raw, cerr := client.GetCollectionRestore(ctx, s.ProjectID, s.Cluster, id)
-	switch {
-	case cerr == nil:
-		return restoreFound{coll: coll, raw: raw}, nil
-	case isNotFound(cerr):
-		return restoreFound{}, &neitherRestoreError{err: err, list: collectionRestoreJobKind(s).list()}
-	}
-	return restoreFound{}, cerr
 }
 
 // restoreJobNotFound says whether err is Atlas's 404 for a restore job

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/atlas-backup/atlas-backup/internal/api"
+	"github.com/atlas-backup/atlas-backup/internal/jobs"
 	"github.com/atlas-backup/atlas-backup/internal/output"
 	"github.com/atlas-backup/atlas-backup/internal/text"
 )
@@ -84,7 +85,7 @@ func snapshotNamesRun(ctx context.Context, o *SnapshotNamesOptions) error {
 	if err != nil {
 		return err
 	}
-	id, snap, err := client.ResolveSnapshot(ctx, o.ProjectID, o.Cluster, o.SnapshotID)
+	id, err := jobs.ResolveSnapshot(ctx, jobs.Deps{Client: client, Note: o.note}, o.ProjectID, o.Cluster, o.SnapshotID)
 	var nf *api.NotFoundError
 	if errors.As(err, &nf) && nf.Kind == api.KindSnapshot && nf.Err == nil {
 		// latest, the argument, found nothing: not --snapshot-id's words.
@@ -92,9 +93,6 @@ func snapshotNamesRun(ctx context.Context, o *SnapshotNamesOptions) error {
 	}
 	if err != nil {
 		return err
-	}
-	if snap != nil {
-		o.notef("Using the latest completed snapshot of %s: %s (taken %s)", o.Cluster, snap.ID, snap.CreatedAt.UTC().Format("2006-01-02 15:04:05 UTC"))
 	}
 	if !o.collections {
 		dbs, err := client.ListSnapshotDatabases(ctx, o.ProjectID, o.Cluster, id, o.Options)

@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/url"
 	"slices"
@@ -308,4 +309,26 @@ func sameNamespaces(a, b []Namespace) bool {
 // NotFoundError.Near judges.
 func Closest(name string, known []string) []string {
 	return (&NotFoundError{Name: name, Known: known}).Near()
+}
+
+// FindRestore looks a job ID up among the cluster's restore jobs, then, on
+// a 404 of that job (not of its cluster or project), among its collection
+// restore jobs: one ID works for both kinds, and one of job and coll is
+// set. When it is neither, the error is the restore job's *NotFoundError.
+func (c *Client) FindRestore(ctx context.Context, projectID, cluster, id string) (job *RestoreJob, coll *CollectionRestoreJob, raw []byte, err error) {
+	job, raw, err = c.GetRestore(ctx, projectID, cluster, id)
+	var nf *NotFoundError
+	if err == nil || !errors.As(err, &nf) || nf.Kind != KindRestoreJob {
+		return job, nil, raw, err
+	}
+	coll, raw, cerr := c.GetCollectionRestore(ctx, projectID, cluster, id)
+	var cnf *NotFoundError
+	var apiErr *Error
+	switch {
+	case cerr == nil:
+		return nil, coll, raw, nil
+	case errors.As(cerr, &cnf), errors.As(cerr, &apiErr) && apiErr.Status == http.StatusNotFound:
+		return nil, nil, nil, err // neither: the restore job's 404
+	}
+	return nil, nil, nil, cerr
 }

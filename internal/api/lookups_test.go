@@ -268,3 +268,31 @@ func assertNoFlag(t *testing.T, err error) {
 		t.Errorf("the API's error names a flag: %s", err)
 	}
 }
+
+// One job ID finds either kind of restore job; an ID of neither is the
+// restore job's not-found.
+func TestFindRestore(t *testing.T) {
+	c, _ := newClient(t, apiKeys, api.Options{})
+	ctx := context.Background()
+	snap := sandbox.SeedSnapshotIDs(sandbox.DemoCluster)[0]
+	r, _, err := c.CreateRestore(ctx, sandbox.DemoProjectID, sandbox.DemoCluster, api.RestoreRequest{DeliveryType: api.DeliveryDownload, SnapshotID: snap})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cr, _, err := c.CreateCollectionRestore(ctx, sandbox.DemoProjectID, sandbox.DemoCluster, api.CollectionRestoreRequest{SnapshotID: snap,
+		TargetClusterName: sandbox.DemoCluster, TargetGroupID: sandbox.DemoProjectID, IndexStrategy: "ALL", WriteStrategy: "CREATE_NEW",
+		Collections: []api.Namespace{{SourceNamespace: "sales.orders"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if job, coll, raw, err := c.FindRestore(ctx, sandbox.DemoProjectID, sandbox.DemoCluster, r.ID); err != nil || job == nil || job.ID != r.ID || coll != nil || len(raw) == 0 {
+		t.Errorf("restore job: %v %v %v", job, coll, err)
+	}
+	if job, coll, raw, err := c.FindRestore(ctx, sandbox.DemoProjectID, sandbox.DemoCluster, cr.ID); err != nil || coll == nil || coll.ID != cr.ID || job != nil || len(raw) == 0 {
+		t.Errorf("collection restore job: %v %v %v", job, coll, err)
+	}
+	var nf *api.NotFoundError
+	if _, _, _, err := c.FindRestore(ctx, sandbox.DemoProjectID, sandbox.DemoCluster, "6b05e9390000000000000fff"); !errors.As(err, &nf) || nf.Kind != api.KindRestoreJob {
+		t.Errorf("neither: %v, want the restore job's not-found", err)
+	}
+}

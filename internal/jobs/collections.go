@@ -158,7 +158,7 @@ func CollectionRestores(ctx context.Context, d Deps, in CollectionRestoreInput) 
 	var err error
 	switch {
 	case req.SnapshotID != "":
-		if req.SnapshotID, err = resolveSnapshot(ctx, d, in.ProjectID, in.Cluster, req.SnapshotID); err != nil {
+		if req.SnapshotID, err = ResolveSnapshot(ctx, d, in.ProjectID, in.Cluster, req.SnapshotID); err != nil {
 			return r, err
 		}
 		missing, err := checkNamespaces(ctx, d, in.Scope, req.SnapshotID, req)

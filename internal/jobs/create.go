@@ -52,9 +52,9 @@ func (s createSteps[T]) run(ctx context.Context, d Deps, dryRun bool) (Created[T
 	return c, err
 }
 
-// resolveSnapshot turns latest into the cluster's newest completed
-// snapshot, and says which it took.
-func resolveSnapshot(ctx context.Context, d Deps, projectID, cluster, id string) (string, error) {
+// ResolveSnapshot turns latest into the cluster's newest completed
+// snapshot, and notes which it took; an ID is returned as it is.
+func ResolveSnapshot(ctx context.Context, d Deps, projectID, cluster, id string) (string, error) {
 	id, snap, err := d.Client.ResolveSnapshot(ctx, projectID, cluster, id)
 	if snap != nil {
 		d.note(fmtNote("Using the latest completed snapshot of %s: %s (taken %s)", cluster, snap.ID, snap.CreatedAt.UTC().Format("2006-01-02 15:04:05 UTC")))

@@ -123,7 +123,7 @@ func exportOne(ctx context.Context, d Deps, in ExportInput, cluster, bucketID st
 		ctx = api.WithLabel(ctx, cluster) // its retry lines name it
 		prefix = cluster + ": "
 	}
-	snapshotID, err := resolveSnapshot(ctx, d, in.ProjectID, cluster, in.SnapshotID)
+	snapshotID, err := ResolveSnapshot(ctx, d, in.ProjectID, cluster, in.SnapshotID)
 	if err != nil {
 		r.Err = err
 		return r

@@ -32,7 +32,7 @@ func Restores(ctx context.Context, d Deps, in RestoreInput) (RestoreResult, erro
 	req := in.Request
 	if req.SnapshotID != "" {
 		var err error
-		if req.SnapshotID, err = resolveSnapshot(ctx, d, in.ProjectID, in.Cluster, req.SnapshotID); err != nil {
+		if req.SnapshotID, err = ResolveSnapshot(ctx, d, in.ProjectID, in.Cluster, req.SnapshotID); err != nil {
 			return r, err
 		}
 	}
