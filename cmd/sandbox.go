@@ -18,23 +18,25 @@ type SandboxOptions struct {
 	IO    output.Streams
 	Quiet bool
 
-	Addr           string
-	ArchiveAddr    string
-	ArchiveAddrSet bool   // --archive-addr was given
-	ArchiveSize    string // as given, e.g. 64MiB
-	JobDuration    time.Duration
-	ExportOutcome  string
-	RestoreOutcome string
-	Faults         []string
-	RetryAfter     int  // seconds; only when RetryAfterSet
-	RetryAfterSet  bool // --retry-after was given
-	Clusters       int  // --clusters: fleet clusters to add
+	Addr            string
+	ArchiveAddr     string
+	ArchiveAddrSet  bool   // --archive-addr was given
+	ArchiveSize     string // as given, e.g. 64MiB
+	JobDuration     time.Duration
+	ExportOutcome   string
+	RestoreOutcome  string
+	SnapshotOutcome string
+	Faults          []string
+	RetryAfter      int  // seconds; only when RetryAfterSet
+	RetryAfterSet   bool // --retry-after was given
+	Clusters        int  // --clusters: fleet clusters to add
 
 	// Filled in by validate.
-	archiveSize    int64
-	exportOutcome  sandbox.Outcome
-	restoreOutcome sandbox.Outcome
-	faults         []sandbox.Fault
+	archiveSize     int64
+	exportOutcome   sandbox.Outcome
+	restoreOutcome  sandbox.Outcome
+	snapshotOutcome sandbox.Outcome
+	faults          []sandbox.Fault
 }
 
 // DefaultSandboxAddr is where `atlas-backup sandbox` listens unless told otherwise.
@@ -62,21 +64,31 @@ func newSandboxCmd(f *Factory, runF func(context.Context, *SandboxOptions) error
 		Use:   "sandbox",
 		Short: "Run the built-in Atlas API simulator on loopback, in the foreground",
 		Long: `Run a local simulator of the Atlas Admin API v2 operations atlas-backup uses:
-clusters (list, get), export buckets, snapshots and the databases and
-collections they hold, export jobs, restore jobs and collection restore jobs,
-with HTTP Digest, OAuth service-account and Bearer-token authentication,
-Atlas's versioned media types, validation and error bodies.
+projects (list), clusters (list, get), backup schedules and compliance
+policies, export buckets, snapshots and the databases and collections they
+hold, export jobs, restore jobs and collection restore jobs, and Flex
+clusters with their snapshots, restores and downloads, with HTTP Digest,
+OAuth service-account and Bearer-token authentication, Atlas's versioned
+media types, validation and error bodies.
 
-It starts with demo data (projects, clusters with completed snapshots of
-different ages, among them the sharded demo-sharded and legacy, whose backup
-is off, export buckets) and prints it, with the environment variables that
-point atlas-backup at it. --clusters N adds N replica-set clusters with
-backup on and snapshots, fleet-001 to fleet-N, for rehearsing runs over many
-clusters. Jobs move through their real states over --job-duration.
---export-outcome and --restore-outcome make jobs end badly; --fault injects
-errors so scripts can rehearse their error paths. Each request is logged on
-stderr (not with --quiet). Ctrl-C stops it; it then prints, on stderr (not
-with --quiet), the most API requests it was serving at once.
+It starts with demo data and prints it, with the environment variables that
+point atlas-backup at it: three projects, with clusters with completed
+snapshots of different ages, among them the sharded demo-sharded and legacy,
+whose backup is off; the Flex clusters flex-dev and flex-qa (demo project);
+export buckets; and ops-project, whose clusters are what a backup audit
+looks for (orders: a failed snapshot, a failed export, a restore that never
+ends; billing: its newest snapshot 4 days old) and which has a backup
+compliance policy. Point in time is on for demo (7 days), demo-sharded (2),
+onboarding, warehouse, orders and fleet clusters (7), off for the others;
+point-in-time restores outside the window are refused. --clusters N adds N
+replica-set clusters with backup and point in time on and snapshots,
+fleet-001 to fleet-N, for rehearsing runs over many clusters. Jobs move
+through their real states over --job-duration. --export-outcome,
+--restore-outcome and --snapshot-outcome make jobs and on-demand snapshots
+end badly; --fault injects errors so scripts can rehearse their error
+paths. Each request is logged on stderr (not with --quiet). Ctrl-C stops
+it; it then prints, on stderr (not with --quiet), the most API requests it
+was serving at once.
 
 A finished download restore links to .tar.gz archives on a second origin,
 --archive-addr (if its default port is taken, a free one is used and shown),
@@ -84,12 +96,18 @@ in Atlas's shape: ORIGIN/TOKEN/restore-SNAPSHOT_ID.tar.gz, where the token is
 the link's only authorization, served over plain HTTP with Content-Length,
 ETag, Range and If-Range. Each archive is a real, deterministic .tar.gz of
 --archive-size bytes (64MiB, 512KiB, 4194304, ...); a sharded cluster's job
-has one per replica set. Only the staging project has a private endpoint.
+has one per replica set, and a Flex download (snapshotUrl) has one, whose
+link works for four hours. Only the staging project has a private endpoint.
 
 Clusters are in the states Atlas shows (IDLE, UPDATING, and in the staging
 project CREATING, paused and DELETING); demo's newest snapshot stays
-inProgress, so latest skips it; POST .../backup/snapshots takes an on-demand
-snapshot that goes queued, inProgress, completed over --job-duration.
+inProgress and flex-dev's RUNNING, so latest skips them; POST
+.../backup/snapshots takes an on-demand snapshot that goes queued,
+inProgress, completed (or failed, with --snapshot-outcome failed) over
+--job-duration. Flex restores and downloads go PENDING, QUEUED, RUNNING,
+COMPLETED (FAILED with a --restore-outcome other than success). Dedicated
+routes answer a Flex cluster's name 400 CANNOT_USE_FLEX_CLUSTER_IN_CLUSTER_API,
+and Flex routes a dedicated one's 400 CANNOT_USE_NON_FLEX_CLUSTER_IN_FLEX_API.
 
 Every completed snapshot holds the databases analytics (events), inventory
 (items, stock) and sales (customers, invoices, orders), with document
@@ -138,6 +156,7 @@ waiting.`,
   atlas-backup sandbox --addr 127.0.0.1:9000 --job-duration 5s
   atlas-backup sandbox --clusters 50 --fault '*:slow=200ms'
   atlas-backup sandbox --export-outcome failed --fault getBackupExport:503:2
+  atlas-backup sandbox --snapshot-outcome failed --restore-outcome failed
   atlas-backup sandbox --fault getBackupExport:cut=20:1 --fault listBackupSnapshots:html:1 --retry-after 0
   atlas-backup sandbox --archive-size 256MiB --fault downloadArchive:cut=1000000:1 --fault downloadArchive:corrupt:1`,
 		Args: exactArgs(0, "none"),
@@ -156,6 +175,7 @@ waiting.`,
 	fl.DurationVar(&opts.JobDuration, "job-duration", sandbox.DefaultJobDuration, "how long a job takes to reach its end state")
 	fl.StringVar(&opts.ExportOutcome, "export-outcome", "success", "how export jobs end: success, failed or cancelled")
 	fl.StringVar(&opts.RestoreOutcome, "restore-outcome", "success", "how restore jobs (collection restore jobs too) end: success, failed, cancelled or expired")
+	fl.StringVar(&opts.SnapshotOutcome, "snapshot-outcome", "success", "how on-demand snapshots end: success or failed")
 	fl.StringArrayVar(&opts.Faults, "fault", nil, "inject a fault, OPERATION:KIND[:TIMES[:AFTER]] (repeatable)")
 	fl.IntVar(&opts.Clusters, "clusters", 0, "add `N` replica-set clusters with backup on and snapshots, fleet-001 to fleet-N (at most 999)")
 	fl.IntVar(&opts.RetryAfter, "retry-after", 0, "Retry-After `SECONDS` on every injected 429 and 5xx, html included (default: 1, on 429 and 503 only)")
@@ -187,6 +207,9 @@ func (o *SandboxOptions) validate() error {
 	}
 	if o.restoreOutcome, err = sandbox.ParseOutcome(o.RestoreOutcome, true); err != nil {
 		return usageErrorf("--restore-outcome %v", err)
+	}
+	if o.snapshotOutcome, err = sandbox.ParseSnapshotOutcome(o.SnapshotOutcome); err != nil {
+		return usageErrorf("--snapshot-outcome %v", err)
 	}
 	if o.Clusters < 0 || o.Clusters > maxSandboxClusters {
 		return usageErrorf("--clusters %d: must be from 0 to %d", o.Clusters, maxSandboxClusters)
@@ -227,6 +250,7 @@ func sandboxRun(ctx context.Context, opts *SandboxOptions) error {
 		sandbox.WithJobDuration(opts.JobDuration),
 		sandbox.WithExportOutcome(opts.exportOutcome),
 		sandbox.WithRestoreOutcome(opts.restoreOutcome),
+		sandbox.WithSnapshotOutcome(opts.snapshotOutcome),
 		sandbox.WithFaults(opts.faults...),
 		sandbox.WithClusters(opts.Clusters),
 	}

@@ -106,7 +106,7 @@ func TestRequestValidation(t *testing.T) {
 		{"unknown export job", req{path: demo + "/exports/0123456789abcdef01234567"}, 404, "RESOURCE_NOT_FOUND", "export job"},
 		{"unknown restore job", req{path: demo + "/restoreJobs/0123456789abcdef01234567"}, 404, "RESOURCE_NOT_FOUND", "restore job"},
 		{"unknown bucket", req{path: buckets + "/0123456789abcdef01234567"}, 404, "RESOURCE_NOT_FOUND", "export bucket"},
-		{"unknown path", req{path: "/api/atlas/v2/groups/" + sandbox.DemoProjectID + "/clusters/demo/backup/schedule"}, 404, "RESOURCE_NOT_FOUND", "Cannot find resource"},
+		{"unknown path", req{path: "/api/atlas/v2/groups/" + sandbox.DemoProjectID + "/clusters/demo/backup/policies"}, 404, "RESOURCE_NOT_FOUND", "Cannot find resource"},
 		{"wrong method", req{method: "PUT", path: demo + "/exports"}, 405, "METHOD_NOT_ALLOWED", "PUT is not allowed"},
 
 		// Export create.
@@ -139,7 +139,7 @@ func TestRequestValidation(t *testing.T) {
 		{"pointInTime: not int32", req{method: "POST", path: demo + "/restoreJobs", body: restoreBody("pointInTime", "", pitTarget+`,"pointInTimeUTCSeconds":3000000000`)}, 400, "VALIDATION_ERROR", "must be a 32-bit whole number"},
 		{"pointInTime: fraction", req{method: "POST", path: demo + "/restoreJobs", body: restoreBody("pointInTime", "", pitTarget+`,"pointInTimeUTCSeconds":1700000000.5`)}, 400, "VALIDATION_ERROR", "must be a 32-bit whole number"},
 		{"pointInTime: oplogInc 0", req{method: "POST", path: demo + "/restoreJobs", body: restoreBody("pointInTime", "", pitTarget+`,"oplogTs":1700000000,"oplogInc":0`)}, 400, "VALIDATION_ERROR", "0 must be at least 1"},
-		{"pointInTime: before every snapshot", req{method: "POST", path: demo + "/restoreJobs", body: restoreBody("pointInTime", "", pitTarget+`,"pointInTimeUTCSeconds":1500000000`)}, 400, "VALIDATION_ERROR", "No snapshot of cluster demo was taken before"},
+		{"pointInTime: before the restore window", req{method: "POST", path: demo + "/restoreJobs", body: restoreBody("pointInTime", "", pitTarget+`,"pointInTimeUTCSeconds":1500000000`)}, 400, "INVALID_POINT_IN_TIME", "is outside the restore window of cluster demo: its last 7 days"},
 		{"automated: unknown target project", req{method: "POST", path: demo + "/restoreJobs", body: restoreBody("automated", snap, `"targetClusterName":"demo","targetGroupId":"0123456789abcdef01234567"`)}, 404, "RESOURCE_NOT_FOUND", "group"},
 		{"automated: unknown target cluster", req{method: "POST", path: demo + "/restoreJobs", body: restoreBody("automated", snap, `"targetClusterName":"gone","targetGroupId":"`+sandbox.DemoProjectID+`"`)}, 404, "RESOURCE_NOT_FOUND", "cluster gone"},
 		{"restore: bad target cluster name", req{method: "POST", path: demo + "/restoreJobs", body: restoreBody("automated", snap, `"targetClusterName":"-x","targetGroupId":"`+sandbox.DemoProjectID+`"`)}, 400, "VALIDATION_ERROR", `targetClusterName: "-x" must match`},

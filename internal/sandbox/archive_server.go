@@ -97,8 +97,9 @@ func redactToken(path string) string {
 // archivePath() matches the paths of archive URLs: the token and the file name.
 var archivePath = lazyre.New(`^/([A-Za-z0-9]{24})/([A-Za-z0-9._-]+\.tar\.gz)$`)
 
-// ArchiveHandler serves the archives of download restores, as the download
-// hosts of Atlas do, on an origin of its own (see SetArchiveURL). It takes no
+// ArchiveHandler serves the archives of download restores (and of Flex
+// downloads), as the download hosts of Atlas do, on an origin of its own
+// (see SetArchiveURL). It takes no
 // Atlas credentials: the URL's token is the authorization, and a missing or
 // wrong one is 403 AccessDenied in an S3-like XML error shape. GET and HEAD are
 // served like http.ServeContent: Content-Length, a strong ETag,
@@ -122,11 +123,9 @@ func (s *Server) serveArchive(w http.ResponseWriter, r *http.Request) {
 		l, known = s.archiveLinks[m[1]]
 		known = known && l.name == m[2]
 	}
-	var j *restoreJob
-	live := false
+	exists, live := false, false
 	if known {
-		j = s.store.restoreJob(l.jobID)
-		live = j != nil && j.linksLive(s.now())
+		exists, live = s.archiveJob(l.jobID, s.now())
 	}
 	s.mu.Unlock()
 	switch {
@@ -137,7 +136,7 @@ func (s *Server) serveArchive(w http.ResponseWriter, r *http.Request) {
 		sw.Header().Set("Allow", "GET, HEAD")
 		writeS3Error(sw, r, http.StatusMethodNotAllowed, "MethodNotAllowed", "The specified method is not allowed against this resource.")
 		return
-	case j == nil:
+	case !exists:
 		writeS3Error(sw, r, http.StatusNotFound, "NoSuchKey", "The specified key does not exist.")
 		return
 	case !live:
@@ -151,6 +150,19 @@ func (s *Server) serveArchive(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.applyFault(f, sw, r, opDownloadArchive, record, func(w http.ResponseWriter) { s.sendArchive(w, r, l.jobID, l.name, false) })
+}
+
+// archiveJob reports whether the job an archive link belongs to exists (a
+// download restore or a Flex download), and whether its links work at now.
+// Called with s.mu held.
+func (s *Server) archiveJob(id string, now time.Time) (exists, live bool) {
+	if j := s.store.restoreJob(id); j != nil {
+		return true, j.linksLive(now)
+	}
+	if j := s.store.flexRestoreJob(id); j != nil {
+		return true, j.linkLive(now)
+	}
+	return false, false
 }
 
 // sendArchive serves one archive; corrupt spoils its gzip CRC-32.

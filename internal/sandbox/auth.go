@@ -78,23 +78,29 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) bool {
 	return false
 }
 
-// newNonce makes a stateless nonce: its issue time and a MAC over it.
+// newNonce makes a stateless nonce: its issue time, a serial number (so
+// that every challenge has a nonce of its own, as Atlas's do, even when the
+// clock stands still), and a MAC over both.
 func (s *Server) newNonce() string {
-	b := make([]byte, 8, 8+sha256.Size)
+	b := make([]byte, nonceDataLen, nonceDataLen+sha256.Size)
 	binary.BigEndian.PutUint64(b, uint64(s.now().UnixNano()))
+	binary.BigEndian.PutUint64(b[8:], s.nonces.Add(1))
 	return base64.RawURLEncoding.EncodeToString(append(b, s.nonceMAC(b)...))
 }
 
-func (s *Server) nonceMAC(ts []byte) []byte {
+// nonceDataLen is the length of a nonce's issue time and serial number.
+const nonceDataLen = 16
+
+func (s *Server) nonceMAC(data []byte) []byte {
 	m := hmac.New(sha256.New, s.nonceKey)
-	m.Write(ts)
+	m.Write(data)
 	return m.Sum(nil)
 }
 
 // nonceState reports whether a nonce is ours and whether it is still fresh.
 func (s *Server) nonceState(nonce string) (ours, fresh bool) {
 	b, err := base64.RawURLEncoding.DecodeString(nonce)
-	if err != nil || len(b) != 8+sha256.Size || !hmac.Equal(b[8:], s.nonceMAC(b[:8])) {
+	if err != nil || len(b) != nonceDataLen+sha256.Size || !hmac.Equal(b[nonceDataLen:], s.nonceMAC(b[:nonceDataLen])) {
 		return false, false
 	}
 	issued := time.Unix(0, int64(binary.BigEndian.Uint64(b[:8])))

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -58,6 +59,25 @@ func TestDigestChallengeAndRefusals(t *testing.T) {
 	if r.header.Get("Content-Type") != "application/json" {
 		t.Errorf("401 Content-Type %q, want application/json", r.header.Get("Content-Type"))
 	}
+	// Every challenge has a nonce of its own, though the clock stands still:
+	// two requests challenged at once are both answered.
+	if again := e.send(req{path: demo + "/snapshots", client: plain}).header.Get("WWW-Authenticate"); again == chal {
+		t.Errorf("two challenges with the same nonce: %s", chal)
+	}
+	shared := &http.Client{Transport: &api.DigestTransport{Username: "sandboxpub", Password: "sandbox-private-key", Base: http.DefaultTransport}}
+	var wg sync.WaitGroup
+	for _, path := range []string{clusters, groups[:len(groups)-1], demo + "/snapshots", demo + "/exports"} {
+		wg.Go(func() {
+			accept := vClusters
+			if path != clusters {
+				accept = v1
+			}
+			if r := e.send(req{path: path, accept: accept, client: shared}); r.status != http.StatusOK {
+				t.Errorf("%s, challenged with others at once: %d %s", path, r.status, r.raw)
+			}
+		})
+	}
+	wg.Wait()
 
 	for name, c := range map[string]*http.Client{
 		"wrong private key": {Transport: &api.DigestTransport{Username: "sandboxpub", Password: "nope", Base: http.DefaultTransport}},

@@ -271,7 +271,7 @@ func (x *exchange) clusterView(c *cluster) clusterView {
 		MongoDBVersion:              c.version,
 		Name:                        c.name,
 		Paused:                      c.paused,
-		PitEnabled:                  c.backupEnabled,
+		PitEnabled:                  c.pitEnabled(),
 		RootCertType:                "ISRGROOTX1",
 		StateName:                   c.state,
 		Tags:                        []label{},
@@ -314,7 +314,7 @@ func (x *exchange) legacyClusterView(c *cluster) legacyClusterView {
 		MongoDBVersion:           c.version,
 		Name:                     c.name,
 		Paused:                   c.paused,
-		PitEnabled:               c.backupEnabled,
+		PitEnabled:               c.pitEnabled(),
 		ReplicationSpecs: []legacyReplicationSpec{{
 			ID:            fmt.Sprintf(legacySpecIDTemplate, c.number),
 			NumShards:     c.shards(),
@@ -369,20 +369,6 @@ func (s *Server) getCluster(x *exchange) (int, any, *apiError) {
 		return 0, nil, err
 	}
 	return http.StatusOK, x.clusterAnswer(c), nil
-}
-
-// flexProbe answers the Flex backup routes. Every cluster of the sandbox is
-// a dedicated one, so they answer as Atlas does for those: 400
-// CANNOT_USE_NON_FLEX_CLUSTER_IN_FLEX_API, or 404 CLUSTER_NOT_FOUND for a
-// cluster that does not exist, which the official atlas CLI takes as its cue
-// to call the dedicated cluster's route instead.
-func (s *Server) flexProbe(x *exchange) (int, any, *apiError) {
-	c, err := s.store.clusterDescription(x.params["groupId"], x.params["name"])
-	if err != nil {
-		return 0, nil, err
-	}
-	return 0, nil, newError(http.StatusBadRequest, codeNonFlexCluster,
-		fmt.Sprintf("Cannot use non-flex cluster %s in the flex API.", c.name), c.name)
 }
 
 // backupEnabled refuses to export or restore from a cluster whose backup is

@@ -22,7 +22,9 @@ import (
 // (CREATE_NEW, OVERWRITE_EXISTING), targetClusterName and targetGroupId are
 // required. The source is exactly one of snapshotId, pointInTimeUtcSeconds,
 // or oplogTs with oplogInc (none, two, or oplogTs without oplogInc is 400);
-// a point in time must not be in the future, and restores from the newest
+// a point in time must not be in the future, needs the source cluster's
+// continuous cloud backup (400 PIT_NOT_ENABLED) and a moment within its
+// restore window (400 INVALID_POINT_IN_TIME), and restores from the newest
 // snapshot completed at or before it (none: 400). collections (db.collection)
 // and databases (database names) hold at most 100 entries each, at least
 // one entry in all, no source twice in a list; names follow MongoDB's
@@ -614,6 +616,9 @@ func (s *Server) createCollectionRestore(x *exchange) (int, any, *apiError) {
 		if j.pointInTime != nil {
 			at = j.pointInTime
 		}
+		if err := c.checkPointInTime(*at, now); err != nil {
+			return 0, nil, err
+		}
 		if snap = c.snapshotBefore(time.Unix(*at, 0), now); snap == nil {
 			t := timeString(time.Unix(*at, 0))
 			return 0, nil, newError(http.StatusBadRequest, codeValidation,
@@ -633,8 +638,12 @@ func (s *Server) createCollectionRestore(x *exchange) (int, any, *apiError) {
 		}
 	}
 	if busy := s.restoreInto(target.groupID, target.name, now); busy != nil {
-		return 0, nil, newError(http.StatusConflict, "CLUSTER_RESTORE_IN_PROGRESS",
+		return 0, nil, newError(http.StatusConflict, codeRestoreInProgress,
 			fmt.Sprintf("Cluster %s is already the target of restore job %s.", target.name, busy.id), target.name, busy.id)
+	}
+	if busy := s.flexRestoreInto(target.groupID, target.name, now); busy != nil {
+		return 0, nil, newError(http.StatusConflict, codeRestoreInProgress,
+			fmt.Sprintf("Cluster %s is already the target of Flex restore job %s.", target.name, busy.id), target.name, busy.id)
 	}
 	if err := s.planCollectionRestore(j, snap, c, now); err != nil {
 		return 0, nil, err

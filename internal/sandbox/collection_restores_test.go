@@ -661,7 +661,7 @@ func TestCollectionRestoreValidation(t *testing.T) {
 		{name: "oplogTs without oplogInc", body: crBody(t, map[string]any{"snapshotId": nil, "oplogTs": 1795000000, "collections": ns("sales.orders")}), status: 400, code: "VALIDATION_ERROR", fields: []string{"oplogTs"}},
 		{name: "a point in time in the future", body: crBody(t, map[string]any{"snapshotId": nil, "pointInTimeUtcSeconds": 2000000000, "collections": ns("sales.orders")}), status: 400, code: "VALIDATION_ERROR", fields: []string{"pointInTimeUtcSeconds"}},
 		{name: "not int32", body: crBody(t, map[string]any{"snapshotId": nil, "pointInTimeUtcSeconds": 1 << 40, "collections": ns("sales.orders")}), status: 400, code: "VALIDATION_ERROR", fields: []string{"pointInTimeUtcSeconds"}},
-		{name: "before every snapshot", body: crBody(t, map[string]any{"snapshotId": nil, "pointInTimeUtcSeconds": 1700000000, "collections": ns("sales.orders")}), status: 400, code: "VALIDATION_ERROR"},
+		{name: "before the restore window", body: crBody(t, map[string]any{"snapshotId": nil, "pointInTimeUtcSeconds": 1700000000, "collections": ns("sales.orders")}), status: 400, code: "INVALID_POINT_IN_TIME"},
 		{name: "bad snapshotId", body: crBody(t, map[string]any{"snapshotId": "latest", "collections": ns("sales.orders")}), status: 400, code: "VALIDATION_ERROR", fields: []string{"snapshotId"}},
 		{name: "more than 100 collections", body: crBody(t, map[string]any{"collections": hundred("sales.c")}), status: 400, code: "VALIDATION_ERROR", fields: []string{"collections"}},
 		{name: "more than 100 databases", body: crBody(t, map[string]any{"databases": hundred("db")}), status: 400, code: "VALIDATION_ERROR", fields: []string{"databases"}},

@@ -69,11 +69,21 @@ const (
 	// Atlas's own codes, as its answers carry them.
 	codeClusterNotFound = "CLUSTER_NOT_FOUND"                       // 404: getCluster and the Flex routes
 	codeNonFlexCluster  = "CANNOT_USE_NON_FLEX_CLUSTER_IN_FLEX_API" // 400: a Flex route of a dedicated cluster
+	codeFlexCluster     = "CANNOT_USE_FLEX_CLUSTER_IN_CLUSTER_API"  // 400: a dedicated-cluster route of a Flex cluster
 
 	// Made up: Atlas documents no code for them.
 	codeBackupNotEnabled       = "BACKUP_NOT_ENABLED"             // 400: an export, restore or snapshot of a cluster with backup off
 	codeSnapshotNotCompleted   = "SNAPSHOT_NOT_COMPLETED"         // 400: an export or restore of a snapshot still being taken
 	codeOnDemandSnapshotExists = "ON_DEMAND_SNAPSHOT_IN_PROGRESS" // 400: an on-demand snapshot while another is queued or inProgress
+	// 400: a point-in-time restore (or collection restore) of a cluster
+	// whose continuous cloud backup (pitEnabled) is off.
+	codePITNotEnabled = "PIT_NOT_ENABLED"
+	// 400: a point-in-time restore (or collection restore) to a moment
+	// before the cluster's restore window (now less restoreWindowDays).
+	codeInvalidPointInTime = "INVALID_POINT_IN_TIME"
+	// 409: an automated or point-in-time restore, or a Flex restore, into a
+	// cluster that a running restore job already writes to.
+	codeRestoreInProgress = "CLUSTER_RESTORE_IN_PROGRESS"
 	// 409: a collection restore job of a cluster that takes part in a
 	// running one, as source or target (Atlas runs one per cluster at a time).
 	codeCollectionRestoreInProgress = "COLLECTION_RESTORE_ALREADY_IN_PROGRESS"

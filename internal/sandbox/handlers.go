@@ -282,6 +282,9 @@ func (s *Server) createRestore(x *exchange) (int, any, *apiError) {
 		if at == 0 {
 			at = j.oplogTs
 		}
+		if err := c.checkPointInTime(at, now); err != nil {
+			return 0, nil, err
+		}
 		if snap = c.snapshotBefore(time.Unix(at, 0), now); snap == nil {
 			t := timeString(time.Unix(at, 0))
 			return 0, nil, newError(http.StatusBadRequest, codeValidation,
@@ -296,12 +299,16 @@ func (s *Server) createRestore(x *exchange) (int, any, *apiError) {
 			return 0, nil, err
 		}
 		if busy := s.restoreInto(j.targetGroup, target.name, now); busy != nil {
-			return 0, nil, newError(http.StatusConflict, "CLUSTER_RESTORE_IN_PROGRESS",
+			return 0, nil, newError(http.StatusConflict, codeRestoreInProgress,
 				fmt.Sprintf("Cluster %s is already the target of restore job %s.", target.name, busy.id), target.name, busy.id)
 		}
 		if busy := s.collectionRestoreInto(j.targetGroup, target.name, now); busy != nil {
-			return 0, nil, newError(http.StatusConflict, "CLUSTER_RESTORE_IN_PROGRESS",
+			return 0, nil, newError(http.StatusConflict, codeRestoreInProgress,
 				fmt.Sprintf("Cluster %s is the target of collection restore job %s.", target.name, busy.id), target.name, busy.id)
+		}
+		if busy := s.flexRestoreInto(j.targetGroup, target.name, now); busy != nil {
+			return 0, nil, newError(http.StatusConflict, codeRestoreInProgress,
+				fmt.Sprintf("Cluster %s is already the target of Flex restore job %s.", target.name, busy.id), target.name, busy.id)
 		}
 		if j.deliveryType == "automated" {
 			j.targetDeployment = target.deploymentName()
@@ -313,6 +320,25 @@ func (s *Server) createRestore(x *exchange) (int, any, *apiError) {
 	j.replicaSets = c.replicaSets
 	c.restores = append([]*restoreJob{j}, c.restores...)
 	return http.StatusOK, s.restoreView(x, j, now), nil
+}
+
+// checkPointInTime refuses to restore the cluster to the moment at (Unix
+// seconds): Atlas keeps the oplog for that only while continuous cloud
+// backup is on (400 PIT_NOT_ENABLED), and for restoreWindowDays (a moment
+// before now less the window: 400 INVALID_POINT_IN_TIME).
+func (c *cluster) checkPointInTime(at int64, now time.Time) *apiError {
+	if !c.pitEnabled() {
+		return newError(http.StatusBadRequest, codePITNotEnabled,
+			fmt.Sprintf("Continuous Cloud Backup is not enabled for cluster %s: it cannot be restored to a point in time, only from a snapshot.", c.name), c.name)
+	}
+	earliest := now.Add(-time.Duration(c.restoreWindowDays) * 24 * time.Hour)
+	if t := time.Unix(at, 0); t.Before(earliest) {
+		ts, from := timeString(t), timeString(earliest)
+		return newError(http.StatusBadRequest, codeInvalidPointInTime,
+			fmt.Sprintf("The point in time %s is outside the restore window of cluster %s: its last %d days, from %s.", ts, c.name, c.restoreWindowDays, from),
+			ts, c.name, c.restoreWindowDays, from)
+	}
+	return nil
 }
 
 // restoreInto returns a running restore job that writes into the cluster.

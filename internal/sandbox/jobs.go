@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"cmp"
 	"fmt"
 	"time"
 )
@@ -15,6 +16,16 @@ const (
 	// OutcomeExpired applies to restore jobs only: the job ends with expired=true.
 	OutcomeExpired Outcome = "expired"
 )
+
+// ParseSnapshotOutcome reads how on-demand snapshots end (WithSnapshotOutcome):
+// success or failed.
+func ParseSnapshotOutcome(s string) (Outcome, error) {
+	switch o := Outcome(s); o {
+	case OutcomeSuccess, OutcomeFailed:
+		return o, nil
+	}
+	return "", fmt.Errorf("%q: on-demand snapshots end success or failed", s)
+}
 
 // ParseOutcome reads an outcome name; restore says whether "expired" is allowed.
 func ParseOutcome(s string, restore bool) (Outcome, error) {
@@ -62,6 +73,7 @@ type exportJob struct {
 	collections              int
 	components               []exportMember // a sharded cluster's: one per replica set
 	prefix                   string
+	failure                  string // the message of a failed job's stateReason; "" for the outcome's
 }
 
 // exportMember is the spec's DiskBackupExportMember.
@@ -129,7 +141,7 @@ func (j *exportJob) view(now time.Time) exportJobView {
 			v.ExportStatus.Exported = j.collections / 2
 			v.StateReason = &stateReason{
 				ErrorCode: "EXPORT_FAILED",
-				Message:   "Simulated failure: the export bucket refused a write (the sandbox was started with export outcome failed).",
+				Message:   cmp.Or(j.failure, "Simulated failure: the export bucket refused a write (the sandbox was started with export outcome failed)."),
 			}
 		case OutcomeCancelled:
 			v.State = "Cancelled"

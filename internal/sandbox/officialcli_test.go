@@ -5,7 +5,6 @@ import (
 	"io"
 	"net/http"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
@@ -23,11 +22,11 @@ import (
 //     CANNOT_USE_NON_FLEX_CLUSTER_IN_FLEX_API (or FEATURE_UNSUPPORTED, or
 //     404 CLUSTER_NOT_FOUND) the dedicated route (2023-01-01). watch then
 //     polls the dedicated route.
-//   - backups restores start: getCluster (2024-08-05) first; 409
-//     CANNOT_USE_FLEX_CLUSTER_IN_CLUSTER_API would mean a Flex cluster, and
-//     POST .../flexClusters/{name}/backup/restoreJobs; a 200 means a
-//     dedicated one, and POST .../clusters/{name}/backup/restoreJobs; any
-//     other error ends the command.
+//   - backups restores start: getCluster (2024-08-05) first; an error
+//     CANNOT_USE_FLEX_CLUSTER_IN_CLUSTER_API (which Atlas answers with 400)
+//     means a Flex cluster, and POST .../flexClusters/{name}/backup/restoreJobs;
+//     a 200 means a dedicated one, and POST .../clusters/{name}/backup/restoreJobs;
+//     any other error ends the command.
 
 // call is one request of a replayed command and the answer Atlas gives it.
 type call struct {
@@ -37,18 +36,15 @@ type call struct {
 }
 
 // startOfficialCLI is a sandbox on real HTTP whose answers are checked
-// against the contract, as start's are, and whose requests are too, except
-// those of the Flex routes, which the spec subset leaves out.
+// against the contract, as start's are, and whose requests are too.
 func startOfficialCLI(t *testing.T) *env {
 	spec := spectest.Load(t)
 	return startWrapped(t, func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			body, _ := io.ReadAll(r.Body)
 			r.Body = io.NopCloser(bytes.NewReader(body))
-			if !strings.Contains(r.URL.Path, "/flexClusters/") {
-				if err := spec.ValidateRequest(r.Clone(r.Context()), body); err != nil {
-					t.Errorf("replayed request outside the contract: %s %s: %v", r.Method, r.URL.RequestURI(), err)
-				}
+			if err := spec.ValidateRequest(r.Clone(r.Context()), body); err != nil {
+				t.Errorf("replayed request outside the contract: %s %s: %v", r.Method, r.URL.RequestURI(), err)
 			}
 			next.ServeHTTP(w, r)
 		})
@@ -187,14 +183,53 @@ func TestOfficialCLIRestores(t *testing.T) {
 	// restores start of a cluster that does not exist: getCluster's 404
 	// ends it, and nothing is created.
 	e.replay(t, call{"GET", clusters + "/gone", vClusters, "", 404, "CLUSTER_NOT_FOUND"})
-	// The Flex create route (a Flex cluster's, which the sandbox never
-	// has) answers as the others do.
+	// The Flex create route, named with a dedicated cluster, answers as
+	// the others do.
 	e.replay(t, call{"POST", flexJobs, vFlex, `{"snapshotId":"` + snap + `","targetDeploymentItemName":"demo","targetProjectId":"` +
 		sandbox.DemoProjectID + `"}`, 400, nonFlex})
 
 	wantOperations(t, e, "getCluster", "createBackupRestoreJob", "getCluster", "createBackupRestoreJob",
 		"listFlexRestoreJobs", "listBackupRestoreJobs", "getFlexRestoreJob", "getBackupRestoreJob",
 		"getFlexRestoreJob", "getBackupRestoreJob", "getBackupRestoreJob", "getCluster", "createFlexRestoreJob")
+}
+
+// The official CLI on a Flex cluster: its Flex probes succeed, and
+// restores start learns from getCluster's 400
+// CANNOT_USE_FLEX_CLUSTER_IN_CLUSTER_API that the cluster is a Flex one.
+func TestOfficialCLIFlex(t *testing.T) {
+	e := startOfficialCLI(t)
+	name := sandbox.DemoFlexCluster
+	snaps := sandbox.SeedSnapshotIDs(name)
+
+	// atlas backups snapshots list flex-dev; describe ID --clusterName flex-dev
+	rs := e.replay(t,
+		call{"GET", flexGroups + name + "/backup/snapshots" + cliPaging, vFlex, "", 200, ""},
+		call{"GET", flexGroups + name + "/backup/snapshots/" + snaps[0], vFlex, "", 200, ""},
+	)
+	if n := len(rs[0].results()); n != len(snaps)+1 || rs[1].str("status") != "COMPLETED" {
+		t.Errorf("snapshots list printed %d, describe %s", n, rs[1].raw)
+	}
+
+	// atlas backups restores start automated --clusterName flex-dev --snapshotId ID
+	//   --targetClusterName flex-qa --targetProjectId PROJECT
+	rs = e.replay(t,
+		call{"GET", clusters + "/" + name, vClusters, "", 400, "CANNOT_USE_FLEX_CLUSTER_IN_CLUSTER_API"},
+		call{"POST", flexGroups + name + "/backup/restoreJobs", vFlex, `{"snapshotId":"` + snaps[0] +
+			`","targetDeploymentItemName":"flex-qa","targetProjectId":"` + sandbox.DemoProjectID + `"}`, 200, ""},
+	)
+	id := rs[1].str("id")
+
+	// atlas backups restores watch ID --clusterName flex-dev: until COMPLETED.
+	job := flexGroups + name + "/backup/restoreJobs/" + id
+	if rs = e.replay(t, call{"GET", job, vFlex, "", 200, ""}); rs[0].str("status") != "PENDING" {
+		t.Errorf("at once: %s", rs[0].raw)
+	}
+	e.clock.Advance(11 * time.Second)
+	if rs = e.replay(t, call{"GET", job, vFlex, "", 200, ""}); rs[0].str("status") != "COMPLETED" {
+		t.Errorf("after the job duration: %s", rs[0].raw)
+	}
+	wantOperations(t, e, "listFlexBackupSnapshots", "getFlexBackupSnapshot", "getCluster", "createFlexRestoreJob",
+		"getFlexRestoreJob", "getFlexRestoreJob")
 }
 
 // wantOperations checks the operations the sandbox answered, leaving out

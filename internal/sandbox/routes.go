@@ -98,20 +98,34 @@ var routes = []route{
 	{"GET", "/groups/{groupId}/clusters/{clusterName}", "getCluster", "getGroupCluster",
 		vClusters, prettyQuery, (*Server).getCluster},
 
-	// The Flex backup routes the official atlas CLI probes before its
-	// backup calls. They are not in the spec subset: the sandbox has no
-	// Flex cluster, so they only ever answer that a cluster is not one
-	// (flexProbe).
+	{"GET", "/groups/{groupId}/clusters/{clusterName}/backup/schedule", "getBackupSchedule", "getGroupClusterBackupSchedule",
+		[]string{"2023-01-01", "2024-08-05"}, prettyQuery, (*Server).getSchedule},
+	{"GET", "/groups/{groupId}/backupCompliancePolicy", "getCompliancePolicy", "getGroupBackupCompliancePolicy",
+		[]string{"2023-01-01", "2023-10-01"}, prettyQuery, (*Server).getCompliancePolicy},
+	// listGroups has no short name (x-xgen-operation-id-override).
+	{"GET", "/groups", "listGroups", "listGroups",
+		v20230101, listQuery, (*Server).listGroups},
+
+	// Flex clusters (flex.go). The official atlas CLI also probes the Flex
+	// backup routes before its dedicated-cluster calls; a dedicated
+	// cluster's name answers 400 CANNOT_USE_NON_FLEX_CLUSTER_IN_FLEX_API
+	// there. No DELETE: a Flex restore job cannot be cancelled (405).
+	{"GET", "/groups/{groupId}/flexClusters", "listFlexClusters", "listGroupFlexClusters",
+		v20241113, listQuery, (*Server).listFlexClusters},
+	{"GET", "/groups/{groupId}/flexClusters/{name}", "getFlexCluster", "getGroupFlexCluster",
+		v20241113, prettyQuery, (*Server).getFlexCluster},
 	{"GET", "/groups/{groupId}/flexClusters/{name}/backup/snapshots", "listFlexBackupSnapshots", "listGroupFlexClusterBackupSnapshots",
-		v20241113, listQuery, (*Server).flexProbe},
+		v20241113, listQuery, (*Server).listFlexSnapshots},
 	{"GET", "/groups/{groupId}/flexClusters/{name}/backup/snapshots/{snapshotId}", "getFlexBackupSnapshot", "getGroupFlexClusterBackupSnapshot",
-		v20241113, nil, (*Server).flexProbe},
+		v20241113, nil, (*Server).getFlexSnapshot},
 	{"GET", "/groups/{groupId}/flexClusters/{name}/backup/restoreJobs", "listFlexRestoreJobs", "listGroupFlexClusterBackupRestoreJobs",
-		v20241113, listQuery, (*Server).flexProbe},
+		v20241113, listQuery, (*Server).listFlexRestores},
 	{"POST", "/groups/{groupId}/flexClusters/{name}/backup/restoreJobs", "createFlexRestoreJob", "createGroupFlexClusterBackupRestoreJob",
-		v20241113, prettyQuery, (*Server).flexProbe},
+		v20241113, prettyQuery, (*Server).createFlexRestore},
 	{"GET", "/groups/{groupId}/flexClusters/{name}/backup/restoreJobs/{restoreJobId}", "getFlexRestoreJob", "getGroupFlexClusterBackupRestoreJob",
-		v20241113, prettyQuery, (*Server).flexProbe},
+		v20241113, prettyQuery, (*Server).getFlexRestore},
+	{"POST", "/groups/{groupId}/flexClusters/{name}/backup/download", "downloadFlexBackup", "downloadGroupFlexClusterBackup",
+		v20241113, prettyQuery, (*Server).downloadFlexBackup},
 }
 
 // The OAuth endpoints' names, for faults and the request log.

@@ -1,15 +1,40 @@
 // Package sandbox simulates the Atlas Admin API v2 operations that
-// atlas-backup uses: cluster reads, export buckets, snapshots (on-demand
-// ones too) and the databases and collections they hold, export jobs,
-// restore jobs and collection-level restore jobs, with Digest, OAuth and Bearer
-// authentication, Atlas's versioning, validation and error shapes, jobs and
-// snapshots that move through their states over time, and injected faults.
+// atlas-backup uses: the project list, cluster reads, export buckets,
+// backup schedules and compliance policies, snapshots (on-demand ones too)
+// and the databases and collections they hold, export jobs, restore jobs and
+// collection-level restore jobs, and Flex clusters with their snapshots,
+// restores and downloads, with Digest, OAuth and Bearer authentication,
+// Atlas's versioning, validation and error shapes, jobs and snapshots that
+// move through their states over time, and injected faults.
 // Its answers have the fields, key order and headers of real Atlas answers
 // (recorded exchanges of MongoDB's own end-to-end tests), so that a script
 // rehearsed on it does not depend on anything Atlas does not send. The same
 // handler serves the `sandbox` command, the --sandbox flag and the tests.
 // ArchiveHandler serves, on an origin of its own, the .tar.gz archives that
-// download restores link to.
+// download restores (and Flex downloads) link to.
+//
+// The seeded data, three projects of organization DemoOrgID:
+//
+//   - DemoProjectID (demo-project): the dedicated clusters demo (point in
+//     time on, 7 days; its newest snapshot DemoInProgressSnapshotID stays
+//     inProgress), analytics (UPDATING, point in time off), demo-sharded
+//     (two shards, point in time on, 2 days) and legacy (backup off); the
+//     Flex clusters DemoFlexCluster (flex-dev: its newest snapshot
+//     DemoFlexRunningSnapshotID stays RUNNING, then three COMPLETED daily
+//     ones) and DemoFlexTargetCluster (flex-qa: one COMPLETED); four export
+//     buckets; and WithClusters' fleet-NNN (point in time on, 7 days).
+//   - DemoStagingID (staging-project): staging (point in time off),
+//     onboarding (CREATING) and warehouse (paused), both with point in time
+//     on (7 days), retired (DELETING, backup off), and a private endpoint.
+//   - DemoOpsID (ops-project): what a backup audit looks for. orders
+//     (point in time on, 7 days) with a fresh snapshot, a failed one
+//     (DemoOpsFailedSnapshotID), a failed export job and a restore job
+//     that never ends; billing (point in time off) whose newest snapshot is
+//     4 days old; an export bucket; and an ACTIVE backup compliance policy
+//     (the other projects have none: 404).
+//
+// SeedSnapshotIDs names the completed snapshots of each cluster, and
+// RestoreWindowDays the restore window of each.
 package sandbox
 
 import (
@@ -29,20 +54,22 @@ import (
 
 // Server is the simulator. It is an http.Handler; use New to make one.
 type Server struct {
-	now            func() time.Time // the clock WithClock gave, moved on by Advance
-	advanced       atomic.Int64     // nanoseconds Advance has added
-	jobDuration    time.Duration
-	exportOutcome  Outcome
-	restoreOutcome Outcome
-	creds          Credentials
-	tokenTTL       time.Duration
-	logf           func(format string, args ...any)
-	nonceKey       []byte
-	retryAfter     int // Retry-After of injected 429 and 5xx answers; -1: the default
-	archiveSize    int64
-	archiveKey     []byte // makes the tokens of archive URLs
-	archives       archiveCache
-	fleet          int // WithClusters
+	now             func() time.Time // the clock WithClock gave, moved on by Advance
+	advanced        atomic.Int64     // nanoseconds Advance has added
+	jobDuration     time.Duration
+	exportOutcome   Outcome
+	restoreOutcome  Outcome
+	snapshotOutcome Outcome
+	creds           Credentials
+	tokenTTL        time.Duration
+	logf            func(format string, args ...any)
+	nonceKey        []byte
+	nonces          atomic.Uint64 // the Digest nonces issued, which numbers them
+	retryAfter      int           // Retry-After of injected 429 and 5xx answers; -1: the default
+	archiveSize     int64
+	archiveKey      []byte // makes the tokens of archive URLs
+	archives        archiveCache
+	fleet           int // WithClusters
 
 	// flight counts the requests being served, and the most at once.
 	flight struct {
@@ -76,8 +103,14 @@ func WithExportOutcome(o Outcome) Option { return func(s *Server) { s.exportOutc
 // included: failed ends them FAILED and cancelled CANCELED, each with an
 // errorMessage, the collection being restored FAILED (or NOT_RESTORED) and
 // those restored before it ROLLBACK; expired, which only download restores
-// can be, leaves them SUCCESSFUL. See collection_restores.go.
+// can be, leaves them SUCCESSFUL. See collection_restores.go. Flex restore
+// jobs and downloads end FAILED for any outcome but success (flex.go).
 func WithRestoreOutcome(o Outcome) Option { return func(s *Server) { s.restoreOutcome = o } }
+
+// WithSnapshotOutcome sets how on-demand snapshots taken through the API
+// end: OutcomeFailed ends them failed (no createdAt, no size), after going
+// queued and inProgress as usual; any other outcome completes them.
+func WithSnapshotOutcome(o Outcome) Option { return func(s *Server) { s.snapshotOutcome = o } }
 
 // WithCredentials replaces the accepted credentials.
 func WithCredentials(c Credentials) Option { return func(s *Server) { s.creds = c } }
@@ -101,10 +134,11 @@ func WithFaults(fs ...Fault) Option {
 func WithRetryAfter(seconds int) Option { return func(s *Server) { s.retryAfter = max(seconds, -1) } }
 
 // WithClusters adds n replica-set clusters to the demo project, named
-// FleetClusterName(1) … FleetClusterName(n), each with backup on and two
-// completed snapshots (SeedSnapshotIDs names them), for rehearsing runs over
-// many clusters. They are data only: no goroutine or timer per cluster, so
-// hundreds cost next to nothing.
+// FleetClusterName(1) … FleetClusterName(n), each with backup and point in
+// time on (DefaultRestoreWindowDays), a backup schedule and two completed
+// snapshots (SeedSnapshotIDs names them), for rehearsing runs over many
+// clusters. The Flex clusters are not among the n. They are data only: no
+// goroutine or timer per cluster, so hundreds cost next to nothing.
 func WithClusters(n int) Option { return func(s *Server) { s.fleet = max(n, 0) } }
 
 // WithLog receives one line per request: method, URI, status and operation.
@@ -114,23 +148,24 @@ func WithLog(logf func(format string, args ...any)) Option { return func(s *Serv
 // DefaultJobDuration is how long jobs take unless WithJobDuration says otherwise.
 const DefaultJobDuration = 20 * time.Second
 
-// New returns a sandbox seeded with the demo project, clusters, snapshots and
-// export buckets.
+// New returns a sandbox seeded with the demo projects, their dedicated and
+// Flex clusters, snapshots, jobs and export buckets (see the package doc).
 func New(opts ...Option) *Server {
 	s := &Server{
-		now:            time.Now,
-		jobDuration:    DefaultJobDuration,
-		exportOutcome:  OutcomeSuccess,
-		restoreOutcome: OutcomeSuccess,
-		creds:          DefaultCredentials(),
-		tokenTTL:       time.Hour,
-		logf:           func(string, ...any) {},
-		nonceKey:       []byte(rand.Text()),
-		archiveKey:     []byte(rand.Text()),
-		archiveSize:    DefaultArchiveSize,
-		tokens:         map[string]time.Time{},
-		archiveLinks:   map[string]archiveLink{},
-		retryAfter:     -1,
+		now:             time.Now,
+		jobDuration:     DefaultJobDuration,
+		exportOutcome:   OutcomeSuccess,
+		restoreOutcome:  OutcomeSuccess,
+		snapshotOutcome: OutcomeSuccess,
+		creds:           DefaultCredentials(),
+		tokenTTL:        time.Hour,
+		logf:            func(string, ...any) {},
+		nonceKey:        []byte(rand.Text()),
+		archiveKey:      []byte(rand.Text()),
+		archiveSize:     DefaultArchiveSize,
+		tokens:          map[string]time.Time{},
+		archiveLinks:    map[string]archiveLink{},
+		retryAfter:      -1,
 	}
 	for _, o := range opts {
 		o(s)
@@ -357,7 +392,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, body []byte, r
 		return
 	case rt == nil:
 		x.fail(newError(http.StatusNotFound, codeNotFound,
-			fmt.Sprintf("Cannot find resource %s (the sandbox serves the cluster reads, the backup export, restore, snapshot and export bucket operations, and collection restore jobs).", r.URL.Path)))
+			fmt.Sprintf("Cannot find resource %s (the sandbox serves the project list, the cluster reads, the backup export, restore, snapshot, schedule, compliance policy and export bucket operations, collection restore jobs, and Flex clusters' backups).", r.URL.Path)))
 		return
 	}
 	version, err := negotiate(r.Header.Get("Accept"), rt.versions, s.now())
@@ -391,10 +426,12 @@ type lifecycle struct{ deprecation, sunset string }
 
 // lifecycles are the versions the sandbox serves that Atlas has deprecated.
 var lifecycles = map[string]lifecycle{
-	"listExportBuckets 2023-01-01": {"Thu, 30 May 2024 00:00:00 GMT", "Thu, 1 Jul 2027 00:00:00 GMT"},
-	"getExportBucket 2023-01-01":   {"Thu, 30 May 2024 00:00:00 GMT", "Thu, 1 Jul 2027 00:00:00 GMT"},
-	"listClusters 2023-02-01":      {"Mon, 5 Aug 2024 00:00:00 GMT", "Thu, 1 Jul 2027 00:00:00 GMT"},
-	"getCluster 2023-02-01":        {"Mon, 5 Aug 2024 00:00:00 GMT", "Thu, 1 Jul 2027 00:00:00 GMT"},
+	"listExportBuckets 2023-01-01":   {"Thu, 30 May 2024 00:00:00 GMT", "Thu, 1 Jul 2027 00:00:00 GMT"},
+	"getExportBucket 2023-01-01":     {"Thu, 30 May 2024 00:00:00 GMT", "Thu, 1 Jul 2027 00:00:00 GMT"},
+	"listClusters 2023-02-01":        {"Mon, 5 Aug 2024 00:00:00 GMT", "Thu, 1 Jul 2027 00:00:00 GMT"},
+	"getCluster 2023-02-01":          {"Mon, 5 Aug 2024 00:00:00 GMT", "Thu, 1 Jul 2027 00:00:00 GMT"},
+	"getBackupSchedule 2023-01-01":   {"Mon, 5 Aug 2024 00:00:00 GMT", "Thu, 1 Jul 2027 00:00:00 GMT"},
+	"getCompliancePolicy 2023-01-01": {"Sun, 1 Oct 2023 00:00:00 GMT", "Thu, 1 Jul 2027 00:00:00 GMT"},
 }
 
 // exchange is one request being answered.

@@ -59,12 +59,16 @@ func (s *Server) WriteBanner(w io.Writer, baseURL string) {
 		fmt.Fprintf(w, "Download restore archives served on %s (%s each)\n", s.archiveBase, FormatSize(s.archiveSize))
 	}
 	fmt.Fprintln(w)
-	for _, id := range []string{DemoProjectID, DemoStagingID} {
+	for _, id := range []string{DemoProjectID, DemoStagingID, DemoOpsID} {
 		p := s.store.projects[id]
 		fmt.Fprintf(w, "Project %s (%s)\n", p.id, p.name)
 		fleetShown := false
+		var pit []string // the clusters with point in time on, and their windows
 		for _, name := range p.clusterNames() {
 			c := p.clusters[name]
+			if c.pitEnabled() && !c.fleet {
+				pit = append(pit, fmt.Sprintf("%s (%dd)", c.name, c.restoreWindowDays))
+			}
 			switch {
 			case c.fleet && fleetShown:
 				continue
@@ -72,6 +76,7 @@ func (s *Server) WriteBanner(w io.Writer, baseURL string) {
 				fleetShown = true
 				fmt.Fprintf(w, "  clusters %s to %s: %d replica sets with backup on, %d snapshots each\n",
 					FleetClusterName(1), FleetClusterName(s.fleet), s.fleet, len(c.snapshots))
+				pit = append(pit, fmt.Sprintf("%s to %s (%dd)", FleetClusterName(1), FleetClusterName(s.fleet), c.restoreWindowDays))
 				continue
 			}
 			fmt.Fprintf(w, "  cluster %-12s", name)
@@ -88,16 +93,47 @@ func (s *Server) WriteBanner(w io.Writer, baseURL string) {
 			}
 			fmt.Fprintf(w, " snapshots:")
 			for _, sn := range c.snapshots {
-				if !sn.completed(now) {
+				switch {
+				case sn.failed && sn.ended(now):
+					fmt.Fprintf(w, " %s (failed %s ago)", sn.id, Age(now.Sub(sn.requestedAt)))
+				case !sn.completed(now):
 					fmt.Fprintf(w, " %s (%s)", sn.id, "inProgress")
-					continue
+				default:
+					fmt.Fprintf(w, " %s (%s old)", sn.id, Age(now.Sub(sn.createdAt)))
 				}
-				fmt.Fprintf(w, " %s (%s old)", sn.id, Age(now.Sub(sn.createdAt)))
 			}
 			fmt.Fprintln(w)
 			if c.replicaSets != nil {
 				fmt.Fprintf(w, "          sharded, replica sets: %s\n", strings.Join(c.replicaSets, ", "))
 			}
+			for _, j := range c.exports {
+				fmt.Fprintf(w, "          export job %s: %s\n", j.id, j.view(now).State)
+			}
+			for _, j := range c.restores {
+				state := "running"
+				if j.ended(now) {
+					state = "ended"
+				}
+				fmt.Fprintf(w, "          %s restore job %s into %s: %s\n", j.deliveryType, j.id, j.targetCluster, state)
+			}
+		}
+		for _, name := range sortedKeys(p.flex) {
+			f := p.flex[name]
+			fmt.Fprintf(w, "  flex cluster %-8s snapshots:", name)
+			for _, sn := range f.snapshots {
+				if !sn.completed() {
+					fmt.Fprintf(w, " %s (RUNNING)", sn.id)
+					continue
+				}
+				fmt.Fprintf(w, " %s (%s old)", sn.id, Age(now.Sub(sn.finished)))
+			}
+			fmt.Fprintln(w)
+		}
+		if len(pit) > 0 {
+			fmt.Fprintf(w, "  point in time on (restore window): %s; off for the others\n", strings.Join(pit, ", "))
+		}
+		if p.compliance {
+			fmt.Fprintf(w, "  backup compliance policy ACTIVE: point in time, %d days\n", DefaultRestoreWindowDays)
 		}
 		for _, b := range p.buckets {
 			where := b.provider

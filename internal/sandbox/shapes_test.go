@@ -448,6 +448,9 @@ func TestClusterShapes(t *testing.T) {
 		// A cluster being deleted no longer backs up.
 		{"deleting", staging + sandbox.DemoDeletingCluster, 32, 25, "DELETING", false, false, "AWS", "US_EAST_1", "M10", 1, true, "replicaSet=atlas-", "REPLICASET", "", "8.0"},
 	}
+	// Point in time is off for analytics (UPDATING) and for the clusters
+	// with backup off.
+	pitOff := map[string]bool{"updating": true, "backup off": true, "deleting": true}
 	checked, unchecked := start(t), startUnchecked(t)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -463,7 +466,7 @@ func TestClusterShapes(t *testing.T) {
 				has: []string{"pitEnabled", "connectionStrings", "terminationProtectionEnabled", "labels", "tags", "retainBackups",
 					"featureCompatibilityVersion", "effectiveReplicationSpecs", "advancedConfiguration", "biConnector"},
 				raw: map[string]string{"stateName": `"` + tt.state + `"`, "paused": boolJSON(tt.paused), "backupEnabled": boolJSON(tt.backup),
-					"pitEnabled": boolJSON(tt.backup), "clusterType": `"` + tt.clusterType + `"`, "featureCompatibilityVersion": `"` + tt.major + `"`,
+					"pitEnabled": boolJSON(!pitOff[tt.name]), "clusterType": `"` + tt.clusterType + `"`, "featureCompatibilityVersion": `"` + tt.major + `"`,
 					"labels": `[]`, "tags": `[]`, "adaptiveCapacity": "null"},
 				check: func(t *testing.T, r response) {
 					if got, _ := r.body["configServerType"].(string); got != tt.configServer {

@@ -14,14 +14,17 @@ import (
 // queued for the first fifth of the job duration, then inProgress (gaining
 // mongodVersion, then cloudProvider, on the way), then completed: only then
 // does it have a createdAt (the moment it holds, halfway through), a size,
-// and an expiresAt counted from its completion. Seeded snapshots are
-// completed from the start, except DemoInProgressSnapshotID, which never
-// completes.
+// and an expiresAt counted from its completion. With WithSnapshotOutcome
+// failed it ends failed instead: no createdAt, no size, and its expiresAt
+// counted from its request. Seeded snapshots are completed from the start,
+// except DemoInProgressSnapshotID, which never completes, and
+// DemoOpsFailedSnapshotID, which failed.
 type snapshot struct {
 	id          string
 	requestedAt time.Time // when it was asked for (or began, for a scheduled one)
 	createdAt   time.Time // the moment it holds; zero until known
-	completedAt time.Time // zero: it never completes
+	completedAt time.Time // when it ends; zero: it never does
+	failed      bool      // it ends failed, not completed
 	retention   time.Duration
 	frequency   string // frequencyType
 	kind        string // snapshotType
@@ -33,10 +36,13 @@ type snapshot struct {
 	databases   []snapDatabase // what it holds (namespaces.go)
 }
 
-// completed reports whether the snapshot has completed by now.
-func (sn *snapshot) completed(now time.Time) bool {
+// ended reports whether the snapshot has ended, completed or failed, by now.
+func (sn *snapshot) ended(now time.Time) bool {
 	return !sn.completedAt.IsZero() && !now.Before(sn.completedAt)
 }
+
+// completed reports whether the snapshot has completed by now.
+func (sn *snapshot) completed(now time.Time) bool { return !sn.failed && sn.ended(now) }
 
 // snapshotView is the spec's DiskBackupReplicaSet (and, for a sharded
 // cluster, the fields of DiskBackupShardedClusterSnapshot the sandbox
@@ -75,7 +81,11 @@ func (x *exchange) snapshotView(sn *snapshot, now time.Time) snapshotView {
 		SnapshotType:   sn.kind,
 		Type:           "replicaSet",
 	}
-	if sn.frequency != "ondemand" {
+	switch sn.frequency { // the items of the backup schedule (schedule.go)
+	case "hourly":
+		v.PolicyItems = []string{demoHourlyPolicyItemID}
+	case "ondemand":
+	default:
 		v.PolicyItems = []string{demoPolicyItemID}
 	}
 	if sn.rsName == "" { // the spec gives replicaSetName for replica sets only
@@ -92,6 +102,9 @@ func (x *exchange) snapshotView(sn *snapshot, now time.Time) snapshotView {
 		return !now.Before(sn.requestedAt.Add(time.Duration(int64(d) * fifths / 5)))
 	}
 	switch {
+	case sn.failed && sn.ended(now):
+		v.Status = "failed"
+		v.CloudProvider, v.MongodVersion = sn.provider, sn.version
 	case sn.completed(now):
 		v.Status = "completed"
 		v.CreatedAt = timeString(sn.createdAt)
@@ -166,7 +179,9 @@ func (s *Server) getSnapshot(x *exchange) (int, any, *apiError) {
 const defaultOnDemandRetention = 24 * time.Hour
 
 // takeSnapshot takes an on-demand snapshot. As the spec says, only one
-// on-demand snapshot of a cluster can be queued or inProgress at a time.
+// on-demand snapshot of a cluster can be queued or inProgress at a time; one
+// that has ended (completed or failed) is no longer in the way. It ends as
+// WithSnapshotOutcome says.
 func (s *Server) takeSnapshot(x *exchange) (int, any, *apiError) {
 	b, apiErr := parseBody(x.body, []string{"description", "retentionInDays"}, []string{"links"})
 	if apiErr != nil {
@@ -186,7 +201,7 @@ func (s *Server) takeSnapshot(x *exchange) (int, any, *apiError) {
 	}
 	now := s.now()
 	for _, sn := range c.snapshots {
-		if sn.kind == "onDemand" && !sn.completed(now) {
+		if sn.kind == "onDemand" && !sn.ended(now) {
 			return 0, nil, newError(http.StatusBadRequest, codeOnDemandSnapshotExists,
 				fmt.Sprintf("On-demand snapshot %s of cluster %s is still being taken: wait until it has completed before taking another.", sn.id, c.name),
 				sn.id, c.name)
@@ -203,6 +218,9 @@ func (s *Server) takeSnapshot(x *exchange) (int, any, *apiError) {
 		sizeBytes: int64(c.collections) * (1 << 26) * 10, provider: c.hardware.provider, version: c.version,
 		databases: demoCatalog(0),
 	}
+	if s.snapshotOutcome == OutcomeFailed {
+		sn.failed, sn.createdAt = true, time.Time{}
+	}
 	if c.replicaSets == nil {
 		sn.rsName = c.name
 	}
@@ -211,11 +229,15 @@ func (s *Server) takeSnapshot(x *exchange) (int, any, *apiError) {
 }
 
 // completedSnapshot finds a snapshot to export or restore from: it must
-// exist and have completed.
+// exist and have completed (a failed one never will).
 func completedSnapshot(c *cluster, id string, now time.Time) (*snapshot, *apiError) {
 	sn := c.snapshot(id)
 	if sn == nil {
 		return nil, notFound("snapshot", id)
+	}
+	if sn.failed && sn.ended(now) {
+		return nil, newError(http.StatusBadRequest, codeSnapshotNotCompleted,
+			fmt.Sprintf("Snapshot %s of cluster %s failed: it holds nothing to export or restore.", id, c.name), id, c.name)
 	}
 	if !sn.completed(now) {
 		return nil, newError(http.StatusBadRequest, codeSnapshotNotCompleted,
