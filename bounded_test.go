@@ -65,6 +65,8 @@ const (
 	bucketsPath = "/api/atlas/v2/groups/" + sandbox.DemoProjectID + "/backup/exportBuckets"
 	exportsPath = "/api/atlas/v2/groups/" + sandbox.DemoProjectID + "/clusters/demo/backup/exports"
 	clusterPath = "/api/atlas/v2/groups/" + sandbox.DemoProjectID + "/clusters"
+	// flexClustersAPIPath lists the project's Flex clusters.
+	flexClustersAPIPath = "/api/atlas/v2/groups/" + sandbox.DemoProjectID + "/flexClusters"
 )
 
 // hostileEnv points atlas-backup at base with the project and extra.
@@ -150,6 +152,12 @@ type pager struct {
 const pagerGuard = 300
 
 func (p *pager) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodGet && r.URL.Path == flexClustersAPIPath {
+		// A project's Flex clusters, listed beside its clusters: none.
+		w.Header().Set("Content-Type", "application/vnd.atlas.2024-11-13+json")
+		fmt.Fprint(w, `{"links":[],"results":[],"totalCount":0}`)
+		return
+	}
 	if r.Method != http.MethodGet || r.URL.Path != p.path {
 		unexpected(p.t, w, r)
 		return

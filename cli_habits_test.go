@@ -60,7 +60,7 @@ func TestHabitsOfficialCLI(t *testing.T) {
 			`unknown command "lsit" for "atlas-backup restore"; did you mean list? (see 'atlas-backup restore --help')`},
 
 		{[]string{"export", "create", "--cluster", "demo", "--snapshot", "latest"},
-			`unknown flag: --snapshot; did you mean --snapshot-id? (see 'atlas-backup export create --help')`},
+			`unknown flag: --snapshot; did you mean --snapshot-id or --snapshot-retention? (see 'atlas-backup export create --help')`},
 		{[]string{"restore", "create", "--target", "staging"},
 			`unknown flag: --target; did you mean --target-cluster or --target-project-id? (see 'atlas-backup restore create --help')`},
 		{[]string{"export", "create", "--snapshotID", "latest"},
@@ -295,7 +295,7 @@ func TestHabitsConfirmEndOfInput(t *testing.T) {
 	t.Setenv("ATLAS_BACKUP_CONFIG", "")
 	for _, args := range [][]string{
 		{"restore", "cancel", "6b05e9390000000000000002", "--cluster", "demo"},
-		{"restore", "create", "--delivery-type", "automated", "--cluster", "demo", "--snapshot-id", "65f0e0e0d0e0000000000001", "--target-cluster", "staging"},
+		{"restore", "create", "--delivery-type", "automated", "--cluster", "demo", "--snapshot-id", "65f0e0e0d0e0000000000001", "--target-cluster", "staging", "--no-preflight"},
 	} {
 		t.Run(args[1], func(t *testing.T) {
 			streams, _, out, errOut := output.Test()

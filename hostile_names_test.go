@@ -154,6 +154,12 @@ const (
 // clustersPath is where the stub's project lists its clusters.
 var clustersPath = "/groups/" + sandbox.DemoProjectID + "/clusters"
 
+// flexClustersPath is where the stub's project lists its Flex clusters:
+// none.
+var flexClustersPath = "/groups/" + sandbox.DemoProjectID + "/flexClusters"
+
+func noFlexClusters() []stubAnswer { return []stubAnswer{ok(page())} }
+
 func backupPath(cluster, rest string) string { return clustersPath + "/" + cluster + "/backup/" + rest }
 
 // hostileClusters lists demo, a cluster named hostileName, and one with
@@ -183,7 +189,7 @@ func assertNoRaw(t *testing.T, what, out string) {
 // A list table escapes what Atlas sent; -o json and -o yaml keep it exact.
 func TestNamesEscapedInListTable(t *testing.T) {
 	t.Parallel()
-	stub := newAtlasStub(t, map[string][]stubAnswer{"GET " + clustersPath: hostileClusters()})
+	stub := newAtlasStub(t, map[string][]stubAnswer{"GET " + clustersPath: hostileClusters(), "GET " + flexClustersPath: noFlexClusters()})
 	res := runAtlasBackup(t, stub.env(), "cluster", "list")
 	if res.code != 0 {
 		t.Fatalf("exit %d\n%s", res.code, res)
@@ -228,6 +234,7 @@ func fleetStub(t *testing.T) *atlasStub {
 	}
 	return newAtlasStub(t, map[string][]stubAnswer{
 		"GET " + clustersPath:                           hostileClusters(),
+		"GET " + flexClustersPath:                       noFlexClusters(),
 		"GET " + backupPath("demo", "snapshots"):        {snap},
 		"GET " + backupPath(hostileName, "snapshots"):   {{http.StatusServiceUnavailable, map[string]any{"error": 503, "errorCode": "SERVICE_UNAVAILABLE", "detail": "later"}}, snap},
 		"POST " + backupPath("demo", "exports"):         {job("Queued")},

@@ -7,6 +7,7 @@ import (
 
 	"github.com/atlas-backup/atlas-backup/internal/api"
 	"github.com/atlas-backup/atlas-backup/internal/config"
+	"github.com/atlas-backup/atlas-backup/internal/shell"
 	"github.com/atlas-backup/atlas-backup/internal/text"
 )
 
@@ -89,8 +90,27 @@ func wordOne(err error) (string, bool) {
 		}
 	case *api.CAFileError:
 		return fmt.Sprintf("--ca-cert %s: %s", e.Path, e.Reason()), true
+	case *api.FlexClusterError:
+		return flexNext(e), true
 	}
 	return "", false
+}
+
+// flexNext says, after what Flex clusters do not support, what they do.
+func flexNext(e *api.FlexClusterError) string {
+	cluster := shell.Quote(e.Cluster)
+	var next string
+	switch e.What {
+	case "exports":
+		next = "To take its data out, download a snapshot: atlas-backup restore create --delivery-type download --cluster " + cluster + " --snapshot-id latest"
+	case "point-in-time restores", "collection-level restores", "collection-level restores (a snapshot's databases and collections)":
+		next = "Restore one of its daily snapshots into a cluster instead: atlas-backup restore create --delivery-type automated --cluster " + cluster + " --snapshot-id latest --target-cluster TARGET"
+	case "on-demand snapshots":
+		next = "Atlas takes a Flex cluster's snapshots daily; use the newest: --snapshot-id latest"
+	default:
+		return e.Error()
+	}
+	return fmt.Sprintf("%s (nothing was created).\n%s", e.Error(), next)
 }
 
 // collectAPIErrors appends to found every error of err's tree that
@@ -100,7 +120,7 @@ func collectAPIErrors(err error, found *[]error) {
 	switch err.(type) {
 	case nil, *flagWordedError:
 		return
-	case *api.NotFoundError, *api.AmbiguousError, *api.CAFileError, *api.ConflictError, *api.Error:
+	case *api.NotFoundError, *api.AmbiguousError, *api.CAFileError, *api.ConflictError, *api.Error, *api.FlexClusterError:
 		*found = append(*found, err)
 		return
 	}

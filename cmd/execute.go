@@ -33,6 +33,7 @@ const (
 	exitRefused  = 5
 	exitFailed   = 6
 	exitTimeout  = 7
+	exitProblems = 8
 )
 
 // Option adjusts the Factory of a Main run.
@@ -149,10 +150,14 @@ func exitCode(err error) int {
 	switch {
 	case errors.As(err, &refused):
 		return exitRefused
+	case errors.As(err, new(*api.FlexClusterError)):
+		return exitUsage // what Flex clusters do not support: nothing was created
 	case errors.As(err, &failed):
 		return exitFailed
 	case errors.As(err, &timeout):
 		return exitTimeout
+	case errors.As(err, new(*StatusProblemsError)):
+		return exitProblems
 	case errors.As(err, &usage):
 		return exitUsage
 	case errors.As(err, &interrupted):

@@ -31,6 +31,7 @@ type ExportCreateOptions struct {
 	Parallel    int
 	DryRun      bool
 	watch       watchFlags
+	snap        newSnapshotFlags
 
 	set        func(name string) bool
 	file       *requestFile
@@ -99,6 +100,7 @@ the final jobs on stdout.`,
 	fl.IntVar(&opts.Parallel, "parallel", 4, "requests in flight at once across all clusters, 1 to 32")
 	fl.BoolVar(&opts.DryRun, "dry-run", false, "print the request(s) that would be sent, and send nothing that changes anything")
 	opts.watch.add(c, true)
+	opts.snap.add(c)
 	c.MarkFlagFilename("file", "json", "yaml", "yml")
 	c.RegisterFlagCompletionFunc("snapshot-id", completeSnapshotIDs(f, func() string {
 		if len(opts.Clusters) > 0 {
@@ -152,6 +154,9 @@ func (o *ExportCreateOptions) validate() error {
 	if err := o.file.name(o.check()); err != nil {
 		return err
 	}
+	if err := o.snap.validate(o.SnapshotID, o.set, &o.watch); err != nil {
+		return err
+	}
 	return o.watch.validate()
 }
 
@@ -181,8 +186,8 @@ func (o *ExportCreateOptions) check() error {
 	if err := checkSnapshot(o.SnapshotID); err != nil {
 		return err
 	}
-	if (o.AllClusters || len(o.Clusters) > 1) && o.SnapshotID != api.Latest {
-		return usageErrorf("--snapshot-id %q: with several clusters it must be latest (each cluster's newest completed snapshot)", o.SnapshotID)
+	if (o.AllClusters || len(o.Clusters) > 1) && o.SnapshotID != api.Latest && o.SnapshotID != api.NewSnapshot {
+		return usageErrorf("--snapshot-id %q: with several clusters it must be latest (each cluster's newest completed snapshot) or new (a snapshot of each taken first)", o.SnapshotID)
 	}
 	if o.BucketID == "" {
 		return o.file.missing("--bucket-id is required (a bucket ID or name; see atlas-backup bucket list)", "exportBucketId", "", "--bucket-id")
@@ -219,7 +224,11 @@ func exportCreateRun(ctx context.Context, o *ExportCreateOptions) error {
 	in := jobs.ExportInput{ProjectID: o.ProjectID, Clusters: o.Clusters, AllClusters: o.AllClusters,
 		SnapshotID: o.SnapshotID, Bucket: o.BucketID, CustomData: o.labels, Reuse: o.Reuse, DryRun: o.DryRun}
 	stop := func() {} // the live display, ended before stdout is written
-	if o.watch.watch {
+	newSnap := o.SnapshotID == api.NewSnapshot && !o.DryRun
+	if newSnap {
+		in.New = o.snap.input(o.runEnv, o.watch, nil)
+	}
+	if o.watch.watch || (newSnap && !many) { // a new snapshot's wait shows too
 		if many {
 			// The live block needs the clusters, which --all-clusters
 			// finds out first.
@@ -242,7 +251,12 @@ func exportCreateRun(ctx context.Context, o *ExportCreateOptions) error {
 			defer display.Stop()
 			stop = display.Stop
 			w := o.runEnv.watch(o.watch, display)
-			in.Watch = &w
+			if o.watch.watch {
+				in.Watch = &w
+			}
+			if newSnap {
+				in.New = o.snap.input(o.runEnv, o.watch, display)
+			}
 			// The lookups' lines come before the display starts; the
 			// checks' retries go through it.
 			ctx = api.WithRetryNotes(ctx, o.notesTo(display))
@@ -275,9 +289,9 @@ func (o *ExportCreateOptions) printOne(r jobs.ExportResult) error {
 	kind := exportJobKind(scopeOf(o.ProjectID, r.Cluster))
 	switch {
 	case r.DryRun != nil:
-		return printDryRun(o.IO, r.DryRun)
+		return printDryRun(o.IO, r.Before, r.DryRun)
 	case r.Err != nil:
-		return outcomeUnknown(r.Err, kind.list())
+		return outcomeUnknown(newSnapshotEnd(r.Err), kind.list())
 	case o.DryRun:
 		return nil // --reuse: stderr said which job it would reuse
 	}
@@ -291,7 +305,7 @@ func (o *ExportCreateOptions) printFleet(results []jobs.ExportResult) error {
 	for i, r := range results {
 		kind := exportJobKind(scopeOf(o.ProjectID, r.Cluster))
 		if r.Err != nil {
-			errs[i] = wordAPIError(outcomeUnknown(r.Err, kind.list()))
+			errs[i] = wordAPIError(outcomeUnknown(newSnapshotEnd(r.Err), kind.list()))
 		} else {
 			errs[i] = kind.watchEnd(r.Watched)
 		}
@@ -302,7 +316,7 @@ func (o *ExportCreateOptions) printFleet(results []jobs.ExportResult) error {
 				fmt.Fprintln(o.IO.Out)
 			}
 			if r.DryRun != nil {
-				if err := printDryRun(o.IO, r.DryRun); err != nil {
+				if err := printDryRun(o.IO, r.Before, r.DryRun); err != nil {
 					return err
 				}
 			}

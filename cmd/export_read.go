@@ -55,13 +55,20 @@ func jobCommand(use, short string, o *JobOptions) *cobra.Command {
 		Short: short,
 		Args:  exactArgs(1, kindArg(o.kind)),
 	}
-	o.addFlags(c, o.kind+" job it is")
+	whose := o.kind + " job it is"
+	if o.kind == "snapshot" {
+		whose = "snapshot it is"
+	}
+	o.addFlags(c, whose)
 	return c
 }
 
 func kindArg(kind string) string {
-	if kind == "export" {
+	switch kind {
+	case "export":
 		return "EXPORT_ID"
+	case "snapshot":
+		return "SNAPSHOT_ID"
 	}
 	return "JOB_ID"
 }

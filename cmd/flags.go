@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -145,11 +146,11 @@ func checkProject(origin, value string) error {
 
 // checkSnapshot checks a --snapshot-id value: an ID or "latest".
 func checkSnapshot(value string) error {
-	if value == api.Latest {
+	if value == api.Latest || value == api.NewSnapshot {
 		return nil
 	}
 	if !idPattern().MatchString(value) {
-		return usageErrorf("--snapshot-id %q: must be a 24-character hexadecimal ID (^[a-f0-9]{24}$) or latest", value)
+		return usageErrorf("--snapshot-id %q: must be a 24-character hexadecimal ID (^[a-f0-9]{24}$), latest, or new (an on-demand snapshot taken first)", value)
 	}
 	return nil
 }
@@ -170,18 +171,64 @@ func parseCustomData(entries []string) ([]api.Label, error) {
 // minEpoch is the earliest time Atlas accepts: 2008-01-01T00:00:00Z.
 const minEpoch = 1199145600
 
-// parseTime reads a point in time: Unix seconds or an RFC 3339 time. It
-// must be from 2008 on and not in the future.
+// parseTime reads a point in time: Unix seconds, an RFC 3339 time with Z
+// or an offset, or a time relative to now (-90m, -2h, -1d12h). It must be
+// from 2008 on and not in the future. A time without a zone, and a number
+// of milliseconds, are refused with what to write instead.
 func parseTime(flag, value string, now time.Time) (int64, error) {
 	var secs int64
-	if n, err := strconv.ParseInt(value, 10, 64); err == nil {
+	switch {
+	case strings.HasPrefix(value, "-"):
+		d, err := parseDuration(value[1:])
+		if err != nil || d <= 0 {
+			return 0, usageErrorf("--%s %q: a time relative to now is a minus sign and a duration of s, m, h and d units, such as -90m, -2h or -1d12h", flag, value)
+		}
+		secs = now.Add(-d).Unix()
+	case value != "" && strings.Trim(value, "0123456789") == "":
+		if len(value) >= 13 {
+			return 0, usageErrorf("--%s %s: looks like milliseconds since the epoch; give seconds (%s) or an RFC 3339 time such as 2026-11-24T10:00:00Z",
+				flag, value, value[:len(value)-3])
+		}
+		n, err := strconv.ParseInt(value, 10, 64)
+		if err != nil {
+			return 0, usageErrorf("--%s %s: not a number of seconds", flag, value)
+		}
 		secs = n
-	} else if t, err := time.Parse(time.RFC3339, value); err == nil {
+	default:
+		t, err := time.Parse(time.RFC3339, value)
+		if err != nil {
+			if _, zerr := time.Parse("2006-01-02T15:04:05", strings.Replace(value, " ", "T", 1)); zerr == nil {
+				return 0, usageErrorf("--%s %q: has no time zone; add Z for UTC (%sZ) or an offset such as +01:00", flag, value, strings.Replace(value, " ", "T", 1))
+			}
+			return 0, usageErrorf("--%s %q: must be Unix seconds, an RFC 3339 time such as 2026-11-24T10:00:00Z, or a time relative to now such as -90m or -1d12h", flag, value)
+		}
 		secs = t.Unix()
-	} else {
-		return 0, usageErrorf("--%s %q: must be Unix seconds or an RFC 3339 time such as 2026-11-24T10:00:00Z", flag, value)
 	}
 	return secs, checkEpoch("--"+flag, strconv.Quote(value), secs, now)
+}
+
+// parseDuration reads a duration of s, m, h and d (24h) units, such as
+// 90m, 26h or 1d12h.
+func parseDuration(s string) (time.Duration, error) {
+	units := map[byte]time.Duration{'s': time.Second, 'm': time.Minute, 'h': time.Hour, 'd': 24 * time.Hour}
+	if s == "" {
+		return 0, fmt.Errorf("empty")
+	}
+	var total time.Duration
+	for s != "" {
+		n := len(s) - len(strings.TrimLeft(s, "0123456789"))
+		if n == 0 || n == len(s) || n > 9 {
+			return 0, fmt.Errorf("%q: a number, then a unit (s, m, h or d)", s)
+		}
+		unit, ok := units[s[n]]
+		if !ok {
+			return 0, fmt.Errorf("%q: unknown unit %q (s, m, h or d)", s, s[n])
+		}
+		v, _ := strconv.Atoi(s[:n])
+		total += time.Duration(v) * unit
+		s = s[n+1:]
+	}
+	return total, nil
 }
 
 // checkEpoch checks a time in Unix seconds: from 2008 on, not in the

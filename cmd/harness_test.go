@@ -186,6 +186,17 @@ func (a *atlas) body(op string) map[string]any {
 }
 
 // nothingSent fails the test when the sandbox received any request.
+// onlyRead fails the test when anything but reads (GET) was sent: the
+// lookups of a pre-flight, and nothing that changes anything.
+func (a *atlas) onlyRead() {
+	a.t.Helper()
+	for _, r := range a.sb.Requests() {
+		if r.Method != "GET" {
+			a.t.Errorf("%s %s was sent; only reads were allowed", r.Method, r.Path)
+		}
+	}
+}
+
 func (a *atlas) nothingSent() {
 	a.t.Helper()
 	if reqs := a.requests(); len(reqs) > 0 {

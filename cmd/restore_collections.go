@@ -308,32 +308,63 @@ func orWords(w []string) string {
 // warnings and what became of each collection to stderr.
 func collectionRestoreRun(ctx context.Context, o *RestoreCreateOptions) error {
 	req := *o.collRequest
-	ask := req.WriteStrategy == api.WriteStrategyOverwriteExisting && !o.DryRun && !o.Yes
-	// No terminal to ask on: refused before anything is sent, unless
-	// --reuse may find a job to follow (which needs no question).
-	if ask && !o.Reuse && !o.IO.IsStdinTTY() {
-		return usageErrorf("%s", o.overwriteRefusal())
-	}
+	overwrites := req.WriteStrategy == api.WriteStrategyOverwriteExisting
+	ask := overwrites && !o.DryRun && !o.Yes
 	client, err := o.Client()
 	if err != nil {
 		return err
+	}
+	// The pre-flight: for an overwrite, the source and the target; for a
+	// point in time, the window too.
+	pit := req.PointInTimeUTCSeconds + req.OplogTs
+	var pf *jobs.Preflight
+	if (overwrites || pit != 0) && !o.NoPreflight {
+		if pf, err = o.preflight(ctx, client, req.SnapshotID, pit); err != nil {
+			return err
+		}
+		if pf.Snapshot != nil {
+			req.SnapshotID = pf.Snapshot.ID // latest, resolved once
+		}
+		if !ask {
+			o.showPreflight(pf)
+		}
+	}
+	// No terminal to ask on: refused after the lookups, before anything
+	// is sent, unless --reuse may find a job to follow (which needs no
+	// question).
+	if ask && !o.Reuse && !o.IO.IsStdinTTY() {
+		return usageErrorf("%s", o.overwriteRefusal())
 	}
 	scope := scopeOf(o.ProjectID, o.Cluster)
 	scope.Printer = o.Printer
 	kind := collectionRestoreJobKind(scope)
 	in := jobs.CollectionRestoreInput{Scope: scope.jobs(), Request: req, Reuse: o.Reuse, DryRun: o.DryRun}
-	if ask {
+	if ask && req.SnapshotID == api.NewSnapshot {
+		// Asked before the snapshot is taken: the namespaces are checked
+		// in it after.
+		if err := confirm(ctx, o.IO, o.overwriteConfirmation(req, pf)); err != nil {
+			return err
+		}
+	} else if ask {
 		in.Confirm = func(ctx context.Context, r api.CollectionRestoreRequest) error {
-			return confirm(ctx, o.IO, o.overwriteConfirmation(r))
+			return confirm(ctx, o.IO, o.overwriteConfirmation(r, pf))
 		}
 	}
+	if req.SnapshotID == api.NewSnapshot && !o.DryRun {
+		in.New = o.snap.input(o.runEnv, o.watch, nil)
+	}
 	var display output.Progress
-	if o.watch.watch {
+	if o.watch.watch || in.New != nil {
 		display = o.display()
 		defer display.Stop()
 		ctx = api.WithRetryNotes(ctx, o.notesTo(display))
 		w := o.runEnv.watch(o.watch, display)
-		in.Watch = &w
+		if o.watch.watch {
+			in.Watch = &w
+		}
+		if in.New != nil {
+			in.New.Wait.Progress = display
+		}
 	}
 	in.Warn = func(w string) { o.warn([]string{w}) } // before any question or create
 	r, err := jobs.CollectionRestores(ctx, jobs.Deps{Client: client, Note: o.note}, in)
@@ -343,9 +374,9 @@ func collectionRestoreRun(ctx context.Context, o *RestoreCreateOptions) error {
 	o.warn(r.Warnings)
 	switch {
 	case r.Job == nil && r.DryRun != nil:
-		return printDryRun(o.IO, r.DryRun)
+		return printDryRun(o.IO, r.Before, r.DryRun)
 	case r.Job == nil:
-		return namespaceNext(outcomeUnknown(err, kind.list()), scope)
+		return namespaceNext(outcomeUnknown(newSnapshotEnd(err), kind.list()), scope)
 	case o.DryRun:
 		return nil // stderr said which job it would reuse
 	case o.watch.watch:
@@ -439,9 +470,13 @@ const maxListed = 20
 
 // overwriteConfirmation says what an overwrite-existing restore will
 // replace, with what, for the prompt.
-func (o *RestoreCreateOptions) overwriteConfirmation(r api.CollectionRestoreRequest) confirmation {
+func (o *RestoreCreateOptions) overwriteConfirmation(r api.CollectionRestoreRequest, pf *jobs.Preflight) confirmation {
 	from := "snapshot " + r.SnapshotID
 	switch {
+	case pf != nil:
+		from = o.preflightSource(pf)
+	case o.SnapshotID == api.NewSnapshot:
+		from = "a new on-demand snapshot of " + o.Cluster + ", taken before the restore starts"
 	case o.SnapshotID == api.Latest:
 		from = "the latest completed snapshot of " + o.Cluster + " (" + r.SnapshotID + ")"
 	case r.PointInTimeUTCSeconds != 0:

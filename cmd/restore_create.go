@@ -2,8 +2,10 @@ package cmd
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -11,6 +13,7 @@ import (
 	"github.com/atlas-backup/atlas-backup/internal/api"
 	"github.com/atlas-backup/atlas-backup/internal/jobs"
 	"github.com/atlas-backup/atlas-backup/internal/output"
+	"github.com/atlas-backup/atlas-backup/internal/text"
 )
 
 // RestoreCreateOptions are what `restore create` was given, and what it resolved.
@@ -32,7 +35,9 @@ type RestoreCreateOptions struct {
 	Reuse           bool
 	file            *requestFile
 	DryRun          bool
+	NoPreflight     bool
 	watch           watchFlags
+	snap            newSnapshotFlags
 	dl              downloadFlags // with --download-dir
 
 	// A collection-level restore: --collection and --database SRC[=DST]
@@ -110,14 +115,15 @@ the final job on stdout.`,
 	fl := c.Flags()
 	fl.StringVar(&opts.Cluster, "cluster", "", "cluster whose backup to restore from (required)")
 	fl.StringVar(&opts.DeliveryType, "delivery-type", "", "automated, download or pointInTime (required, except with --collection or --database)")
-	fl.StringVar(&opts.SnapshotID, "snapshot-id", "", "snapshot ID, or latest for the newest completed snapshot (automated, download, collections)")
+	fl.StringVar(&opts.SnapshotID, "snapshot-id", "", "snapshot ID, latest (the newest completed snapshot) or new (take one now, wait for it): automated, download, collections")
 	fl.StringVar(&opts.TargetCluster, "target-cluster", "", "cluster to restore into (automated, pointInTime; collections: default --cluster)")
 	fl.StringVar(&opts.TargetProjectID, "target-project-id", "", "project of the target cluster (default: --project-id)")
-	fl.StringVar(&opts.PointInTime, "point-in-time", "", "moment to restore to: Unix seconds or RFC 3339 (pointInTime)")
+	fl.StringVar(&opts.PointInTime, "point-in-time", "", "moment to restore to: Unix seconds, RFC 3339 with Z or an offset, or relative to now: -90m, -2h, -1d12h (pointInTime)")
 	fl.Int64Var(&opts.OplogTs, "oplog-ts", 0, "oplog timestamp: Unix seconds, with --oplog-inc (pointInTime)")
 	fl.Int64Var(&opts.OplogInc, "oplog-inc", 0, "oplog timestamp increment, with --oplog-ts (pointInTime)")
 	fl.BoolVar(&opts.Yes, "yes", false, "do not ask before overwriting the target cluster")
-	fl.BoolVar(&opts.DryRun, "dry-run", false, "print the request that would be sent, and send nothing that changes anything")
+	fl.BoolVar(&opts.DryRun, "dry-run", false, "run the pre-flight lookups, print the request(s) that would be sent, and send nothing that changes anything")
+	fl.BoolVar(&opts.NoPreflight, "no-preflight", false, "skip the lookups before an overwriting restore (the snapshot, the target cluster, the restore window)")
 	fl.StringVar(&opts.File, "file", "", "read the request body from FILE (JSON or YAML; - for stdin); flags override it")
 	fl.BoolVar(&opts.Reuse, "reuse", false, "follow an identical restore job that has not ended instead of starting another")
 	fl.StringArrayVar(&opts.Collections, "collection", nil, "restore only this collection: `DB.COLL[=DB.COLL]`, under the second name when given (repeatable)")
@@ -128,6 +134,7 @@ the final job on stdout.`,
 	fl.StringVar(&opts.CollectionSuffix, "collection-suffix", "", "with --collection or --database: append this to the restored collections' names")
 	c.MarkFlagFilename("file", "json", "yaml", "yml")
 	opts.watch.add(c, true)
+	opts.snap.add(c)
 	opts.dl.add(c, "download-dir", "with --delivery-type download: wait for the archives and download them here (implies --watch)")
 	c.RegisterFlagCompletionFunc("snapshot-id", completeSnapshotIDs(f, func() string { return opts.Cluster }))
 	c.RegisterFlagCompletionFunc("collection", completeNamespaces(f, func() string { return opts.Cluster }, true))
@@ -153,6 +160,9 @@ func (o *RestoreCreateOptions) validate() error {
 		return err
 	}
 	if err := o.downloadDir(); err != nil {
+		return err
+	}
+	if err := o.snap.validate(o.SnapshotID, o.set, &o.watch); err != nil {
 		return err
 	}
 	return o.watch.validate()
@@ -393,13 +403,33 @@ func (o *RestoreCreateOptions) checkTarget(r *api.RestoreRequest) error {
 }
 
 func restoreCreateRun(ctx context.Context, o *RestoreCreateOptions) error {
+	o.notePointInTime()
 	if o.collRequest != nil {
 		return collectionRestoreRun(ctx, o)
 	}
-	if o.request.DeliveryType != api.DeliveryDownload && !o.DryRun && !o.Yes {
-		if err := confirm(ctx, o.IO, o.confirmation()); err != nil {
+	overwrites := o.request.DeliveryType != api.DeliveryDownload
+	var pf *jobs.Preflight
+	if overwrites && !o.NoPreflight {
+		client, err := o.Client()
+		if err != nil {
 			return err
 		}
+		if pf, err = o.preflight(ctx, client, o.request.SnapshotID, o.request.PointInTimeUTCSeconds+o.request.OplogTs); err != nil {
+			return err
+		}
+		if pf.Snapshot != nil {
+			o.request.SnapshotID = pf.Snapshot.ID // latest, resolved once
+		}
+	}
+	if overwrites && !o.DryRun && !o.Yes {
+		if pf != nil && !o.IO.IsStdinTTY() {
+			o.showPreflight(pf) // the refusal below asks for --yes: say what it would confirm
+		}
+		if err := confirm(ctx, o.IO, o.confirmation(pf)); err != nil {
+			return err
+		}
+	} else if pf != nil {
+		o.showPreflight(pf)
 	}
 	client, err := o.Client()
 	if err != nil {
@@ -410,13 +440,19 @@ func restoreCreateRun(ctx context.Context, o *RestoreCreateOptions) error {
 	scope.Printer = o.Printer
 	kind := restoreJobKind(scope)
 	in := jobs.RestoreInput{Scope: scope.jobs(), Request: o.request, Reuse: o.Reuse, DryRun: o.DryRun}
+	newSnap := o.request.SnapshotID == api.NewSnapshot && !o.DryRun
 	var display output.Progress
-	if o.watch.watch && !download {
+	if (o.watch.watch && !download) || newSnap {
 		display = o.display()
 		defer display.Stop()
 		ctx = api.WithRetryNotes(ctx, o.notesTo(display))
-		w := o.runEnv.watch(o.watch, display)
-		in.Watch = &w
+		if o.watch.watch && !download {
+			w := o.runEnv.watch(o.watch, display)
+			in.Watch = &w
+		}
+		if newSnap {
+			in.New = o.snap.input(o.runEnv, o.watch, display)
+		}
 	}
 	r, err := jobs.Restores(ctx, jobs.Deps{Client: client, Note: o.note}, in)
 	if display != nil {
@@ -424,9 +460,9 @@ func restoreCreateRun(ctx context.Context, o *RestoreCreateOptions) error {
 	}
 	switch {
 	case r.Job == nil && r.DryRun != nil:
-		return printDryRun(o.IO, r.DryRun)
+		return printDryRun(o.IO, r.Before, r.DryRun)
 	case r.Job == nil:
-		return outcomeUnknown(err, kind.list())
+		return outcomeUnknown(newSnapshotEnd(err), kind.list())
 	case o.DryRun:
 		return nil // stderr said which job it would reuse
 	case download:
@@ -441,20 +477,132 @@ func restoreCreateRun(ctx context.Context, o *RestoreCreateOptions) error {
 	return created(kind, r.Job.ID, o.Printer.Print(o.IO.Out, output.Value{Raw: r.Raw, Table: kind.table(r.Job)}))
 }
 
-// confirmation says what an overwriting restore will do, for the prompt.
-func (o *RestoreCreateOptions) confirmation() confirmation {
-	from := "snapshot " + o.SnapshotID
-	switch {
-	case o.SnapshotID == api.Latest:
-		from = "the latest completed snapshot of " + o.Cluster
-	case o.request.PointInTimeUTCSeconds != 0:
-		from = "cluster " + o.Cluster + " as it was at " + time.Unix(o.request.PointInTimeUTCSeconds, 0).UTC().Format(time.RFC3339)
-	case o.request.OplogTs != 0:
-		from = fmt.Sprintf("cluster %s as it was at oplog timestamp %d:%d", o.Cluster, o.request.OplogTs, o.request.OplogInc)
+// notePointInTime says on stderr, before anything is sent, the moment
+// --point-in-time resolved to, in UTC.
+func (o *RestoreCreateOptions) notePointInTime() {
+	secs := o.request.PointInTimeUTCSeconds
+	if o.collRequest != nil {
+		secs = o.collRequest.PointInTimeUTCSeconds
 	}
+	if secs == 0 || !o.set("point-in-time") {
+		return
+	}
+	t := time.Unix(secs, 0).UTC()
+	o.notef("Point in time: %s (%s ago)", t.Format(time.RFC3339), jobs.Age(o.Now().Sub(t)))
+}
+
+// preflight looks up what an overwriting restore depends on, from a
+// snapshot (an ID, latest or new) or a point in time (Unix seconds), into
+// the target flags name. Its refusals are exit 2 (nothing sent).
+func (o *RestoreCreateOptions) preflight(ctx context.Context, client *api.Client, snapshotID string, pit int64) (*jobs.Preflight, error) {
+	target, targetProject := o.TargetCluster, o.TargetProjectID
+	if o.collRequest != nil {
+		target, targetProject = o.collRequest.TargetClusterName, o.collRequest.TargetGroupID
+	}
+	in := jobs.PreflightInput{Scope: jobs.Scope{ProjectID: o.ProjectID, Cluster: o.Cluster}, SnapshotID: snapshotID,
+		TargetProjectID: targetProject, TargetCluster: target, Now: o.Now()}
+	if pit != 0 {
+		in.PointInTime = time.Unix(pit, 0)
+	}
+	pf, err := jobs.RunPreflight(ctx, jobs.Deps{Client: client, Note: o.note}, in)
+	var refused *jobs.PreflightError
+	if errors.As(err, &refused) {
+		return nil, usageErrorf("%s (nothing was sent; --no-preflight skips this check)", refused.Msg)
+	}
+	var nf *api.NotFoundError
+	if errors.As(err, &nf) && nf.Kind == api.KindCluster && nf.Name == target && target != o.Cluster {
+		return nil, &NotFoundError{Err: fmt.Errorf("--target-cluster %s: %w", target, err)}
+	}
+	if err != nil {
+		return nil, err
+	}
+	o.warn(pf.Warnings)
+	return pf, nil
+}
+
+// preflightSource is the source the pre-flight found, as the prompt
+// names it.
+func (o *RestoreCreateOptions) preflightSource(pf *jobs.Preflight) string {
+	switch {
+	case pf.Snapshot != nil && pf.Snapshot.CreatedAt != nil:
+		return fmt.Sprintf("snapshot %s of %s, taken %s (%s ago)", pf.Snapshot.ID, o.Cluster,
+			output.FormatTime(pf.Snapshot.CreatedAt)+" UTC", jobs.Age(o.Now().Sub(*pf.Snapshot.CreatedAt)))
+	case pf.Snapshot != nil:
+		return fmt.Sprintf("snapshot %s of %s", pf.Snapshot.ID, o.Cluster)
+	case o.SnapshotID == api.NewSnapshot:
+		return "a new on-demand snapshot of " + o.Cluster + ", taken before the restore starts"
+	}
+	return o.pointInTimeSource()
+}
+
+// preflightLines are what the pre-flight found: the source and the
+// target, one line each.
+func (o *RestoreCreateOptions) preflightLines(pf *jobs.Preflight) []string {
+	source := o.preflightSource(pf)
+	t := pf.Target
+	target := fmt.Sprintf("cluster %s of project %s: %s, MongoDB %s, %s", t.Name, o.targetProject(), t.ClusterType, t.MongoDBVersion, strings.ToLower(orWord(t.StateName, "IDLE")))
+	return []string{"  from  " + text.Escape(source), "  into  " + text.Escape(target)}
+}
+
+// showPreflight prints what the pre-flight found, where no prompt shows
+// it (--yes, --dry-run).
+func (o *RestoreCreateOptions) showPreflight(pf *jobs.Preflight) {
+	o.notef("Pre-flight:")
+	for _, l := range o.preflightLines(pf) {
+		o.note(l)
+	}
+}
+
+func (o *RestoreCreateOptions) targetProject() string {
+	if o.collRequest != nil {
+		return o.collRequest.TargetGroupID
+	}
+	return o.TargetProjectID
+}
+
+// pointInTimeSource is the source of a point-in-time restore, as the
+// prompt names it.
+func (o *RestoreCreateOptions) pointInTimeSource() string {
+	pit, ts, inc := o.request.PointInTimeUTCSeconds, o.request.OplogTs, o.request.OplogInc
+	if r := o.collRequest; r != nil {
+		pit, ts, inc = r.PointInTimeUTCSeconds, r.OplogTs, r.OplogInc
+	}
+	switch {
+	case pit != 0:
+		t := time.Unix(pit, 0).UTC()
+		return fmt.Sprintf("cluster %s as it was at %s (%s ago)", o.Cluster, t.Format(time.RFC3339), jobs.Age(o.Now().Sub(t)))
+	case ts != 0:
+		return fmt.Sprintf("cluster %s as it was at oplog timestamp %d:%d", o.Cluster, ts, inc)
+	}
+	return "the latest completed snapshot of " + o.Cluster
+}
+
+func orWord(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+// confirmation says what an overwriting restore will do, for the prompt:
+// what the pre-flight found, or (--no-preflight) what the flags say.
+func (o *RestoreCreateOptions) confirmation(pf *jobs.Preflight) confirmation {
 	target := fmt.Sprintf("cluster %s (project %s)", o.TargetCluster, o.TargetProjectID)
+	warning := ""
+	if pf != nil {
+		warning = "This restore OVERWRITES EVERY DATABASE on the target:\n" + strings.Join(o.preflightLines(pf), "\n")
+	} else {
+		from := "snapshot " + o.SnapshotID
+		switch {
+		case o.SnapshotID == api.NewSnapshot:
+			from = "a new on-demand snapshot of " + o.Cluster + ", taken before the restore starts"
+		case o.SnapshotID == "" || o.SnapshotID == api.Latest:
+			from = o.pointInTimeSource()
+		}
+		warning = fmt.Sprintf("This restore OVERWRITES EVERY DATABASE on %s\nwith %s.", target, from)
+	}
 	return confirmation{
-		warning: fmt.Sprintf("This restore OVERWRITES EVERY DATABASE on %s\nwith %s.", target, from),
+		warning: warning,
 		cluster: o.TargetCluster,
 		refusal: fmt.Sprintf("this restore overwrites every database on %s, and there is no terminal to confirm on: add --yes to go ahead", target),
 	}

@@ -175,7 +175,8 @@ was cancelled already is no error; one that has ended otherwise is refused
 by Atlas (exit 5).
 
 Atlas offers no cancel for collection restore jobs (restore create
---collection or --database): the ID of one is exit 5, nothing cancelled.
+--collection or --database), nor for a Flex cluster's restore jobs: the ID
+of one is exit 5, nothing cancelled.
 
 Cancelling is asked like an overwriting restore: on a terminal you type the
 cluster's name to go ahead (anything else, Ctrl-D or Ctrl-C sends nothing);
@@ -205,9 +206,14 @@ func restoreCancelRun(ctx context.Context, o *CancelOptions) error {
 	}
 	ended, err := jobs.CancelRestore(ctx, jobs.Deps{Client: client}, o.jobs(), o.ID)
 	var noCancel *jobs.NoCancelError
+	var flex *api.FlexClusterError
 	switch {
 	case errors.As(err, &noCancel):
 		return &RefusedError{Err: fmt.Errorf("%v. Follow it with: %s", noCancel, collectionRestoreJobKind(&o.clusterScope).resume(o.ID))}
+	case errors.As(err, &flex):
+		// Atlas's Flex API has no cancel: the job runs to its end.
+		return &RefusedError{Err: fmt.Errorf("%v: restore job %s runs to its end (nothing was cancelled). Follow it with: %s",
+			flex, o.ID, restoreJobKind(&o.clusterScope).resume(o.ID))}
 	case err != nil:
 		return err
 	case ended == jobs.CancelledAlready:
@@ -383,8 +389,11 @@ func bucketListRun(ctx context.Context, o *ListOptions) error {
 }
 
 func newClusterListCmd(f *Factory, runF func(context.Context, *ListOptions) error) *cobra.Command {
-	c, opts := listCommand(f, "List the project's clusters: name, type, state, backup on or off, version", "")
+	c, opts := listCommand(f, "List the project's clusters, dedicated and Flex: name, type, state, backup on or off, version", "")
 	c.RunE = runCmd(opts, &opts.format, opts.prepare, clusterListRun, runF)
+	c.Long = `List the project's clusters: the dedicated ones and the Flex ones (TYPE
+FLEX), every page of both lists unless --page or --limit says otherwise, in
+name order. -o json prints one array of the API's objects of both kinds.`
 	c.Example = `  atlas-backup cluster list
   atlas-backup cluster list --all -o json`
 	return c
@@ -395,7 +404,11 @@ func clusterListRun(ctx context.Context, o *ListOptions) error {
 	if err != nil {
 		return err
 	}
-	clusters, err := client.ListClusters(ctx, o.ProjectID, o.Options)
+	opts := o.Options
+	if opts.Page == 0 && opts.Limit == 0 {
+		opts.All = true
+	}
+	clusters, err := client.ListAllClusters(ctx, o.ProjectID, opts)
 	if err != nil {
 		return err
 	}

@@ -66,9 +66,9 @@ Exit codes:
 	export := group("export", "Export snapshots to an export bucket, and follow export jobs",
 		newExportCreateCmd(f, nil), newExportGetCmd(f, nil), newExportListCmd(f, nil), newExportWatchCmd(f, nil))
 	restore := group("restore", "Restore snapshots (into a cluster, as a download, to a point in time, or only some collections), and follow restore jobs",
-		newRestoreCreateCmd(f, nil), newRestoreGetCmd(f, nil), newRestoreListCmd(f, nil), newRestoreWatchCmd(f, nil), newRestoreCancelCmd(f, nil), newRestoreDownloadCmd(f, nil))
+		newRestoreCreateCmd(f, nil), newRestoreGetCmd(f, nil), newRestoreListCmd(f, nil), newRestoreWatchCmd(f, nil), newRestoreCancelCmd(f, nil), newRestoreDownloadCmd(f, nil), newRestoreWindowCmd(f, nil))
 	snapshot := group("snapshot", "List a cluster's snapshots, and the databases and collections they hold",
-		newSnapshotListCmd(f, nil), newSnapshotDatabasesCmd(f, nil), newSnapshotCollectionsCmd(f, nil))
+		newSnapshotListCmd(f, nil), newSnapshotGetCmd(f, nil), newSnapshotCreateCmd(f, nil), newSnapshotWatchCmd(f, nil), newSnapshotDatabasesCmd(f, nil), newSnapshotCollectionsCmd(f, nil))
 	bucket := group("bucket", "List the project's export buckets", newBucketListCmd(f, nil))
 	cluster := group("cluster", "List the project's clusters", newClusterListCmd(f, nil))
 	export.Example = `  atlas-backup export create --cluster demo --snapshot-id latest --bucket-id demo-export-bucket --watch
@@ -89,6 +89,7 @@ Exit codes:
 		snapshot,
 		bucket,
 		cluster,
+		newStatusCmd(f, nil),
 		newConfigCmd(f),
 		newSandboxCmd(f, nil),
 		newVersionCmd(f, nil),

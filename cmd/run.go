@@ -13,14 +13,22 @@ import (
 
 // printDryRun prints the request a call would send: method, URL, headers
 // (credentials as REDACTED) and the JSON body.
-func printDryRun(io output.Streams, d *api.DryRun) error {
+func printDryRun(io output.Streams, ds ...*api.DryRun) error {
 	var b bytes.Buffer
-	fmt.Fprintf(&b, "%s %s\n", d.Method, d.URL)
-	api.WriteHeaders(&b, "", d.Header)
-	if len(d.Body) > 0 {
-		b.WriteString("\n")
-		json.Indent(&b, d.Body, "", "  ")
-		b.WriteString("\n")
+	for _, d := range ds {
+		if d == nil {
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteString("\n")
+		}
+		fmt.Fprintf(&b, "%s %s\n", d.Method, d.URL)
+		api.WriteHeaders(&b, "", d.Header)
+		if len(d.Body) > 0 {
+			b.WriteString("\n")
+			json.Indent(&b, d.Body, "", "  ")
+			b.WriteString("\n")
+		}
 	}
 	_, err := io.Out.Write(b.Bytes())
 	return err

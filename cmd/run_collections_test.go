@@ -103,7 +103,8 @@ func TestRunCollectionRestoreCreate(t *testing.T) {
 		t.Errorf("body\n got %s\nwant %s", got, want)
 	}
 
-	r = a.run("restore", "create", "--cluster", "analytics", "--oplog-ts", "1795518000", "--oplog-inc", "3", "--database", "analytics", "--index-strategy", "NONE", "-o", "json")
+	a.sb.Advance(2 * time.Hour) // the job before has ended: Atlas runs one per cluster at a time
+	r = a.run("restore", "create", "--cluster", "demo", "--oplog-ts", "1795518000", "--oplog-inc", "3", "--database", "sales", "--index-strategy", "NONE", "-o", "json")
 	var job map[string]any
 	r.jsonOut(t, &job)
 	if r.code != 0 || job["oplogTs"] != float64(1795518000) || job["oplogInc"] != float64(3) || job["indexStrategy"] != "NONE" || job["state"] != "INITIALIZING" {
@@ -186,7 +187,6 @@ func TestRunCollectionRestoreValidation(t *testing.T) {
 		{[]string{"--database", "sales", "--point-in-time", "2026-11-24T11:00:00Z"}, `--snapshot-id and --point-in-time: give one source, not 2`},
 		{[]string{"--database", "sales", "--target-cluster", "my_db"}, `--target-cluster "my_db": must match`},
 		{[]string{"--database", "sales", "--target-project-id", "p"}, `--target-project-id "p": must be a 24-character hexadecimal ID`},
-		{[]string{"--database", "sales", "--snapshot-id", "new"}, `--snapshot-id "new": must be a 24-character hexadecimal ID \(\^\[a-f0-9\]\{24\}\$\) or latest`},
 	} {
 		r := a.run(append(slices.Clone(collRestore), tt.args...)...)
 		r.check(t, 2, nil, []string{`^Error: ` + tt.want})
@@ -286,21 +286,24 @@ func TestRunCollectionRestoreOverwrite(t *testing.T) {
 	over := append(slices.Clone(collRestore), "--collection", "sales.orders", "--database", "inventory=archive", "--write-strategy", "overwrite-existing")
 	r := a.run(over...)
 	r.check(t, 2, nil, []string{`^Error: this restore drops and replaces 2 namespace\(s\) on cluster demo \(project ` + harnessProjectID + `\) \(--write-strategy overwrite-existing\), and there is no terminal to confirm on: add --yes to go ahead$`})
-	a.nothingSent()
+	// Refused after the pre-flight's reads: latest, and the target.
+	equalOps(t, a.requests(), "GET "+opListSnaps, "GET getCluster")
+	n := len(a.requests())
 
 	r = a.runSpec(runSpec{stdin: "analytics\n", stdinTTY: true}, over...)
 	r.check(t, 2, nil, []string{
 		`^This restore DROPS AND REPLACES these namespaces on cluster demo \(project ` + harnessProjectID + `\):$`,
 		`^  sales\.orders$`,
 		`^  every collection of database archive the snapshot has \(from database inventory\)$`,
-		`^with the latest completed snapshot of demo \(` + demoLatest + `\)\.$`,
+		`^with snapshot ` + demoLatest + ` of demo, taken 2026-11-24 10:00:00 UTC \(2h ago\)\.$`,
 		`^Type the cluster name to continue: Error: confirmation "analytics" does not match cluster "demo": nothing was sent$`,
 	})
-	// The question came after the namespace check, and nothing was created.
-	equalOps(t, a.requests(), "GET "+opListSnaps, "GET "+opSnapDBs, "GET "+opSnapColls)
+	// The question came after the pre-flight and the namespace check, and
+	// nothing was created.
+	equalOps(t, a.ops(n), "GET "+opListSnaps, "GET getCluster", "GET "+opSnapDBs, "GET "+opSnapColls)
 
 	// A missing namespace is found before anything is asked.
-	n := len(a.requests())
+	n = len(a.requests())
 	r = a.runSpec(runSpec{stdin: "demo\n", stdinTTY: true}, "restore", "create", "--cluster", "demo", "--snapshot-id", "latest", "--collection", "sales.nope", "--write-strategy", "overwrite-existing")
 	r.check(t, 4, nil, []string{`no collection sales\.nope`})
 	if strings.Contains(r.stderr, "Type the cluster name") || a.count(opCreateColl) != 0 {
@@ -320,9 +323,14 @@ func TestRunCollectionRestoreOverwrite(t *testing.T) {
 	r.check(t, 0, []string{` INITIALIZING `}, nil)
 	r = b.run(append(slices.Clone(over), "--dry-run")...)
 	r.check(t, 0, []string{`^POST http://\S+/clusters/demo/collectionRestoreJobs$`, `"writeStrategy": "OVERWRITE_EXISTING"`}, nil)
+	r = b.runSpec(runSpec{stdin: "x\n", stdinTTY: true}, "restore", "create", "--cluster", "demo", "--point-in-time", "2026-11-24T11:00:00Z",
+		"--collection", "sales.orders", "--write-strategy", "overwrite-existing", "--collection-suffix", "_old")
+	r.check(t, 2, nil, []string{`^  sales\.orders_old \(from sales\.orders\)$`, `^with cluster demo as it was at 2026-11-24T11:00:00Z \(1h ago\)\.$`})
+	// Continuous cloud backup off: a point in time is refused before
+	// anything is asked.
 	r = b.runSpec(runSpec{stdin: "x\n", stdinTTY: true}, "restore", "create", "--cluster", "analytics", "--point-in-time", "2026-11-24T11:00:00Z",
-		"--collection", "analytics.events", "--write-strategy", "overwrite-existing", "--collection-suffix", "_old")
-	r.check(t, 2, nil, []string{`^  analytics\.events_old \(from analytics\.events\)$`, `^with cluster analytics as it was at 2026-11-24T11:00:00Z\.$`})
+		"--collection", "analytics.events", "--write-strategy", "overwrite-existing")
+	r.check(t, 2, nil, []string{`^Error: continuous cloud backup is off for cluster analytics`})
 	r = b.run("restore", "create", "--cluster", "analytics", "--snapshot-id", "latest", "--collection", "analytics.events")
 	r.check(t, 0, []string{` INITIALIZING `}, nil)
 	if b.count(opCreateColl) != 2 {
@@ -492,7 +500,8 @@ func TestRunCollectionRestoreRead(t *testing.T) {
 	n = len(a.requests())
 	r = a.run("restore", "get", none, "--cluster", "dmeo")
 	r.check(t, 4, nil, []string{`has no cluster named dmeo; did you mean demo\?`})
-	equalOps(t, a.ops(n), "GET "+opGetRestore, "GET listClusters")
+	// (Not a Flex cluster either: one read says so.)
+	equalOps(t, a.ops(n), "GET "+opGetRestore, "GET getFlexCluster", "GET listClusters", "GET listFlexClusters")
 }
 
 // restore list --collections, with the paging flags; restore cancel of a

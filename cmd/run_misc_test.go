@@ -79,7 +79,7 @@ func TestRunUsageErrors(t *testing.T) {
 		{[]string{"export", "create", "--cluster", "a", "--all-clusters", "--snapshot-id", "latest", "--bucket-id", "b12"}, `--cluster and --all-clusters: give one or the other`},
 		{[]string{"export", "create", "--cluster", "my_db", "--snapshot-id", "latest", "--bucket-id", "b12"}, `--cluster "my_db": must match`},
 		{[]string{"export", "create", "--cluster", "demo", "--bucket-id", "b12"}, `--snapshot-id is required`},
-		{[]string{"export", "create", "--cluster", "demo", "--snapshot-id", "abc", "--bucket-id", "b12"}, `--snapshot-id "abc": must be a 24-character hexadecimal ID \(\^\[a-f0-9\]\{24\}\$\) or latest`},
+		{[]string{"export", "create", "--cluster", "demo", "--snapshot-id", "abc", "--bucket-id", "b12"}, `--snapshot-id "abc": must be a 24-character hexadecimal ID \(\^\[a-f0-9\]\{24\}\$\), latest, or new`},
 		{[]string{"export", "create", "--cluster", "a,b", "--snapshot-id", demoLatest, "--bucket-id", "b12"}, `with several clusters it must be latest`},
 		{[]string{"export", "create", "--cluster", "demo", "--snapshot-id", "latest"}, `--bucket-id is required`},
 		{[]string{"export", "create", "--cluster", "demo", "--snapshot-id", "latest", "--bucket-id", "b"}, `--bucket-id "b": must be a 24-character hexadecimal ID or a bucket name of 3 to 63 characters`},
@@ -110,7 +110,7 @@ func TestRunUsageErrors(t *testing.T) {
 		{[]string{"restore", "create", "--cluster", "demo", "--delivery-type", "pointInTime", "--target-cluster", "x", "--oplog-ts", "1795518000"}, `--oplog-ts and --oplog-inc go together: give both`},
 		{[]string{"restore", "create", "--cluster", "demo", "--delivery-type", "pointInTime", "--target-cluster", "x", "--oplog-ts", "1795518000", "--oplog-inc", "0"}, `--oplog-inc 0: must be from 1 to 2147483647`},
 		{[]string{"restore", "create", "--cluster", "demo", "--delivery-type", "pointInTime", "--target-cluster", "x", "--point-in-time", "1", "--oplog-inc", "1"}, `--point-in-time and --oplog-ts/--oplog-inc: give one or the other, not both`},
-		{[]string{"restore", "create", "--cluster", "demo", "--delivery-type", "pointInTime", "--target-cluster", "x", "--point-in-time", "yesterday"}, `--point-in-time "yesterday": must be Unix seconds or an RFC 3339 time`},
+		{[]string{"restore", "create", "--cluster", "demo", "--delivery-type", "pointInTime", "--target-cluster", "x", "--point-in-time", "yesterday"}, `--point-in-time "yesterday": must be Unix seconds, an RFC 3339 time such as 2026-11-24T10:00:00Z, or a time relative to now such as -90m or -1d12h`},
 		{[]string{"restore", "create", "--cluster", "demo", "--delivery-type", "pointInTime", "--target-cluster", "x", "--point-in-time", "1000"}, `--point-in-time "1000": must be 1199145600 \(2008-01-01T00:00:00Z\) or later`},
 		{[]string{"restore", "create", "--cluster", "demo", "--delivery-type", "download", "--snapshot-id", "latest", "--download-dir", ""}, `--download-dir: give a directory`},
 		{[]string{"restore", "cancel", "x", "--cluster", "demo", "--yes"}, `restore job ID "x": must be`},
@@ -183,14 +183,14 @@ func TestRunCredentials(t *testing.T) {
 	a.env["MONGODB_ATLAS_PUBLIC_API_KEY"], a.env["MONGODB_ATLAS_PRIVATE_API_KEY"] = a.sb.Credentials().PublicKey, a.sb.Credentials().PrivateKey
 	delete(a.env, "MONGODB_ATLAS_ACCESS_TOKEN")
 	r = a.run("cluster", "list", "--debug", "-o", "go-template={{len .}}")
-	r.check(t, 0, []string{`^4$`}, []string{`^> GET ` + quoteRE(a.URL) + `/api/atlas/v2/groups/` + harnessProjectID + `/clusters$`, `^> Authorization: Digest REDACTED$`, `^< HTTP/1\.1 401 Unauthorized `, `^< HTTP/1\.1 200 OK `})
+	r.check(t, 0, []string{`^6$`}, []string{`^> GET ` + quoteRE(a.URL) + `/api/atlas/v2/groups/` + harnessProjectID + `/clusters\?itemsPerPage=500&pageNum=1$`, `^> Authorization: Digest REDACTED$`, `^< HTTP/1\.1 401 Unauthorized `, `^< HTTP/1\.1 200 OK `})
 	if strings.Contains(r.stderr, a.sb.Credentials().PrivateKey) {
 		t.Errorf("the private key is on stderr")
 	}
 
 	b := newAtlas(t, sandbox.WithFaults(sandbox.Fault{Operation: "listClusters", Status: 503, Times: 1}))
 	r = b.run("cluster", "list", "-o", "go-template={{len .}}")
-	r.check(t, 0, []string{`^4$`}, []string{`^retrying in 0s: 503 Service Unavailable \(attempt 2 of 5\)$`})
+	r.check(t, 0, []string{`^6$`}, []string{`^retrying in 0s: 503 Service Unavailable \(attempt 2 of 5\)$`})
 	r = b.run("cluster", "list", "-q")
 	if r.code != 0 || r.stderr != "" || b.count("listClusters") != 3 {
 		t.Errorf("exit %d, stderr %q, requests %q", r.code, r.stderr, b.requests())

@@ -16,28 +16,37 @@ import (
 	"github.com/atlas-backup/atlas-backup/internal/sandbox"
 )
 
-var restoreAutomated = []string{"restore", "create", "--cluster", "demo", "--delivery-type", "automated", "--snapshot-id", "latest", "--target-cluster", "analytics"}
+var restoreAutomated = []string{"restore", "create", "--cluster", "demo", "--delivery-type", "automated", "--snapshot-id", "latest", "--target-cluster", "demo-sharded"}
 
 // An automated restore overwrites the target: --yes, or a terminal on which
 // the target's name is typed; without either, nothing is sent.
 func TestRunRestoreCreateAutomated(t *testing.T) {
 	t.Parallel()
 	a := newAtlas(t)
+	// No terminal: refused after the pre-flight's lookups, which it shows.
 	r := a.run(restoreAutomated...)
-	r.check(t, 2, nil, []string{`^Error: this restore overwrites every database on cluster analytics \(project ` + harnessProjectID + `\), and there is no terminal to confirm on: add --yes to go ahead$`})
-	a.nothingSent()
+	r.check(t, 2, nil, []string{
+		`^Warning: the source is a replica set and target cluster demo-sharded is a sharded cluster \(SHARDED\): Atlas may refuse the restore$`,
+		`^  from  snapshot ` + demoLatest + ` of demo, taken 2026-11-24 10:00:00 UTC \(2h ago\)$`,
+		`^  into  cluster demo-sharded of project ` + harnessProjectID + `: SHARDED, MongoDB 8.0.4, idle$`,
+		`^Error: this restore overwrites every database on cluster demo-sharded \(project ` + harnessProjectID + `\), and there is no terminal to confirm on: add --yes to go ahead$`})
+	a.onlyRead()
+	equalOps(t, a.requests(), "GET listBackupSnapshots", "GET getCluster") // the pre-flight's reads
 
+	// The question comes after the facts: the snapshot, its age, and the
+	// target as Atlas describes it.
 	r = a.runSpec(runSpec{stdin: "demo\n", stdinTTY: true}, restoreAutomated...)
 	r.check(t, 2, nil, []string{
-		`^This restore OVERWRITES EVERY DATABASE on cluster analytics \(project ` + harnessProjectID + `\)$`,
-		`^with the latest completed snapshot of demo\.$`,
+		`^This restore OVERWRITES EVERY DATABASE on the target:$`,
+		`^  from  snapshot ` + demoLatest + ` of demo, taken 2026-11-24 10:00:00 UTC \(2h ago\)$`,
+		`^  into  cluster demo-sharded of project ` + harnessProjectID + `: SHARDED, MongoDB 8.0.4, idle$`,
 		// (A terminal echoes the answer; a buffer does not.)
-		`^Type the cluster name to continue: Error: confirmation "demo" does not match cluster "analytics": nothing was sent$`,
+		`^Type the cluster name to continue: Error: confirmation "demo" does not match cluster "demo-sharded": nothing was sent$`,
 	})
-	a.nothingSent()
+	a.onlyRead()
 
-	r = a.runSpec(runSpec{stdin: "analytics\n", stdinTTY: true}, restoreAutomated...)
-	r.check(t, 0, []string{`^ID +TYPE +STATUS +SNAPSHOT +TARGET +FINISHED \(UTC\)$`, `^[0-9a-f]{24} +automated +\w+ +` + demoLatest + ` +analytics +-$`}, nil)
+	r = a.runSpec(runSpec{stdin: "demo-sharded\n", stdinTTY: true}, restoreAutomated...)
+	r.check(t, 0, []string{`^ID +TYPE +STATUS +SNAPSHOT +TARGET +FINISHED \(UTC\)$`, `^[0-9a-f]{24} +automated +\w+ +` + demoLatest + ` +demo-sharded +-$`}, nil)
 
 	r = a.run("restore", "create", "--cluster", "demo", "--delivery-type", "automated", "--snapshot-id", demoOlder, "--target-cluster", "demo", "--target-project-id", harnessProjectID, "--yes", "-o", "json")
 	var job map[string]any
@@ -97,11 +106,12 @@ func TestRunRestoreCreatePointInTime(t *testing.T) {
 	}{
 		{[]string{"--target-cluster", "demo", "--point-in-time", "2026-11-24T11:00:00Z"},
 			map[string]any{"pointInTimeUTCSeconds": float64(at), "targetClusterName": "demo"}},
-		{[]string{"--target-cluster", "analytics", "--pointInTimeUTCSeconds", strconv.FormatInt(at-60, 10)},
-			map[string]any{"pointInTimeUTCSeconds": float64(at - 60), "targetClusterName": "analytics"}},
+		{[]string{"--target-cluster", "demo", "--pointInTimeUTCSeconds", strconv.FormatInt(at-60, 10)},
+			map[string]any{"pointInTimeUTCSeconds": float64(at - 60), "targetClusterName": "demo"}},
 		{[]string{"--target-cluster", "demo-sharded", "--oplog-ts", strconv.FormatInt(at, 10), "--oplog-inc", "3"},
 			map[string]any{"oplogTs": float64(at), "oplogInc": float64(3), "targetClusterName": "demo-sharded"}},
 	} {
+		a.sb.Advance(3 * time.Hour) // the restore before has ended: its target is free
 		r := a.run(append(pit, tt.args...)...)
 		r.check(t, 0, []string{`^[0-9a-f]{24} +pointInTime +\w+ +- +` + tt.want["targetClusterName"].(string) + ` `}, nil)
 		body := a.body("createBackupRestoreJob")
@@ -117,19 +127,29 @@ func TestRunRestoreCreatePointInTime(t *testing.T) {
 	}
 
 	// The question says which moment overwrites the target.
-	r := a.runSpec(runSpec{stdin: "nope\n", stdinTTY: true}, "restore", "create", "--cluster", "demo", "--delivery-type", "pointInTime", "--target-cluster", "analytics", "--point-in-time", "2026-11-24T11:00:00Z")
-	r.check(t, 2, nil, []string{`^This restore OVERWRITES EVERY DATABASE on cluster analytics \(project ` + harnessProjectID + `\)$`, `^with cluster demo as it was at 2026-11-24T11:00:00Z\.$`})
-	r = a.runSpec(runSpec{stdin: "nope\n", stdinTTY: true}, "restore", "create", "--cluster", "demo", "--delivery-type", "pointInTime", "--target-cluster", "analytics", "--oplog-ts", "1795518000", "--oplog-inc", "4")
-	r.check(t, 2, nil, []string{`^with cluster demo as it was at oplog timestamp 1795518000:4\.$`})
-	r = a.runSpec(runSpec{stdin: "nope\n", stdinTTY: true}, "restore", "create", "--cluster", "demo", "--delivery-type", "automated", "--target-cluster", "analytics", "--snapshot-id", demoOlder)
-	r.check(t, 2, nil, []string{`^with snapshot ` + demoOlder + `\.$`})
+	r := a.runSpec(runSpec{stdin: "nope\n", stdinTTY: true}, "restore", "create", "--cluster", "demo", "--delivery-type", "pointInTime", "--target-cluster", "demo", "--point-in-time", "2026-11-24T11:00:00Z")
+	r.check(t, 2, nil, []string{`^Point in time: 2026-11-24T11:00:00Z \(1h ago\)$`, `^This restore OVERWRITES EVERY DATABASE on the target:$`,
+		`^  from  cluster demo as it was at 2026-11-24T11:00:00Z \(1h ago\)$`, `^  into  cluster demo of project ` + harnessProjectID + `: REPLICASET, MongoDB 8.0.4, idle$`})
+	r = a.runSpec(runSpec{stdin: "nope\n", stdinTTY: true}, "restore", "create", "--cluster", "demo", "--delivery-type", "pointInTime", "--target-cluster", "demo", "--oplog-ts", "1795518000", "--oplog-inc", "4")
+	r.check(t, 2, nil, []string{`^  from  cluster demo as it was at oplog timestamp 1795518000:4$`})
+	r = a.runSpec(runSpec{stdin: "nope\n", stdinTTY: true}, "restore", "create", "--cluster", "demo", "--delivery-type", "automated", "--target-cluster", "demo", "--snapshot-id", demoOlder)
+	r.check(t, 2, nil, []string{`^  from  snapshot ` + demoOlder + ` of demo, taken 2026-11-23 10:00:00 UTC \(1d2h ago\)$`})
+	// --no-preflight: the question shows what the flags say.
+	r = a.runSpec(runSpec{stdin: "nope\n", stdinTTY: true}, "restore", "create", "--cluster", "demo", "--delivery-type", "automated", "--target-cluster", "demo", "--snapshot-id", demoOlder, "--no-preflight")
+	r.check(t, 2, nil, []string{`^This restore OVERWRITES EVERY DATABASE on cluster demo \(project ` + harnessProjectID + `\)$`, `^with snapshot ` + demoOlder + `\.$`})
 	if a.count("createBackupRestoreJob") != 3 {
 		t.Errorf("requests %q", a.requests())
 	}
 
-	// Before the cluster's first snapshot: Atlas refuses (400, exit 5).
-	r = a.run(append(pit, "--target-cluster", "analytics", "--point-in-time", "2026-01-01T00:00:00Z")...)
-	r.check(t, 5, nil, []string{`^Error: 400 VALIDATION_ERROR: No snapshot of cluster demo was taken before 2026-01-01T00:00:00Z`})
+	// Outside the restore window: refused by the pre-flight (exit 2,
+	// nothing sent); with --no-preflight, by Atlas (400, exit 5).
+	r = a.run(append(pit, "--target-cluster", "demo", "--point-in-time", "2026-01-01T00:00:00Z")...)
+	r.check(t, 2, nil, []string{`^Error: 2026-01-01T00:00:00Z is outside cluster demo's restore window, 2026-11-17T12:00:00Z to 2026-11-24T12:00:00Z \(derived: `})
+	r = a.run(append(pit, "--target-cluster", "demo", "--point-in-time", "2026-01-01T00:00:00Z", "--no-preflight")...)
+	r.check(t, 5, nil, []string{`^Error: 400 INVALID_POINT_IN_TIME: `})
+	if a.count("createBackupRestoreJob") != 4 {
+		t.Errorf("requests %q", a.requests())
+	}
 
 	// In the future, by the command's clock: refused before anything is sent.
 	n := len(a.requests())
@@ -145,13 +165,19 @@ func TestRunRestoreCreatePointInTime(t *testing.T) {
 func TestRunRestoreCreateDryRun(t *testing.T) {
 	t.Parallel()
 	a := newAtlas(t)
-	r := a.run("restore", "create", "--cluster", "demo", "--delivery-type", "pointInTime", "--target-cluster", "analytics", "--point-in-time", "1795518000", "--dry-run")
+	r := a.run("restore", "create", "--cluster", "demo", "--delivery-type", "pointInTime", "--target-cluster", "demo", "--point-in-time", "1795518000", "--dry-run")
 	r.check(t, 0, []string{
 		`^POST ` + quoteRE(a.URL) + `/api/atlas/v2/groups/` + harnessProjectID + `/clusters/demo/backup/restoreJobs$`,
 		`^Authorization: Bearer REDACTED$`,
 		`^  "pointInTimeUTCSeconds": 1795518000$`,
-	}, nil)
-	a.nothingSent() // no snapshot to look up either
+	}, []string{`^Pre-flight:$`, `^  from  cluster demo as it was at 2026-11-24T11:00:00Z \(1h ago\)$`, `^  into  cluster demo of project ` + harnessProjectID + `: REPLICASET, MongoDB 8.0.4, idle$`})
+	// The pre-flight's reads: the source cluster, its schedule and
+	// snapshots (the window), the target.
+	equalOps(t, a.requests(), "GET getCluster", "GET getBackupSchedule", "GET listBackupSnapshots", "GET getCluster")
+	n := len(a.requests())
+	r = a.run("restore", "create", "--cluster", "demo", "--delivery-type", "pointInTime", "--target-cluster", "demo", "--point-in-time", "1795518000", "--dry-run", "--no-preflight")
+	r.check(t, 0, []string{`^  "pointInTimeUTCSeconds": 1795518000$`}, nil)
+	equalOps(t, a.ops(n)) // --no-preflight: nothing at all
 
 	dir := filepath.Join(a.dir, "never")
 	r = a.run("restore", "create", "--cluster", "demo", "--delivery-type", "download", "--snapshot-id", "latest", "--download-dir", dir, "--dry-run")
@@ -159,7 +185,7 @@ func TestRunRestoreCreateDryRun(t *testing.T) {
 	if _, err := os.Stat(dir); !os.IsNotExist(err) {
 		t.Errorf("--dry-run made --download-dir: %v", err)
 	}
-	if a.count("createBackupRestoreJob") != 0 || a.count("listBackupSnapshots") != 1 {
+	if a.count("createBackupRestoreJob") != 0 || a.count("listBackupSnapshots") != 2 {
 		t.Errorf("requests %q", a.requests())
 	}
 }
@@ -171,7 +197,7 @@ func TestRunRestoreCreateWatch(t *testing.T) {
 	a := newAtlas(t)
 	a.after("getBackupRestoreJob", func() { a.sb.Advance(2 * time.Hour) })
 	r := a.run(append(restoreAutomated, "--yes", "--watch", "--interval", "1ms")...)
-	r.check(t, 0, []string{`^[0-9a-f]{24} +automated +Succeeded +` + demoLatest + ` +analytics +2026-11-24 13:00:00$`},
+	r.check(t, 0, []string{`^[0-9a-f]{24} +automated +Succeeded +` + demoLatest + ` +demo-sharded +2026-11-24 13:00:00$`},
 		[]string{`^restore job [0-9a-f]{24}: Pending$`, `^restore job [0-9a-f]{24}: Succeeded$`})
 	if a.count("getBackupRestoreJob") != 2 {
 		t.Errorf("requests %q", a.requests())
@@ -423,11 +449,11 @@ func TestRunRestoreCancel(t *testing.T) {
 func TestRunRestoreCreateFile(t *testing.T) {
 	t.Parallel()
 	a := newAtlas(t)
-	oplog := a.writeFile("oplog.json", `{"deliveryType": "pointInTime", "targetClusterName": "analytics", "targetGroupId": "`+harnessProjectID+`", "oplogTs": 1795518000, "oplogInc": 7}`)
+	oplog := a.writeFile("oplog.json", `{"deliveryType": "pointInTime", "targetClusterName": "demo-sharded", "targetGroupId": "`+harnessProjectID+`", "oplogTs": 1795518000, "oplogInc": 7}`)
 	r := a.run("restore", "create", "--cluster", "demo", "--file", oplog, "--yes", "-o", "json")
 	r.check(t, 0, []string{`^  "deliveryType": "pointInTime",?$`, `^  "oplogInc": 7,?$`}, nil)
 	body := a.body("createBackupRestoreJob")
-	if body["oplogTs"] != float64(1795518000) || body["oplogInc"] != float64(7) || body["targetClusterName"] != "analytics" || body["targetGroupId"] != harnessProjectID {
+	if body["oplogTs"] != float64(1795518000) || body["oplogInc"] != float64(7) || body["targetClusterName"] != "demo-sharded" || body["targetGroupId"] != harnessProjectID {
 		t.Errorf("body %v", body)
 	}
 

@@ -63,8 +63,12 @@ func (l *listFlags) options(c *cobra.Command) (api.ListOptions, error) {
 
 // jobID checks a job ID argument.
 func jobID(kind, id string) error {
-	if !idPattern().MatchString(id) {
-		return usageErrorf("%s job ID %q: must be a 24-character hexadecimal ID (^[a-f0-9]{24}$)", kind, id)
+	if idPattern().MatchString(id) {
+		return nil
 	}
-	return nil
+	what := kind + " job ID"
+	if kind == "snapshot" {
+		what = "snapshot ID"
+	}
+	return usageErrorf("%s %q: must be a 24-character hexadecimal ID (^[a-f0-9]{24}$)", what, id)
 }

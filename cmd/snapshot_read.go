@@ -158,3 +158,48 @@ func (o *SnapshotNamesOptions) noDatabase(ctx context.Context, client *api.Clien
 	return &NotFoundError{Err: fmt.Errorf("%s. See its databases with: atlas-backup snapshot databases %s --cluster %s --project-id %s",
 		msg, text.Escape(id), text.Escape(o.Cluster), o.ProjectID)}
 }
+
+func newSnapshotGetCmd(f *Factory, runF func(context.Context, *JobOptions) error) *cobra.Command {
+	opts := &JobOptions{runEnv: f.env(), kind: "snapshot"}
+	c := jobCommand("get", "Show one snapshot", opts)
+	c.RunE = runCmd(opts, &opts.format, opts.prepare, snapshotGetRun, runF)
+	c.Aliases = []string{"describe"}
+	c.Long = `Show one snapshot of a cluster (dedicated or Flex), as snapshot list does:
+ID, STATUS, TYPE, CREATED (UTC), SIZE. -o json prints the API's object.`
+	c.Example = `  atlas-backup snapshot get 65f0e0e0d0e0000000000001 --cluster demo
+  atlas-backup snapshot get 65f0e0e0d0e0000000000001 --cluster demo -o json`
+	c.ValidArgsFunction = completeJobArg(completeSnapshotIDs(f, func() string { return opts.Cluster }))
+	return c
+}
+
+func snapshotGetRun(ctx context.Context, o *JobOptions) error {
+	client, err := o.Client()
+	if err != nil {
+		return err
+	}
+	snap, raw, err := client.GetSnapshot(ctx, o.ProjectID, o.Cluster, o.ID)
+	if err != nil {
+		return err
+	}
+	return o.Printer.Print(o.IO.Out, output.Value{Raw: raw, Table: output.SnapshotTable(*snap)})
+}
+
+func newSnapshotWatchCmd(f *Factory, runF func(context.Context, *WatchOptions) error) *cobra.Command {
+	opts := &WatchOptions{JobOptions: JobOptions{runEnv: f.env(), kind: "snapshot"}}
+	c := jobCommand("watch", "Follow a snapshot until it is completed or failed", &opts.JobOptions)
+	c.RunE = runCmd(opts, &opts.format, opts.prepare, snapshotWatchRun, runF)
+	c.Long = `Check a snapshot at once and then every --interval until it is completed
+or failed (a Flex cluster's: COMPLETED or FAILED), showing its status on
+stderr, then print the final snapshot on stdout. Exit 0 when completed, 6
+when failed, 7 when --watch-timeout passes first. Ctrl-C stops watching;
+the snapshot is still taken.`
+	c.Example = `  atlas-backup snapshot watch 65f0e0e0d0e0000000000100 --cluster demo
+  atlas-backup snapshot watch 65f0e0e0d0e0000000000100 --cluster demo --watch-timeout 1h -o json`
+	opts.watch.add(c, false)
+	c.ValidArgsFunction = completeJobArg(completeSnapshotIDs(f, func() string { return opts.Cluster }))
+	return c
+}
+
+func snapshotWatchRun(ctx context.Context, o *WatchOptions) error {
+	return follow(ctx, o.runEnv, o.watch, o.Printer, snapshotKind(&o.clusterScope), o.ID)
+}

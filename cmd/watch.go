@@ -25,6 +25,9 @@ type watchFlags struct {
 
 	toggle  bool                   // the command has --watch (the creates)
 	changed func(name string) bool // which flags were given
+	// wait says something is waited for without --watch (a new
+	// snapshot), which --watch-timeout and --interval time too.
+	wait bool
 }
 
 // defaultInterval is the poll period; under --sandbox, whose jobs end in
@@ -54,7 +57,7 @@ func (w *watchFlags) prepare(c *cobra.Command, sandbox bool) {
 }
 
 func (w *watchFlags) validate() error {
-	if w.toggle && !w.watch && w.changed != nil {
+	if w.toggle && !w.watch && !w.wait && w.changed != nil {
 		for _, name := range []string{"watch-timeout", "interval"} {
 			if w.changed(name) {
 				return usageErrorf("--%s: only with --watch", name)
@@ -227,6 +230,11 @@ func exportJobKind(s *clusterScope) jobKind[api.ExportJob] {
 func restoreJobKind(s *clusterScope) jobKind[api.RestoreJob] {
 	return jobKind[api.RestoreJob]{Kind: jobs.Restore, noun: "restore", scope: s,
 		table: func(j *api.RestoreJob) *output.Table { return output.RestoreJobTable(*j, s.ProjectID) }}
+}
+
+func snapshotKind(s *clusterScope) jobKind[api.Snapshot] {
+	return jobKind[api.Snapshot]{Kind: jobs.Snapshot, noun: "snapshot", scope: s,
+		table: func(sn *api.Snapshot) *output.Table { return output.SnapshotTable(*sn) }}
 }
 
 func collectionRestoreJobKind(s *clusterScope) jobKind[api.CollectionRestoreJob] {

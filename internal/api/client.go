@@ -79,6 +79,8 @@ type Client struct {
 	// credentialsSource is where the credentials came from, for the
 	// answers that refuse them (Credentials.Source).
 	credentialsSource string
+	// flex are the clusters found to be Flex ones (flex.go).
+	flex flexClusters
 }
 
 // New builds a client. It fails with ErrNoCredentials when no credentials
@@ -169,6 +171,9 @@ type call struct {
 // NewRequest builds the HTTP request for an operation without sending it,
 // for --dry-run. Its Authorization header shows the scheme only.
 func (c *Client) newRequest(ctx context.Context, k call) (*http.Request, []byte, error) {
+	if err := c.refuseFlex(k); err != nil {
+		return nil, nil, err
+	}
 	q := url.Values{}
 	for key, v := range k.query {
 		q[key] = v

@@ -254,7 +254,7 @@ func (c *Client) SnapshotBefore(ctx context.Context, projectID, cluster string, 
 	}
 	var best *Snapshot
 	for i, s := range snaps.Items {
-		if s.Status == SnapshotCompleted && s.CreatedAt != nil && !s.CreatedAt.After(t) && (best == nil || s.CreatedAt.After(*best.CreatedAt)) {
+		if s.Completed() && s.CreatedAt != nil && !s.CreatedAt.After(t) && (best == nil || s.CreatedAt.After(*best.CreatedAt)) {
 			best = &snaps.Items[i]
 		}
 	}

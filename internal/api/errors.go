@@ -215,8 +215,9 @@ func createOutcome(err error) error {
 	switch {
 	case err == nil:
 		return nil
-	case errors.As(err, &apiErr) && apiErr.Status < 500 && !errors.As(err, &bad):
-		return err // Atlas answered, and did nothing
+	case errors.As(err, &apiErr) && apiErr.Status < 500 && !errors.As(err, &bad),
+		errors.As(err, new(*FlexClusterError)):
+		return err // Atlas answered, and did nothing (or it was not sent)
 	case errors.Is(err, ErrNoCredentials), errors.As(err, new(*UnreachableError)),
 		errors.As(err, new(*notSentError)), connectTimedOut(err):
 		return err // nothing reached Atlas

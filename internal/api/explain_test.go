@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -78,6 +79,24 @@ func atlasError(status int, code, detail string) answer {
 	return answer{status, map[string]any{"error": status, "errorCode": code, "detail": detail, "reason": http.StatusText(status), "parameters": []any{}}}
 }
 
+// notFlex are the answers of a project whose Flex clusters do not include
+// cluster (asked when a dedicated route does not know it), and that lists
+// none.
+func notFlex(cluster string) map[string]answer {
+	return map[string]answer{
+		"GET /api/atlas/v2/groups/" + xProject + "/flexClusters/" + cluster: atlasError(404, "CLUSTER_NOT_FOUND", "No cluster named "+cluster+" exists."),
+		"GET /api/atlas/v2/groups/" + xProject + "/flexClusters":            clusterList(),
+	}
+}
+
+// with adds more answers to a.
+func with(a map[string]answer, more map[string]answer) map[string]answer {
+	for k, v := range more {
+		a[k] = v
+	}
+	return a
+}
+
 func clusterList(names ...string) answer {
 	items := []any{}
 	for _, n := range names {
@@ -91,6 +110,7 @@ func clusterList(names ...string) answer {
 // clusters; Atlas's answer is kept inside it.
 func TestNotFoundCluster(t *testing.T) {
 	clusters := []string{"demo", "analytics", "demo-sharded", "Prod", "demo2"}
+	sorted := slices.Sorted(slices.Values(clusters)) // Known is in name order
 	for _, tt := range []struct {
 		name, cluster, code, detail string
 		near                        []string
@@ -103,17 +123,17 @@ func TestNotFoundCluster(t *testing.T) {
 		{"nothing near", "payments", "CLUSTER_NAME_NOT_FOUND", `No cluster with name "payments" exists.`, nil},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			c := serveAnswers(t, map[string]answer{
+			c := serveAnswers(t, with(map[string]answer{
 				"GET " + xJobs + tt.cluster + "/backup/exports/" + xJob: atlasError(404, tt.code, tt.detail),
 				"GET /api/atlas/v2/groups/" + xProject + "/clusters":    clusterList(clusters...),
-			}, api.Credentials{})
+			}, notFlex(tt.cluster)), api.Credentials{})
 			_, _, err := c.GetExport(context.Background(), xProject, tt.cluster, xJob)
 			var nf *api.NotFoundError
 			var apiErr *api.Error
 			if !errors.As(err, &nf) || !errors.As(err, &apiErr) || apiErr.Status != 404 {
 				t.Fatalf("got %#v, want a *NotFoundError holding the 404", err)
 			}
-			if nf.Kind != api.KindCluster || nf.Name != tt.cluster || nf.ProjectID != xProject || !reflect.DeepEqual(nf.Known, clusters) {
+			if nf.Kind != api.KindCluster || nf.Name != tt.cluster || nf.ProjectID != xProject || !reflect.DeepEqual(nf.Known, sorted) {
 				t.Errorf("got %+v", nf)
 			}
 			if got := nf.Near(); !reflect.DeepEqual(got, tt.near) {
@@ -138,10 +158,13 @@ func TestNotFoundClusterUnlisted(t *testing.T) {
 		{"dmeo", "CLUSTER_NOT_FOUND", "No cluster named dmeo exists.", api.KindCluster},
 		{"demo", "RESOURCE_NOT_FOUND", "No export job for cluster demo.", api.KindExportJob},
 	} {
-		c := serveAnswers(t, map[string]answer{
+		answers := map[string]answer{
 			"GET " + xJobs + tt.cluster + "/backup/exports/" + xJob: atlasError(404, tt.code, tt.detail),
 			"GET /api/atlas/v2/groups/" + xProject + "/clusters":    atlasError(403, "FORBIDDEN", "No list for you."),
-		}, api.Credentials{})
+		}
+		// Asked whether it is a Flex cluster: not one either.
+		answers["GET /api/atlas/v2/groups/"+xProject+"/flexClusters/"+tt.cluster] = notFlex(tt.cluster)["GET /api/atlas/v2/groups/"+xProject+"/flexClusters/"+tt.cluster]
+		c := serveAnswers(t, answers, api.Credentials{})
 		_, _, err := c.GetExport(context.Background(), xProject, tt.cluster, xJob)
 		var nf *api.NotFoundError
 		if !errors.As(err, &nf) || nf.Kind != tt.kind || nf.Known != nil {
@@ -153,10 +176,10 @@ func TestNotFoundClusterUnlisted(t *testing.T) {
 // A 404 for a cluster that the project has after all is about something
 // else: the job asked for.
 func TestNotFoundClusterThereAfterAll(t *testing.T) {
-	c := serveAnswers(t, map[string]answer{
+	c := serveAnswers(t, with(map[string]answer{
 		"GET " + xJobs + "demo/backup/restoreJobs/" + xJob:   atlasError(404, "CLUSTER_NOT_FOUND", "odd"),
 		"GET /api/atlas/v2/groups/" + xProject + "/clusters": clusterList("demo"),
-	}, api.Credentials{})
+	}, notFlex("demo")), api.Credentials{})
 	_, _, err := c.GetRestore(context.Background(), xProject, "demo", xJob)
 	var nf *api.NotFoundError
 	if !errors.As(err, &nf) || nf.Kind != api.KindRestoreJob || nf.Name != xJob || nf.Cluster != "demo" {

@@ -19,8 +19,13 @@ var (
 	ClusterNamePattern = lazyre.New(`^[a-zA-Z0-9][a-zA-Z0-9-]*$`)
 )
 
-// Latest, as a snapshot ID, names a cluster's newest completed snapshot.
-const Latest = "latest"
+// Latest, as a snapshot ID, names a cluster's newest completed snapshot;
+// NewSnapshot ("new"), an on-demand snapshot taken for the job, and
+// waited for.
+const (
+	Latest      = "latest"
+	NewSnapshot = "new"
+)
 
 // ResolveSnapshot turns Latest into the cluster's newest completed
 // snapshot (returned too, so the caller can say which it took); any other
@@ -36,7 +41,7 @@ func (c *Client) ResolveSnapshot(ctx context.Context, projectID, cluster, id str
 	}
 	var newest *Snapshot
 	for i, s := range snaps.Items {
-		if s.Status == SnapshotCompleted && s.CreatedAt != nil && (newest == nil || s.CreatedAt.After(*newest.CreatedAt)) {
+		if s.Completed() && s.CreatedAt != nil && (newest == nil || s.CreatedAt.After(*newest.CreatedAt)) {
 			newest = &snaps.Items[i]
 		}
 	}
@@ -156,6 +161,9 @@ func sameRestore(job, r RestoreRequest) bool {
 // snapshot asked for (*NotFoundError). A 409 to a create names the job in
 // the way (*ConflictError). Any other answer is returned as it is.
 func (c *Client) explain(ctx context.Context, k call, e *Error) error {
+	if err, ok := c.explainFlex(ctx, k, e); ok {
+		return err
+	}
 	s, ok := scopeOfPath(k.path)
 	if !ok {
 		return e
@@ -171,7 +179,7 @@ func (c *Client) explain(ctx context.Context, k call, e *Error) error {
 
 func (c *Client) explainNotFound(ctx context.Context, k call, s pathScope, e *Error) error {
 	if aboutCluster(e, s.cluster) {
-		clusters, err := c.ListClusters(ctx, s.projectID, ListOptions{All: true})
+		clusters, err := c.ListAllClusters(ctx, s.projectID, ListOptions{All: true})
 		if err != nil && clusterCode(e) {
 			// Atlas's code says it, though the names near are not known.
 			return &NotFoundError{Kind: KindCluster, Name: s.cluster, ProjectID: s.projectID, Err: e}
@@ -280,11 +288,12 @@ type pathScope struct {
 	kind, id           string // KindExportJob or KindRestoreJob, and the job's ID; "" for others
 }
 
-// scopeOfPath reads /groups/P/clusters/C/backup/REST; ok is false for a
+// scopeOfPath reads /groups/P/clusters/C or /groups/P/clusters/C/backup/REST; ok is false for a
 // path of another shape.
 func scopeOfPath(path string) (pathScope, bool) {
 	seg := strings.Split(strings.TrimPrefix(path, "/"), "/")
-	if len(seg) < 6 || seg[0] != "groups" || seg[2] != "clusters" || seg[4] != "backup" {
+	cluster := len(seg) == 4 && seg[0] == "groups" && seg[2] == "clusters" // the cluster itself
+	if !cluster && (len(seg) < 6 || seg[0] != "groups" || seg[2] != "clusters" || seg[4] != "backup") {
 		return pathScope{}, false
 	}
 	var s pathScope
@@ -293,6 +302,9 @@ func scopeOfPath(path string) (pathScope, bool) {
 	s.cluster, err2 = url.PathUnescape(seg[3])
 	if err1 != nil || err2 != nil {
 		return pathScope{}, false
+	}
+	if cluster {
+		return s, true
 	}
 	switch seg[5] {
 	case "exports":

@@ -1,6 +1,9 @@
 package api
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // The typed views of Atlas objects. They feed tables and decisions only;
 // -o json/yaml/go-template render the raw bytes Atlas sent, so fields this
@@ -78,6 +81,9 @@ type RestoreJob struct {
 	PrivateDownloadDeliveryURLs []PrivateURL `json:"privateDownloadDeliveryUrls,omitempty"`
 	// Components has one entry per replica set of a sharded cluster.
 	Components []RestoreComponent `json:"components,omitempty"`
+	// FlexStatus is a Flex cluster's job's own status (PENDING, QUEUED,
+	// RUNNING, COMPLETED, FAILED); "" for a dedicated cluster's.
+	FlexStatus string `json:"-"`
 }
 
 // PrivateURL is a download link through a private endpoint.
@@ -129,6 +135,15 @@ func (j *RestoreJob) Status() string {
 	}
 }
 
+// Progress is the restore job's Status for people; a Flex job still
+// pending shows Atlas's own word for where it is (QUEUED, RUNNING).
+func (j *RestoreJob) Progress() string {
+	if s := j.Status(); s != RestorePending || j.FlexStatus == "" {
+		return s
+	}
+	return j.FlexStatus
+}
+
 // Target names where the restore goes: the target cluster (with its
 // project when that differs from the job's own), or "download".
 func (j *RestoreJob) Target(projectID string) string {
@@ -141,27 +156,57 @@ func (j *RestoreJob) Target(projectID string) string {
 	return j.TargetClusterName
 }
 
-// Snapshot is a replica set snapshot (DiskBackupReplicaSet).
+// Snapshot is a replica set or sharded cluster snapshot (DiskBackupReplicaSet,
+// DiskBackupShardedClusterSnapshot), or a Flex cluster's (Flex).
 type Snapshot struct {
 	ID               string     `json:"id"`
 	Status           string     `json:"status"`
 	SnapshotType     string     `json:"snapshotType"`
 	FrequencyType    string     `json:"frequencyType"`
+	Type             string     `json:"type"` // replicaSet or shardedCluster
 	CreatedAt        *time.Time `json:"createdAt,omitempty"`
 	StorageSizeBytes int64      `json:"storageSizeBytes"`
+	MongodVersion    string     `json:"mongodVersion"`
+	Description      string     `json:"description"`
+	// Flex says it is a Flex cluster's (whose status words are upper
+	// case, and which has no size).
+	Flex bool `json:"-"`
 }
 
-// SnapshotCompleted is the status of a snapshot that can be exported or restored.
-const SnapshotCompleted = "completed"
+// Snapshot statuses: completed can be exported or restored. A Flex
+// snapshot's are the same words in upper case (COMPLETED, FAILED), with
+// PENDING, QUEUED and RUNNING before.
+const (
+	SnapshotQueued     = "queued"
+	SnapshotInProgress = "inProgress"
+	SnapshotCompleted  = "completed"
+	SnapshotFailed     = "failed"
+)
 
-// Cluster is a cluster of a project (ClusterDescription20240805).
+// Completed says whether the snapshot can be exported or restored.
+func (s *Snapshot) Completed() bool { return strings.EqualFold(s.Status, SnapshotCompleted) }
+
+// Ended judges a snapshot being taken: it has ended when completed or
+// failed, successfully when completed.
+func (s *Snapshot) Ended() (ended, ok bool) {
+	return s.Completed() || strings.EqualFold(s.Status, SnapshotFailed), s.Completed()
+}
+
+func (s *Snapshot) jobID() string { return s.ID }
+
+// Cluster is a cluster of a project (ClusterDescription20240805), or a
+// Flex cluster as one (Flex, ClusterType FLEX).
 type Cluster struct {
 	ID             string `json:"id"`
+	GroupID        string `json:"groupId"`
 	Name           string `json:"name"`
-	ClusterType    string `json:"clusterType"`
+	ClusterType    string `json:"clusterType"` // REPLICASET, SHARDED, GEOSHARDED (or FLEX)
 	StateName      string `json:"stateName"`
+	Paused         bool   `json:"paused"`
 	BackupEnabled  bool   `json:"backupEnabled"`
+	PitEnabled     bool   `json:"pitEnabled"`
 	MongoDBVersion string `json:"mongoDBVersion"`
+	Flex           bool   `json:"-"`
 }
 
 // Bucket is an export bucket (DiskBackupSnapshotExportBucketResponse).

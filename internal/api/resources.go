@@ -26,9 +26,20 @@ func CreateExportCall(projectID, cluster string, r ExportRequest) Call {
 	return call{method: http.MethodPost, path: clusterPath(projectID, cluster, "exports"), body: r, version: VersionBackup}
 }
 
-// CreateRestoreCall starts a restore job.
+// CreateRestoreCall starts a restore job of a dedicated cluster (the
+// client's RestoreCall picks the Flex form for a Flex cluster).
 func CreateRestoreCall(projectID, cluster string, r RestoreRequest) Call {
 	return call{method: http.MethodPost, path: clusterPath(projectID, cluster, "restoreJobs"), body: r, version: VersionBackup, pretty: true}
+}
+
+// RestoreCall is the request a restore create sends: to the dedicated
+// route, or for a cluster this client knows to be a Flex one, to the Flex
+// route (a point in time is then a *FlexClusterError).
+func (c *Client) RestoreCall(projectID, cluster string, r RestoreRequest) (Call, error) {
+	if c.IsFlex(projectID, cluster) {
+		return flexRestoreCall(projectID, cluster, r)
+	}
+	return CreateRestoreCall(projectID, cluster, r), nil
 }
 
 // DryRun describes the request a call would send, without sending it.
@@ -41,11 +52,32 @@ func (c *Client) CreateExport(ctx context.Context, projectID, cluster string, r 
 	return job, raw, createOutcome(err)
 }
 
-// CreateRestore starts a restore job. A failure that leaves unknown whether
-// a job was started is an *OutcomeUnknownError.
-func (c *Client) CreateRestore(ctx context.Context, projectID, cluster string, r RestoreRequest) (*RestoreJob, []byte, error) {
-	job, raw, err := decodeOne[RestoreJob](c.do(ctx, CreateRestoreCall(projectID, cluster, r)))
+// CreateRestore starts a restore job, of a dedicated or a Flex cluster. A
+// failure that leaves unknown whether a job was started is an
+// *OutcomeUnknownError.
+func (c *Client) CreateRestore(ctx context.Context, projectID, cluster string, r RestoreRequest) (job *RestoreJob, raw []byte, err error) {
+	err = c.viaFlex(projectID, cluster, func() error {
+		job, raw, err = decodeOne[RestoreJob](c.do(ctx, CreateRestoreCall(projectID, cluster, r)))
+		return err
+	}, func() error {
+		k, err := flexRestoreCall(projectID, cluster, r)
+		if err != nil {
+			return err
+		}
+		job, raw, err = flexJob(c.do(ctx, k))
+		return err
+	})
 	return job, raw, createOutcome(err)
+}
+
+// flexJob decodes a Flex restore job as a restore job.
+func flexJob(resp *Response, err error) (*RestoreJob, []byte, error) {
+	fj, raw, err := decodeOne[flexRestoreJob](resp, err)
+	if err != nil {
+		return nil, nil, err
+	}
+	j := fj.restoreJob()
+	return &j, raw, nil
 }
 
 // decodeOne decodes a single object; an answer of another shape (an array,
@@ -246,13 +278,58 @@ func pagesOf(n int) string {
 }
 
 // ListSnapshots lists a cluster's snapshots, newest first.
-func (c *Client) ListSnapshots(ctx context.Context, projectID, cluster string, o ListOptions) (*List[Snapshot], error) {
-	return list[Snapshot](ctx, c, call{method: http.MethodGet, path: clusterPath(projectID, cluster, "snapshots"), version: VersionBackup, pretty: true}, o)
+func (c *Client) ListSnapshots(ctx context.Context, projectID, cluster string, o ListOptions) (l *List[Snapshot], err error) {
+	err = c.viaFlex(projectID, cluster, func() error {
+		l, err = list[Snapshot](ctx, c, call{method: http.MethodGet, path: clusterPath(projectID, cluster, "snapshots"), version: VersionBackup, pretty: true}, o)
+		return err
+	}, func() error {
+		fl, err := list[flexSnapshot](ctx, c, call{method: http.MethodGet, path: flexPath(projectID, cluster, "snapshots"), version: VersionFlex, pretty: true}, o)
+		if err == nil {
+			l = convertList(fl, flexSnapshot.snapshot)
+		}
+		return err
+	})
+	return l, err
 }
 
-// ListClusters lists a project's clusters.
+// GetSnapshot reads one snapshot.
+func (c *Client) GetSnapshot(ctx context.Context, projectID, cluster, id string) (s *Snapshot, raw []byte, err error) {
+	err = c.viaFlex(projectID, cluster, func() error {
+		s, raw, err = decodeOne[Snapshot](c.do(ctx, call{method: http.MethodGet, path: clusterPath(projectID, cluster, "snapshots/"+url.PathEscape(id)), version: VersionBackup, pretty: true}))
+		return err
+	}, func() error {
+		var fs *flexSnapshot
+		// The Flex snapshot read takes no pretty.
+		fs, raw, err = decodeOne[flexSnapshot](c.do(ctx, call{method: http.MethodGet, path: flexPath(projectID, cluster, "snapshots/"+url.PathEscape(id)), version: VersionFlex}))
+		if err == nil {
+			v := fs.snapshot()
+			s = &v
+		}
+		return err
+	})
+	return s, raw, err
+}
+
+// ListClusters lists a project's dedicated clusters.
 func (c *Client) ListClusters(ctx context.Context, projectID string, o ListOptions) (*List[Cluster], error) {
 	return list[Cluster](ctx, c, call{method: http.MethodGet, path: "/groups/" + url.PathEscape(projectID) + "/clusters", version: VersionCluster, pretty: true}, o)
+}
+
+// GetCluster reads one cluster, dedicated or Flex.
+func (c *Client) GetCluster(ctx context.Context, projectID, cluster string) (cl *Cluster, raw []byte, err error) {
+	err = c.viaFlex(projectID, cluster, func() error {
+		cl, raw, err = decodeOne[Cluster](c.do(ctx, call{method: http.MethodGet, path: "/groups/" + url.PathEscape(projectID) + "/clusters/" + url.PathEscape(cluster), version: VersionCluster, pretty: true}))
+		return err
+	}, func() error {
+		var fc *FlexCluster
+		fc, raw, err = decodeOne[FlexCluster](c.do(ctx, call{method: http.MethodGet, path: flexPath(projectID, cluster, ""), version: VersionFlex, pretty: true}))
+		if err == nil {
+			v := fc.cluster()
+			cl = &v
+		}
+		return err
+	})
+	return cl, raw, err
 }
 
 // ListBuckets lists a project's export buckets.
@@ -275,14 +352,31 @@ func (c *Client) ListExports(ctx context.Context, projectID, cluster string, o L
 	return list[ExportJob](ctx, c, call{method: http.MethodGet, path: clusterPath(projectID, cluster, "exports"), version: VersionBackup, pretty: true}, o)
 }
 
-// GetRestore reads one restore job.
-func (c *Client) GetRestore(ctx context.Context, projectID, cluster, id string) (*RestoreJob, []byte, error) {
-	return decodeOne[RestoreJob](c.do(ctx, call{method: http.MethodGet, path: clusterPath(projectID, cluster, "restoreJobs/"+url.PathEscape(id)), version: VersionBackup, pretty: true}))
+// GetRestore reads one restore job, of a dedicated or a Flex cluster.
+func (c *Client) GetRestore(ctx context.Context, projectID, cluster, id string) (job *RestoreJob, raw []byte, err error) {
+	err = c.viaFlex(projectID, cluster, func() error {
+		job, raw, err = decodeOne[RestoreJob](c.do(ctx, call{method: http.MethodGet, path: clusterPath(projectID, cluster, "restoreJobs/"+url.PathEscape(id)), version: VersionBackup, pretty: true}))
+		return err
+	}, func() error {
+		job, raw, err = flexJob(c.do(ctx, call{method: http.MethodGet, path: flexPath(projectID, cluster, "restoreJobs/"+url.PathEscape(id)), version: VersionFlex, pretty: true}))
+		return err
+	})
+	return job, raw, err
 }
 
-// ListRestores lists a cluster's restore jobs.
-func (c *Client) ListRestores(ctx context.Context, projectID, cluster string, o ListOptions) (*List[RestoreJob], error) {
-	return list[RestoreJob](ctx, c, call{method: http.MethodGet, path: clusterPath(projectID, cluster, "restoreJobs"), version: VersionBackup, pretty: true}, o)
+// ListRestores lists a cluster's restore jobs, dedicated or Flex.
+func (c *Client) ListRestores(ctx context.Context, projectID, cluster string, o ListOptions) (l *List[RestoreJob], err error) {
+	err = c.viaFlex(projectID, cluster, func() error {
+		l, err = list[RestoreJob](ctx, c, call{method: http.MethodGet, path: clusterPath(projectID, cluster, "restoreJobs"), version: VersionBackup, pretty: true}, o)
+		return err
+	}, func() error {
+		fl, err := list[flexRestoreJob](ctx, c, call{method: http.MethodGet, path: flexPath(projectID, cluster, "restoreJobs"), version: VersionFlex, pretty: true}, o)
+		if err == nil {
+			l = convertList(fl, flexRestoreJob.restoreJob)
+		}
+		return err
+	})
+	return l, err
 }
 
 // CancelRestoreCall cancels a restore job.
@@ -290,7 +384,8 @@ func CancelRestoreCall(projectID, cluster, id string) Call {
 	return call{method: http.MethodDelete, path: clusterPath(projectID, cluster, "restoreJobs/"+url.PathEscape(id)), version: VersionBackup, pretty: true}
 }
 
-// CancelRestore cancels a restore job (Atlas answers 204 No Content).
+// CancelRestore cancels a restore job (Atlas answers 204 No Content). A
+// Flex cluster's cannot be: a *FlexClusterError.
 func (c *Client) CancelRestore(ctx context.Context, projectID, cluster, id string) error {
 	_, err := c.do(ctx, CancelRestoreCall(projectID, cluster, id))
 	return err

@@ -33,6 +33,9 @@ func CancelRestore(ctx context.Context, d Deps, s Scope, id string) (Cancelled, 
 	if err == nil {
 		return CancelledNow, nil
 	}
+	if errors.As(err, new(*api.FlexClusterError)) {
+		return 0, err // Flex offers no cancel
+	}
 	var nf *api.NotFoundError
 	if errors.As(err, &nf) && nf.Kind == api.KindRestoreJob {
 		if _, _, gerr := d.Client.GetCollectionRestore(ctx, s.ProjectID, s.Cluster, id); gerr == nil {

@@ -46,6 +46,7 @@ type CollectionRestoreInput struct {
 	Request api.CollectionRestoreRequest
 	Reuse   bool // follow a running job that restores the same thing instead
 	DryRun  bool
+	New     *NewSnapshot // how a SnapshotID of api.NewSnapshot is taken and waited for
 	// Confirm, when set, is asked just before the create is sent: after
 	// the checks, and never for a job reused or a dry run. Its error stops
 	// the create and is returned as it is (an overwrite the user did not
@@ -156,10 +157,14 @@ func CollectionRestores(ctx context.Context, d Deps, in CollectionRestoreInput) 
 	var r CollectionRestoreResult
 	req := withDefaults(in.Scope, in.Request)
 	var err error
+	var before *api.DryRun
 	switch {
 	case req.SnapshotID != "":
-		if req.SnapshotID, err = ResolveSnapshot(ctx, d, in.ProjectID, in.Cluster, req.SnapshotID); err != nil {
+		if req.SnapshotID, before, err = source(ctx, d, in.Scope, req.SnapshotID, in.New, in.DryRun, ""); err != nil {
 			return r, err
+		}
+		if before != nil {
+			break // a dry run: the snapshot is not taken, so not checked
 		}
 		missing, err := checkNamespaces(ctx, d, in.Scope, req.SnapshotID, req)
 		if err != nil {
@@ -202,7 +207,9 @@ func CollectionRestores(ctx context.Context, d Deps, in CollectionRestoreInput) 
 			return d.Client.FindRunningCollectionRestore(ctx, in.ProjectID, in.Cluster, req)
 		}
 	}
-	if r.Created, err = steps.run(ctx, d, in.DryRun); err != nil || in.DryRun || in.Watch == nil {
+	r.Created, err = steps.run(ctx, d, in.DryRun)
+	r.Before = before
+	if err != nil || in.DryRun || in.Watch == nil {
 		return r, err
 	}
 	r.Seen, err = Follow(ctx, d, CollectionRestore, in.Scope, r.Job.ID, *in.Watch)

@@ -13,6 +13,9 @@ type Created[T any] struct {
 	Raw    []byte
 	Reused bool
 	DryRun *api.DryRun // a dry run's request; nil when it would reuse a job
+	// Before is, in a dry run with --snapshot-id new, the snapshot request
+	// that would be sent first.
+	Before *api.DryRun
 }
 
 // createSteps are one create, as every create command makes it: find a job

@@ -3,7 +3,6 @@ package jobs
 import (
 	"context"
 	"fmt"
-	"slices"
 
 	"github.com/atlas-backup/atlas-backup/internal/api"
 	"github.com/atlas-backup/atlas-backup/internal/fleet"
@@ -17,8 +16,9 @@ type ExportInput struct {
 	// every cluster of the project with backup on instead.
 	Clusters    []string
 	AllClusters bool
-	SnapshotID  string // an ID, or api.Latest
-	Bucket      string // an ID, or a bucket's name
+	SnapshotID  string       // an ID, api.Latest or api.NewSnapshot
+	New         *NewSnapshot // how api.NewSnapshot is taken and waited for
+	Bucket      string       // an ID, or a bucket's name
 	CustomData  []api.Label
 	Reuse       bool // follow a running job of the same snapshot and bucket instead
 	DryRun      bool
@@ -46,25 +46,24 @@ func (e *NoClustersError) Error() string {
 	return fmt.Sprintf("project %s has no cluster with backup on", e.ProjectID)
 }
 
-// BackedUpClusters lists the project's clusters with backup on, in name
-// order, and notes the others as skipped.
+// BackedUpClusters lists the project's dedicated clusters with backup on,
+// in name order, and notes the others (backup off, or Flex clusters, which
+// have no exports) as skipped.
 func BackedUpClusters(ctx context.Context, d Deps, projectID string) ([]string, error) {
-	list, err := d.Client.ListClusters(ctx, projectID, api.ListOptions{All: true})
+	list, err := d.Client.ListAllClusters(ctx, projectID, api.ListOptions{All: true})
 	if err != nil {
 		return nil, err
 	}
-	var names, skipped []string
-	for _, cl := range list.Items {
-		if cl.BackupEnabled {
+	var names []string
+	for _, cl := range list.Items { // in name order
+		switch {
+		case cl.Flex:
+			d.note(fmtNote("Skipping cluster %s: a Flex cluster (Flex clusters have no exports)", cl.Name))
+		case !cl.BackupEnabled:
+			d.note(fmtNote("Skipping cluster %s: backup is off", cl.Name))
+		default:
 			names = append(names, cl.Name)
-		} else {
-			skipped = append(skipped, cl.Name)
 		}
-	}
-	slices.Sort(names)
-	slices.Sort(skipped)
-	for _, s := range skipped {
-		d.note(fmtNote("Skipping cluster %s: backup is off", s))
 	}
 	if len(names) == 0 {
 		return nil, &NoClustersError{ProjectID: projectID}
@@ -103,7 +102,15 @@ func Exports(ctx context.Context, d Deps, in ExportInput) ([]ExportResult, error
 			}
 			w = &one
 		}
-		results[i] = exportOne(ctx, d, in, clusters[i], bucketID, many, w)
+		var n *NewSnapshot
+		if in.New != nil {
+			one := *in.New
+			if in.Progress != nil {
+				one.Wait.Progress = in.Progress(i)
+			}
+			n = &one
+		}
+		results[i] = exportOne(ctx, d, in, clusters[i], bucketID, many, w, n)
 	})
 	return results, nil
 }
@@ -111,7 +118,7 @@ func Exports(ctx context.Context, d Deps, in ExportInput) ([]ExportResult, error
 // exportOne resolves, reuses or creates, and follows one cluster's export.
 // In a fleet that is followed, a cluster of which no job came says why on
 // its line of the display (else it would stay "waiting").
-func exportOne(ctx context.Context, d Deps, in ExportInput, cluster, bucketID string, many bool, w *Watch) (r ExportResult) {
+func exportOne(ctx context.Context, d Deps, in ExportInput, cluster, bucketID string, many bool, w *Watch, n *NewSnapshot) (r ExportResult) {
 	r = ExportResult{Cluster: cluster}
 	defer func() {
 		if r.Err != nil && many && w != nil && w.Progress != nil {
@@ -123,7 +130,8 @@ func exportOne(ctx context.Context, d Deps, in ExportInput, cluster, bucketID st
 		ctx = api.WithLabel(ctx, cluster) // its retry lines name it
 		prefix = cluster + ": "
 	}
-	snapshotID, err := ResolveSnapshot(ctx, d, in.ProjectID, cluster, in.SnapshotID)
+	scope := Scope{ProjectID: in.ProjectID, Cluster: cluster}
+	snapshotID, before, err := source(ctx, d, scope, in.SnapshotID, n, in.DryRun, prefix)
 	if err != nil {
 		r.Err = err
 		return r
@@ -148,10 +156,11 @@ func exportOne(ctx context.Context, d Deps, in ExportInput, cluster, bucketID st
 		}
 	}
 	r.Created, r.Err = steps.run(ctx, d, in.DryRun)
+	r.Before = before
 	if r.Err != nil || in.DryRun || w == nil {
 		return r
 	}
-	seen, err := Follow(ctx, d, Export, Scope{ProjectID: in.ProjectID, Cluster: cluster}, r.Job.ID, *w)
+	seen, err := Follow(ctx, d, Export, scope, r.Job.ID, *w)
 	if seen.Job != nil {
 		r.Job, r.Raw = seen.Job, seen.Raw
 	}

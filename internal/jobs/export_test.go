@@ -170,12 +170,17 @@ func TestExportAllClusters(t *testing.T) {
 	}
 	equal(t, "clusters, in name order", got, []string{"analytics", "demo", "demo-sharded"})
 	notes := e.notes.get()
-	if len(notes) != 4 || notes[0] != "Skipping cluster legacy: backup is off" {
-		t.Errorf("notes %q: want the skipped cluster first, then three snapshots", notes)
+	skipped := []string{
+		"Skipping cluster " + sandbox.DemoFlexCluster + ": a Flex cluster (Flex clusters have no exports)",
+		"Skipping cluster " + sandbox.DemoFlexTargetCluster + ": a Flex cluster (Flex clusters have no exports)",
+		"Skipping cluster legacy: backup is off",
+	}
+	if len(notes) != 6 || !slices.Equal(notes[:3], skipped) {
+		t.Errorf("notes %q: want the skipped clusters first (Flex ones and backup off, in name order), then three snapshots", notes)
 	}
 	reqs := e.apiRequests()
-	if len(reqs) == 0 || reqs[0] != "GET "+v1+"/clusters" {
-		t.Errorf("requests %q: want the cluster list first", reqs)
+	if len(reqs) < 2 || reqs[0] != "GET "+v1+"/clusters" || reqs[1] != "GET "+v1+"/flexClusters" {
+		t.Errorf("requests %q: want the cluster lists first (dedicated, then Flex)", reqs)
 	}
 	for _, r := range reqs {
 		if strings.Contains(r, "/clusters/legacy") {
@@ -209,6 +214,7 @@ func TestExportAllClustersNoneBackedUp(t *testing.T) {
 			`{"id":"65f0f1f10000000000000009","name":"old","backupEnabled":false}`,
 			`{"id":"65f0f1f1000000000000000a","name":"evil\u001b[2J","backupEnabled":false}`,
 		)},
+		"GET /api/atlas/v2/groups/" + project + "/flexClusters": {200, list()},
 	})
 	notes := &lines{}
 	d := jobs.Deps{Client: newClient(t, s.srv.URL, "t0ken"), Note: notes.add}
@@ -625,6 +631,7 @@ func TestExportAllClustersNameOrder(t *testing.T) {
 			`{"id":"65f0f1f10000000000000002","name":"old","backupEnabled":false}`,
 			`{"id":"65f0f1f10000000000000003","name":"alpha","backupEnabled":true}`,
 		)},
+		"GET /api/atlas/v2/groups/" + project + "/flexClusters": {200, list(`{"id":"65f0f1f10000000000000004","name":"tiny","stateName":"IDLE"}`)},
 	})
 	notes := &lines{}
 	d := jobs.Deps{Client: newClient(t, s.srv.URL, "t0ken"), Note: notes.add}
@@ -634,7 +641,7 @@ func TestExportAllClustersNameOrder(t *testing.T) {
 		t.Fatal(err)
 	}
 	equal(t, "clusters", names, []string{"alpha", "zeta"})
-	equal(t, "notes", notes.get(), []string{"Skipping cluster old: backup is off"})
+	equal(t, "notes", notes.get(), []string{"Skipping cluster old: backup is off", "Skipping cluster tiny: a Flex cluster (Flex clusters have no exports)"})
 
 	// A dry run with a snapshot ID and a bucket ID asks nothing more.
 	res, err := jobs.Exports(context.Background(), d, jobs.ExportInput{

@@ -80,7 +80,21 @@ var Restore = Kind[api.RestoreJob]{
 	},
 	Judge: func(j *api.RestoreJob) (watch.State, error) {
 		ended, ok := j.Ended()
-		return watch.State{Label: j.Status(), Done: ended, OK: ok}, nil
+		return watch.State{Label: j.Progress(), Done: ended, OK: ok}, nil
 	},
 	Why: func(j *api.RestoreJob) string { return j.Status() },
+}
+
+// Snapshot is a snapshot being taken, followed like a job: done when
+// completed, failed when failed (a Flex snapshot's COMPLETED and FAILED).
+var Snapshot = Kind[api.Snapshot]{
+	Name: "snapshot",
+	Fetch: func(ctx context.Context, c *api.Client, s Scope, id string) (*api.Snapshot, []byte, error) {
+		return c.GetSnapshot(ctx, s.ProjectID, s.Cluster, id)
+	},
+	Judge: func(sn *api.Snapshot) (watch.State, error) {
+		ended, ok := sn.Ended()
+		return watch.State{Label: sn.Status, Done: ended, OK: ok}, nil
+	},
+	Why: func(sn *api.Snapshot) string { return sn.Status },
 }

@@ -9,7 +9,8 @@ import (
 // RestoreInput is a restore of one cluster's snapshot (or point in time).
 type RestoreInput struct {
 	Scope
-	Request api.RestoreRequest // its SnapshotID may be api.Latest
+	Request api.RestoreRequest // its SnapshotID may be api.Latest or api.NewSnapshot
+	New     *NewSnapshot       // how api.NewSnapshot is taken and waited for
 	Reuse   bool               // follow a running job that restores the same thing instead
 	DryRun  bool
 	// Watch, when set, follows the job once created. (A download's
@@ -30,14 +31,19 @@ type RestoreResult struct {
 func Restores(ctx context.Context, d Deps, in RestoreInput) (RestoreResult, error) {
 	var r RestoreResult
 	req := in.Request
+	var before *api.DryRun
 	if req.SnapshotID != "" {
 		var err error
-		if req.SnapshotID, err = ResolveSnapshot(ctx, d, in.ProjectID, in.Cluster, req.SnapshotID); err != nil {
+		if req.SnapshotID, before, err = source(ctx, d, in.Scope, req.SnapshotID, in.New, in.DryRun, ""); err != nil {
 			return r, err
 		}
 	}
+	call, err := d.Client.RestoreCall(in.ProjectID, in.Cluster, req) // the Flex route for a Flex cluster
+	if err != nil {
+		return r, err
+	}
 	steps := createSteps[api.RestoreJob]{
-		call: api.CreateRestoreCall(in.ProjectID, in.Cluster, req),
+		call: call,
 		create: func(ctx context.Context) (*api.RestoreJob, []byte, error) {
 			return d.Client.CreateRestore(ctx, in.ProjectID, in.Cluster, req)
 		},
@@ -54,8 +60,9 @@ func Restores(ctx context.Context, d Deps, in RestoreInput) (RestoreResult, erro
 			return d.Client.FindRunningRestore(ctx, in.ProjectID, in.Cluster, req)
 		}
 	}
-	var err error
-	if r.Created, err = steps.run(ctx, d, in.DryRun); err != nil || in.DryRun || in.Watch == nil {
+	r.Created, err = steps.run(ctx, d, in.DryRun)
+	r.Before = before
+	if err != nil || in.DryRun || in.Watch == nil {
 		return r, err
 	}
 	r.Seen, err = Follow(ctx, d, Restore, in.Scope, r.Job.ID, *in.Watch)

@@ -61,14 +61,22 @@ func RestoreJobTable(j api.RestoreJob, projectID string) *Table {
 }
 
 // SnapshotsTable shows snapshots as ID, STATUS, TYPE (snapshotType), CREATED
-// (UTC) and SIZE (storageSizeBytes in binary units, e.g. 26.2 GiB).
+// (UTC) and SIZE (storageSizeBytes in binary units, e.g. 26.2 GiB; "-" for
+// a Flex snapshot, whose size Atlas does not give).
 func SnapshotsTable(snapshots []api.Snapshot) *Table {
 	t := &Table{Header: []string{"ID", "STATUS", "TYPE", createdUTC, "SIZE"}}
 	for _, s := range snapshots {
-		t.Rows = append(t.Rows, []string{s.ID, s.Status, s.SnapshotType, FormatTime(s.CreatedAt), formatSize(s.StorageSizeBytes)})
+		size := "-"
+		if !s.Flex {
+			size = formatSize(s.StorageSizeBytes)
+		}
+		t.Rows = append(t.Rows, []string{s.ID, s.Status, s.SnapshotType, FormatTime(s.CreatedAt), size})
 	}
 	return t
 }
+
+// SnapshotTable is SnapshotsTable for one snapshot.
+func SnapshotTable(s api.Snapshot) *Table { return SnapshotsTable([]api.Snapshot{s}) }
 
 // BucketsTable shows export buckets as ID, NAME and PROVIDER.
 func BucketsTable(buckets []api.Bucket) *Table {
