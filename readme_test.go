@@ -576,6 +576,8 @@ func checkSandboxFlags(args []string) error {
 			_, err = sandbox.ParseFault(val)
 		case "--export-outcome", "--restore-outcome":
 			_, err = sandbox.ParseOutcome(val, name == "--restore-outcome")
+		case "--snapshot-outcome":
+			_, err = sandbox.ParseSnapshotOutcome(val)
 		case "--job-duration":
 			_, err = time.ParseDuration(val)
 		case "--clusters", "--retry-after":

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -145,27 +144,15 @@ func (o *StatusOptions) validate() error {
 	return nil
 }
 
-// parseAge reads a duration that may count days: Go's units (26h, 90m,
-// 1h30m) and d for 24 hours, alone or first (2d, 1d12h). It must be more
-// than zero.
+// parseAge reads a duration of s, m, h and d units (26h, 90m, 2d, 1d12h)
+// that must be more than zero.
 func parseAge(flag, value string) (time.Duration, error) {
-	bad := usageErrorf("--%s %q: must be a duration such as 26h, 90m, 2d or 1d12h (units s, m, h and d)", flag, value)
-	s := strings.TrimSpace(value)
-	var d time.Duration
-	days, rest, hasDays := strings.Cut(s, "d")
-	if hasDays {
-		n, err := strconv.Atoi(days)
-		if err != nil || n > 100*365 {
-			return 0, bad
-		}
-		d, s = time.Duration(n)*24*time.Hour, rest
+	if strings.HasPrefix(value, "-") || (value != "" && strings.Trim(value, "0") == "") {
+		return 0, usageErrorf("--%s %q: must be more than zero", flag, value)
 	}
-	if s != "" || !hasDays {
-		more, err := time.ParseDuration(s)
-		if err != nil || (hasDays && more < 0) {
-			return 0, bad
-		}
-		d += more
+	d, err := parseDuration(value)
+	if err != nil {
+		return 0, usageErrorf("--%s %q: must be a duration such as 26h, 90m, 2d or 1d12h (units s, m, h and d)", flag, value)
 	}
 	if d <= 0 {
 		return 0, usageErrorf("--%s %q: must be more than zero", flag, value)
