@@ -57,7 +57,11 @@ func newExportCreateCmd(f *Factory, runF func(context.Context, *ExportCreateOpti
 		Long: `Start a Cloud Backup export job: Atlas copies one snapshot of the cluster into
 an export bucket (AWS S3, Azure Blob Storage or Google Cloud Storage).
 
---snapshot-id latest picks the cluster's newest completed snapshot.
+--snapshot-id latest picks the cluster's newest completed snapshot; new
+takes an on-demand snapshot first and waits until it is completed (each
+cluster's, at once, with several; --watch-timeout applies to the wait,
+--snapshot-retention DAYS to the snapshot). Flex clusters have no exports:
+exit 2 (--all-clusters names them as skipped).
 --bucket-id takes a bucket ID or a bucket name (looked up with bucket list).
 --custom-data KEY=VALUE (repeatable, order kept) goes into the metadata file
 Atlas writes into the bucket when the export finishes.
@@ -170,16 +174,10 @@ func (o *ExportCreateOptions) check() error {
 	case !o.AllClusters && len(o.Clusters) == 0:
 		return usageErrorf("--cluster is required (or --all-clusters)")
 	}
-	var clusters []string
-	for _, c := range o.Clusters {
-		if err := checkCluster("cluster", c); err != nil {
-			return err
-		}
-		if !slices.Contains(clusters, c) {
-			clusters = append(clusters, c)
-		}
+	var err error
+	if o.Clusters, err = checkClusters(o.Clusters); err != nil {
+		return err
 	}
-	o.Clusters = clusters
 	if o.SnapshotID == "" {
 		return o.file.missing("--snapshot-id is required (an ID, or latest)", "snapshotId", ": an ID, or latest", "--snapshot-id")
 	}
@@ -195,8 +193,8 @@ func (o *ExportCreateOptions) check() error {
 	if !idPattern().MatchString(o.BucketID) && (len(o.BucketID) < 3 || len(o.BucketID) > 63) {
 		return usageErrorf("--bucket-id %q: must be a 24-character hexadecimal ID or a bucket name of 3 to 63 characters", o.BucketID)
 	}
-	if o.Parallel < 1 || o.Parallel > 32 {
-		return usageErrorf("--parallel %d: must be from 1 to 32", o.Parallel)
+	if err := checkParallel(o.Parallel); err != nil {
+		return err
 	}
 	if o.fileLabels != nil {
 		for i, l := range o.fileLabels {
@@ -207,7 +205,6 @@ func (o *ExportCreateOptions) check() error {
 		o.labels = o.fileLabels
 		return nil
 	}
-	var err error
 	o.labels, err = parseCustomData(append(slices.Clone(o.CustomData), o.legacyCustomData...))
 	return err
 }

@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -239,6 +240,29 @@ func checkEpoch(flag, shown string, secs int64, now time.Time) error {
 	}
 	if secs > now.Unix() {
 		return usageErrorf("%s %s: is in the future (now is %s)", flag, shown, now.UTC().Format(time.RFC3339))
+	}
+	return nil
+}
+
+// checkClusters checks --cluster's names, and drops the repeats (the
+// first of each kept, in order).
+func checkClusters(names []string) ([]string, error) {
+	var clusters []string
+	for _, c := range names {
+		if err := checkCluster("cluster", c); err != nil {
+			return nil, err
+		}
+		if !slices.Contains(clusters, c) {
+			clusters = append(clusters, c)
+		}
+	}
+	return clusters, nil
+}
+
+// checkParallel checks --parallel: requests in flight at once, 1 to 32.
+func checkParallel(n int) error {
+	if n < 1 || n > 32 {
+		return usageErrorf("--parallel %d: must be from 1 to 32", n)
 	}
 	return nil
 }

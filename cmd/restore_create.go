@@ -74,10 +74,28 @@ func newRestoreCreateCmd(f *Factory, runF func(context.Context, *RestoreCreateOp
                --point-in-time, or --oplog-ts with --oplog-inc); Atlas picks
                the snapshot
 
+--snapshot-id takes an ID, latest (the newest completed snapshot), or new:
+an on-demand snapshot of --cluster taken first and waited for (progress on
+stderr; --watch-timeout applies to the wait, --snapshot-retention DAYS to
+the snapshot), then used; a snapshot that fails is exit 6, and no job is
+created. --point-in-time takes Unix seconds, an RFC 3339 time with Z or an
+offset, or a time relative to now (--point-in-time=-90m, -2h, -1d12h); the
+time it resolved to is printed on stderr.
+
 automated and pointInTime restores OVERWRITE EVERY DATABASE on the target
-cluster. On a terminal you are asked to type the target cluster's name;
---yes skips the question; without a terminal, --yes is required.
---target-project-id defaults to --project-id.
+cluster. First, a pre-flight looks up what the restore depends on: the
+snapshot (its ID, time and age) or, for a point in time, the cluster's
+restore window (continuous cloud backup off, or a time outside the window:
+exit 2); and the target in its project (missing: exit 4; paused or not IDLE:
+exit 2; a topology or version mismatch is a warning). Then, on a terminal,
+you are asked to type the target cluster's name, below what the pre-flight
+found; --yes skips the question; without a terminal, --yes is required.
+--dry-run shows the findings and the request; --no-preflight skips the
+lookups. --target-project-id defaults to --project-id.
+
+Flex clusters work the same way for automated and download restores (see
+atlas-backup cluster list); Flex has no point in time, no collection-level
+restore and no on-demand snapshot.
 
 Collection-level restore: --collection DB.COLL[=DB.COLL] and --database
 DB[=DB] (each repeatable, at most 100 of each; both may be given) restore
@@ -104,7 +122,9 @@ the final job on stdout.`,
   atlas-backup restore create --delivery-type automated --cluster demo --snapshot-id latest \
     --target-cluster staging --target-project-id 65f0a1b2c3d4e5f601234568 --yes
   atlas-backup restore create --delivery-type pointInTime --cluster demo \
-    --target-cluster demo --point-in-time 2026-11-24T09:30:00Z
+    --target-cluster demo --point-in-time=-90m
+  atlas-backup restore create --delivery-type automated --cluster demo --snapshot-id new \
+    --target-cluster staging --target-project-id 65f0a1b2c3d4e5f601234568 --yes
   atlas-backup restore create --cluster demo --snapshot-id latest \
     --collection sales.orders --collection inventory.items=archive.items --watch
   atlas-backup restore create --cluster demo --point-in-time 2026-11-24T09:30:00Z \

@@ -23,8 +23,12 @@ func newRootCmd(f *Factory) *cobra.Command {
 		Short: "Export and restore MongoDB Atlas Cloud Backup snapshots",
 		Long: `atlas-backup starts and follows MongoDB Atlas Cloud Backup jobs: exports of a
 cluster's snapshot to an export bucket, and restores (automated, download,
-point in time, or of only some databases and collections). It speaks the Atlas Admin API v2. Run "atlas-backup sandbox"
-for a local Atlas API simulator that needs no account.
+point in time, or of only some databases and collections), of dedicated and
+Flex clusters alike. It checks before a destructive restore what it will
+overwrite, tells how far back a cluster can be restored (restore window), and
+whether every cluster is backed up (status). It speaks the Atlas Admin API
+v2. Run "atlas-backup sandbox" for a local Atlas API simulator that needs no
+account.
 
 Authentication: a service account (MONGODB_ATLAS_CLIENT_ID and
 MONGODB_ATLAS_CLIENT_SECRET), API keys (MONGODB_ATLAS_PUBLIC_API_KEY and
@@ -40,12 +44,13 @@ Exit codes:
 
     0         success
     1         other failure: network, server error after retries, unreadable response
-    2         usage or validation error; nothing was sent
+    2         usage or validation error, or a pre-flight check refused; nothing was sent
     3         authentication or authorization failed (401, 403, token refused, no credentials)
     4         not found (404)
     5         the API refused the request (other 4xx: 400, 405, 406, 409, 410 ...)
     6         the watched job ended unsuccessfully
     7         the watch timed out
+    8         status: a cluster failed one of the checks asked for
     130, 143  interrupted by SIGINT, SIGTERM`,
 		Example: `  atlas-backup --sandbox export create --cluster demo --snapshot-id latest --bucket-id demo-export-bucket --watch
   atlas-backup snapshot list --cluster demo

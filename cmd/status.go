@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -122,21 +121,14 @@ func (o *StatusOptions) validate() error {
 	case len(o.Clusters) == 0 && given:
 		return usageErrorf("--cluster: names no cluster (give names separated by commas or line breaks)")
 	}
-	var clusters []string
-	for _, c := range o.Clusters {
-		if err := checkCluster("cluster", c); err != nil {
-			return err
-		}
-		if !slices.Contains(clusters, c) {
-			clusters = append(clusters, c)
-		}
+	var err error
+	if o.Clusters, err = checkClusters(o.Clusters); err != nil {
+		return err
 	}
-	o.Clusters = clusters
-	if o.Parallel < 1 || o.Parallel > 32 {
-		return usageErrorf("--parallel %d: must be from 1 to 32", o.Parallel)
+	if err := checkParallel(o.Parallel); err != nil {
+		return err
 	}
 	if o.MaxSnapshotAge != "" || (o.set != nil && o.set("max-snapshot-age")) {
-		var err error
 		if o.maxAge, err = parseAge("max-snapshot-age", o.MaxSnapshotAge); err != nil {
 			return err
 		}

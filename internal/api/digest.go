@@ -35,7 +35,8 @@ type digestChallenge struct {
 // RoundTrip implements http.RoundTripper.
 func (t *DigestTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	first := req.Clone(req.Context())
-	if auth, ok := t.authorization(req); ok {
+	auth, used, ok := t.authorization(req)
+	if ok {
 		first.Header.Set("Authorization", auth)
 	}
 	resp, err := t.Base.RoundTrip(first)
@@ -46,16 +47,17 @@ func (t *DigestTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if !ok {
 		return resp, nil
 	}
-	// Resend only when the challenge is news to us: a new nonce (the first
-	// exchange, or a stale one). Wrong keys fail again with the same
-	// challenge; then the 401 is the answer.
+	// Resend only when the challenge is news to this request: a nonce
+	// other than the one it was sent with (none, on the first exchange;
+	// a stale one). Wrong keys fail again with the same challenge; then
+	// the 401 is the answer. Requests in flight at once may all be
+	// challenged with the same new nonce: each resends once.
 	t.mu.Lock()
-	fresh := t.chal == nil || t.chal.nonce != chal.nonce
-	if fresh {
+	if t.chal == nil || t.chal.nonce != chal.nonce {
 		t.chal, t.nc = chal, 0
 	}
 	t.mu.Unlock()
-	if !fresh || (req.Body != nil && req.Body != http.NoBody && req.GetBody == nil) {
+	if chal.nonce == used || (req.Body != nil && req.Body != http.NoBody && req.GetBody == nil) {
 		return resp, nil
 	}
 	io.CopyN(io.Discard, resp.Body, maxErrorBody)
@@ -66,19 +68,19 @@ func (t *DigestTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			return nil, err
 		}
 	}
-	auth, _ := t.authorization(req)
+	auth, _, _ = t.authorization(req)
 	second.Header.Set("Authorization", auth)
 	return t.Base.RoundTrip(second)
 }
 
 // authorization computes the Authorization header for req from the last
-// challenge, if there was one.
-func (t *DigestTransport) authorization(req *http.Request) (string, bool) {
+// challenge, if there was one, and says which nonce it answers.
+func (t *DigestTransport) authorization(req *http.Request) (auth, nonce string, ok bool) {
 	t.mu.Lock()
 	c := t.chal
 	if c == nil {
 		t.mu.Unlock()
-		return "", false
+		return "", "", false
 	}
 	t.nc++
 	nc := fmt.Sprintf("%08x", t.nc)
@@ -104,7 +106,7 @@ func (t *DigestTransport) authorization(req *http.Request) (string, bool) {
 	if c.opaque != "" {
 		fmt.Fprintf(&b, `, opaque="%s"`, quote(c.opaque))
 	}
-	return b.String(), true
+	return b.String(), c.nonce, true
 }
 
 func (c *digestChallenge) algorithmName() string {

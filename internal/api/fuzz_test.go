@@ -297,7 +297,7 @@ func FuzzParseChallenge(f *testing.F) {
 		// the server's parser reads them as they were.
 		dt := &DigestTransport{Username: "pub", Password: "priv", chal: c}
 		req, _ := http.NewRequest(http.MethodGet, "https://cloud.mongodb.com/api/atlas/v2/groups", nil)
-		auth, ok := dt.authorization(req)
+		auth, _, ok := dt.authorization(req)
 		scheme, params, _ := strings.Cut(auth, " ")
 		if !ok || scheme != "Digest" {
 			t.Fatalf("authorization = %q, %v", auth, ok)

@@ -43,6 +43,9 @@ func (c Credentials) Method() string {
 	return ""
 }
 
+// maxIdlePerHost is the most --parallel allows.
+const maxIdlePerHost = 32
+
 // NetworkTransport is the bottom of every stack: proxies from the
 // environment (HTTPS_PROXY, NO_PROXY) and an extra CA bundle when one is
 // given (--ca-cert). Connections are set up within connectTimeout; the
@@ -50,6 +53,10 @@ func (c Credentials) Method() string {
 // downloads build on it too, without any of the API's layers above it.
 func NetworkTransport(caCertFile string) (*http.Transport, error) {
 	t := http.DefaultTransport.(*http.Transport).Clone()
+	// Keep a connection for every request a fleet may have in flight
+	// (--parallel, at most 32), not the default two: else each request
+	// past the second dials, and over TLS shakes hands, again.
+	t.MaxIdleConnsPerHost = maxIdlePerHost
 	t.DialContext = (&net.Dialer{Timeout: connectTimeout, KeepAlive: 30 * time.Second}).DialContext
 	t.TLSHandshakeTimeout = connectTimeout
 	if caCertFile == "" {
