@@ -49,7 +49,7 @@ func restoreGetRun(ctx context.Context, o *RestoreGetOptions) error {
 		return restoreCollectionsRun(ctx, client, o)
 	}
 	job, coll, raw, err := client.FindRestore(ctx, o.ProjectID, o.Cluster, o.ID)
-	if restoreJobNotFound(err) {
+	if restoreJobNotFound(err) && !client.IsFlex(o.ProjectID, o.Cluster) { // Flex has no collection restore jobs
 		err = &neitherRestoreError{err: err, list: collectionRestoreJobKind(&o.clusterScope).list()}
 	}
 	if err != nil {
@@ -130,10 +130,17 @@ when the job and every collection succeeded, else 6.`
 func restoreWatchRun(ctx context.Context, o *WatchOptions) error {
 	kind := restoreJobKind(&o.clusterScope)
 	last, err := await(ctx, o.runEnv, o.watch, kind, o.ID)
-	if last.Job == nil && restoreJobNotFound(err) {
+	if last.Job == nil && restoreJobNotFound(err) && !o.isFlex() {
 		return followCollectionRestore(ctx, o.runEnv, o.watch, o.Printer, &o.clusterScope, o.ID, err)
 	}
 	return printEnd(o.IO, o.Printer, seenValue(kind, last), err)
+}
+
+// isFlex says whether the command's client found its cluster to be a Flex
+// one (which has no collection restore jobs).
+func (o *WatchOptions) isFlex() bool {
+	client, err := o.Client()
+	return err == nil && client.IsFlex(o.ProjectID, o.Cluster)
 }
 
 // followCollectionRestore follows a collection restore job to its end

@@ -318,8 +318,8 @@ func Closest(name string, known []string) []string {
 func (c *Client) FindRestore(ctx context.Context, projectID, cluster, id string) (job *RestoreJob, coll *CollectionRestoreJob, raw []byte, err error) {
 	job, raw, err = c.GetRestore(ctx, projectID, cluster, id)
 	var nf *NotFoundError
-	if err == nil || !errors.As(err, &nf) || nf.Kind != KindRestoreJob {
-		return job, nil, raw, err
+	if err == nil || !errors.As(err, &nf) || nf.Kind != KindRestoreJob || c.IsFlex(projectID, cluster) {
+		return job, nil, raw, err // (a Flex cluster has no collection restore jobs)
 	}
 	coll, raw, cerr := c.GetCollectionRestore(ctx, projectID, cluster, id)
 	var cnf *NotFoundError

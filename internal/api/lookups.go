@@ -288,12 +288,14 @@ type pathScope struct {
 	kind, id           string // KindExportJob or KindRestoreJob, and the job's ID; "" for others
 }
 
-// scopeOfPath reads /groups/P/clusters/C or /groups/P/clusters/C/backup/REST; ok is false for a
+// scopeOfPath reads /groups/P/clusters/C or /groups/P/clusters/C/backup/REST
+// (or the same under flexClusters); ok is false for a
 // path of another shape.
 func scopeOfPath(path string) (pathScope, bool) {
 	seg := strings.Split(strings.TrimPrefix(path, "/"), "/")
-	cluster := len(seg) == 4 && seg[0] == "groups" && seg[2] == "clusters" // the cluster itself
-	if !cluster && (len(seg) < 6 || seg[0] != "groups" || seg[2] != "clusters" || seg[4] != "backup") {
+	clusters := len(seg) >= 4 && seg[0] == "groups" && (seg[2] == "clusters" || seg[2] == "flexClusters")
+	cluster := clusters && len(seg) == 4 // the cluster itself
+	if !cluster && (!clusters || len(seg) < 6 || seg[4] != "backup") {
 		return pathScope{}, false
 	}
 	var s pathScope
