@@ -294,7 +294,9 @@ type pathScope struct {
 func scopeOfPath(path string) (pathScope, bool) {
 	seg := strings.Split(strings.TrimPrefix(path, "/"), "/")
 	clusters := len(seg) >= 4 && seg[0] == "groups" && (seg[2] == "clusters" || seg[2] == "flexClusters")
-	cluster := clusters && len(seg) == 4 // the cluster itself
+	// The dedicated cluster itself (GET flexClusters/NAME is explain's own
+	// question whether a cluster is a Flex one: its 404 stays as it is).
+	cluster := len(seg) == 4 && seg[2] == "clusters"
 	if !cluster && (!clusters || len(seg) < 6 || seg[4] != "backup") {
 		return pathScope{}, false
 	}
