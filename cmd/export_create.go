@@ -221,8 +221,8 @@ func exportCreateRun(ctx context.Context, o *ExportCreateOptions) error {
 	in := jobs.ExportInput{ProjectID: o.ProjectID, Clusters: o.Clusters, AllClusters: o.AllClusters,
 		SnapshotID: o.SnapshotID, Bucket: o.BucketID, CustomData: o.labels, Reuse: o.Reuse, DryRun: o.DryRun}
 	stop := func() {} // the live display, ended before stdout is written
-	newSnap := o.SnapshotID == api.NewSnapshot && !o.DryRun
-	if newSnap {
+	newSnap := o.SnapshotID == api.NewSnapshot && !o.DryRun // (a dry run shows the snapshot request)
+	if o.SnapshotID == api.NewSnapshot {
 		in.New = o.snap.input(o.runEnv, o.watch, nil)
 	}
 	if o.watch.watch || (newSnap && !many) { // a new snapshot's wait shows too
@@ -252,7 +252,7 @@ func exportCreateRun(ctx context.Context, o *ExportCreateOptions) error {
 				in.Watch = &w
 			}
 			if newSnap {
-				in.New = o.snap.input(o.runEnv, o.watch, display)
+				in.New.Wait.Progress = display
 			}
 			// The lookups' lines come before the display starts; the
 			// checks' retries go through it.

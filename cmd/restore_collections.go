@@ -333,6 +333,9 @@ func collectionRestoreRun(ctx context.Context, o *RestoreCreateOptions) error {
 	// is sent, unless --reuse may find a job to follow (which needs no
 	// question).
 	if ask && !o.Reuse && !o.IO.IsStdinTTY() {
+		if pf != nil {
+			o.showPreflight(pf) // the refusal asks for --yes: say what it would confirm
+		}
 		return usageErrorf("%s", o.overwriteRefusal())
 	}
 	scope := scopeOf(o.ProjectID, o.Cluster)
@@ -350,11 +353,12 @@ func collectionRestoreRun(ctx context.Context, o *RestoreCreateOptions) error {
 			return confirm(ctx, o.IO, o.overwriteConfirmation(r, pf))
 		}
 	}
-	if req.SnapshotID == api.NewSnapshot && !o.DryRun {
+	waitNew := req.SnapshotID == api.NewSnapshot && !o.DryRun // (a dry run shows the snapshot request)
+	if req.SnapshotID == api.NewSnapshot {
 		in.New = o.snap.input(o.runEnv, o.watch, nil)
 	}
 	var display output.Progress
-	if o.watch.watch || in.New != nil {
+	if o.watch.watch || waitNew {
 		display = o.display()
 		defer display.Stop()
 		ctx = api.WithRetryNotes(ctx, o.notesTo(display))
@@ -362,7 +366,7 @@ func collectionRestoreRun(ctx context.Context, o *RestoreCreateOptions) error {
 		if o.watch.watch {
 			in.Watch = &w
 		}
-		if in.New != nil {
+		if waitNew {
 			in.New.Wait.Progress = display
 		}
 	}
@@ -491,9 +495,13 @@ func (o *RestoreCreateOptions) overwriteConfirmation(r api.CollectionRestoreRequ
 	for i, t := range targets {
 		targets[i] = text.Escape(t) // a collection name may hold a line break
 	}
+	warning := fmt.Sprintf("This restore DROPS AND REPLACES these namespaces on cluster %s (project %s):\n%s\nwith %s.",
+		r.TargetClusterName, r.TargetGroupID, strings.Join(targets, "\n"), text.Escape(from))
+	if pf != nil {
+		warning += "\nThe target: " + text.Escape(o.preflightTarget(pf)) + "."
+	}
 	return confirmation{
-		warning: fmt.Sprintf("This restore DROPS AND REPLACES these namespaces on cluster %s (project %s):\n%s\nwith %s.",
-			r.TargetClusterName, r.TargetGroupID, strings.Join(targets, "\n"), text.Escape(from)),
+		warning: warning,
 		cluster: r.TargetClusterName,
 		refusal: o.overwriteRefusal(),
 	}

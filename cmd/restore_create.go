@@ -460,7 +460,10 @@ func restoreCreateRun(ctx context.Context, o *RestoreCreateOptions) error {
 	scope.Printer = o.Printer
 	kind := restoreJobKind(scope)
 	in := jobs.RestoreInput{Scope: scope.jobs(), Request: o.request, Reuse: o.Reuse, DryRun: o.DryRun}
-	newSnap := o.request.SnapshotID == api.NewSnapshot && !o.DryRun
+	newSnap := o.request.SnapshotID == api.NewSnapshot && !o.DryRun // (a dry run shows the snapshot request)
+	if o.request.SnapshotID == api.NewSnapshot {
+		in.New = o.snap.input(o.runEnv, o.watch, nil)
+	}
 	var display output.Progress
 	if (o.watch.watch && !download) || newSnap {
 		display = o.display()
@@ -471,7 +474,7 @@ func restoreCreateRun(ctx context.Context, o *RestoreCreateOptions) error {
 			in.Watch = &w
 		}
 		if newSnap {
-			in.New = o.snap.input(o.runEnv, o.watch, display)
+			in.New.Wait.Progress = display
 		}
 	}
 	r, err := jobs.Restores(ctx, jobs.Deps{Client: client, Note: o.note}, in)
@@ -558,10 +561,14 @@ func (o *RestoreCreateOptions) preflightSource(pf *jobs.Preflight) string {
 // preflightLines are what the pre-flight found: the source and the
 // target, one line each.
 func (o *RestoreCreateOptions) preflightLines(pf *jobs.Preflight) []string {
-	source := o.preflightSource(pf)
+	return []string{"  from  " + text.Escape(o.preflightSource(pf)), "  into  " + text.Escape(o.preflightTarget(pf))}
+}
+
+// preflightTarget is the target the pre-flight found, as Atlas describes
+// it: "cluster staging of project P: REPLICASET, MongoDB 8.0.4, idle".
+func (o *RestoreCreateOptions) preflightTarget(pf *jobs.Preflight) string {
 	t := pf.Target
-	target := fmt.Sprintf("cluster %s of project %s: %s, MongoDB %s, %s", t.Name, o.targetProject(), t.ClusterType, t.MongoDBVersion, strings.ToLower(orWord(t.StateName, "IDLE")))
-	return []string{"  from  " + text.Escape(source), "  into  " + text.Escape(target)}
+	return fmt.Sprintf("cluster %s of project %s: %s, MongoDB %s, %s", t.Name, o.targetProject(), t.ClusterType, t.MongoDBVersion, strings.ToLower(orWord(t.StateName, "IDLE")))
 }
 
 // showPreflight prints what the pre-flight found, where no prompt shows

@@ -138,7 +138,8 @@ func (o *StatusOptions) validate() error {
 
 // parseAge reads a duration of s, m, h and d units (26h, 90m, 2d, 1d12h)
 // that must be more than zero.
-func parseAge(flag, value string) (time.Duration, error) {
+func parseAge(flag, given string) (time.Duration, error) {
+	value := strings.TrimSpace(given)
 	if strings.HasPrefix(value, "-") || (value != "" && strings.Trim(value, "0") == "") {
 		return 0, usageErrorf("--%s %q: must be more than zero", flag, value)
 	}

@@ -70,30 +70,40 @@ func (e *FlexClusterError) Error() string {
 func (e *FlexClusterError) Unwrap() error { return e.Err }
 
 // flexClusters remembers which clusters this client found to be Flex
-// ones: project and name → the cluster as Atlas described it.
+// ones: project and name → the cluster as Atlas described it (and sent
+// it).
 type flexClusters struct {
 	mu    sync.Mutex
-	known map[[2]string]*FlexCluster
+	known map[[2]string]flexKnown
 }
 
-func (f *flexClusters) get(projectID, cluster string) *FlexCluster {
+type flexKnown struct {
+	fc  *FlexCluster
+	raw []byte
+}
+
+func (f *flexClusters) get(projectID, cluster string) (*FlexCluster, []byte) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return f.known[[2]string{projectID, cluster}]
+	k := f.known[[2]string{projectID, cluster}]
+	return k.fc, k.raw
 }
 
-func (f *flexClusters) put(projectID, cluster string, fc *FlexCluster) {
+func (f *flexClusters) put(projectID, cluster string, fc *FlexCluster, raw []byte) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.known == nil {
-		f.known = map[[2]string]*FlexCluster{}
+		f.known = map[[2]string]flexKnown{}
 	}
-	f.known[[2]string{projectID, cluster}] = fc
+	f.known[[2]string{projectID, cluster}] = flexKnown{fc, raw}
 }
 
 // IsFlex says whether this client has found the cluster to be a Flex one
 // (it asks nothing).
-func (c *Client) IsFlex(projectID, cluster string) bool { return c.flex.get(projectID, cluster) != nil }
+func (c *Client) IsFlex(projectID, cluster string) bool {
+	fc, _ := c.flex.get(projectID, cluster)
+	return fc != nil
+}
 
 // FlexCluster is a Flex cluster (FlexClusterDescription20241113).
 type FlexCluster struct {
@@ -154,7 +164,7 @@ func (j *flexRestoreJob) jobID() string { return j.ID }
 
 // restoreJob is the Flex job as any restore job, so that one Status, one
 // table, one watch and one downloader serve both: automated or download;
-// failed at FAILED; finished at COMPLETED (a download once its
+// failed at FAILED (FINISHED its restoreFinishedDate); finished at COMPLETED (a download once its
 // snapshotUrl is there, which is then its one archive); FlexStatus keeps
 // Atlas's word for the progress line.
 func (j flexRestoreJob) restoreJob() RestoreJob {
@@ -167,7 +177,7 @@ func (j flexRestoreJob) restoreJob() RestoreJob {
 	done := strings.EqualFold(j.Status, FlexCompleted) || strings.EqualFold(j.Status, FlexClosed)
 	switch {
 	case strings.EqualFold(j.Status, FlexFailed):
-		r.Failed = true
+		r.Failed, r.FinishedAt = true, j.RestoreFinishedDate
 	case done && r.DeliveryType == DeliveryDownload:
 		if j.SnapshotURL != "" { // else still Pending
 			r.DeliveryURL, r.FinishedAt = []string{j.SnapshotURL}, j.RestoreFinishedDate
@@ -205,15 +215,27 @@ func flexPath(projectID, cluster, rest string) string {
 // Flex one, and remembers it when it is; nil when it is not (or the
 // question could not be answered).
 func (c *Client) flexCluster(ctx context.Context, projectID, cluster string) *FlexCluster {
-	if fc := c.flex.get(projectID, cluster); fc != nil {
+	if fc, _ := c.flex.get(projectID, cluster); fc != nil {
 		return fc
 	}
-	fc, _, err := decodeOne[FlexCluster](c.do(ctx, call{method: http.MethodGet, path: flexPath(projectID, cluster, ""), version: VersionFlex, pretty: true}))
-	if err != nil || fc.Name == "" {
+	fc, _, err := c.getFlexCluster(ctx, projectID, cluster)
+	if err != nil {
 		return nil
 	}
-	c.flex.put(projectID, cluster, fc)
 	return fc
+}
+
+// getFlexCluster reads a Flex cluster, and remembers it.
+func (c *Client) getFlexCluster(ctx context.Context, projectID, cluster string) (*FlexCluster, []byte, error) {
+	fc, raw, err := decodeOne[FlexCluster](c.do(ctx, call{method: http.MethodGet, path: flexPath(projectID, cluster, ""), version: VersionFlex, pretty: true}))
+	if err == nil && fc.Name == "" {
+		err = &BadAnswerError{Method: http.MethodGet, Path: flexPath(projectID, cluster, ""), Status: http.StatusOK, Problem: "a Flex cluster without a name"}
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	c.flex.put(projectID, cluster, fc, raw)
+	return fc, raw, nil
 }
 
 // explainFlex turns Atlas's refusal of a dedicated-cluster route into a
@@ -322,8 +344,8 @@ func (c *Client) ListFlexClusters(ctx context.Context, projectID string, o ListO
 	if err != nil {
 		return nil, err
 	}
-	for _, fc := range l.Items {
-		c.flex.put(projectID, fc.Name, &fc)
+	for i, fc := range l.Items {
+		c.flex.put(projectID, fc.Name, &fc, l.RawAt(i))
 	}
 	return convertList(l, func(fc FlexCluster) Cluster { return fc.cluster() }), nil
 }
@@ -355,10 +377,6 @@ func (c *Client) ListAllClusters(ctx context.Context, projectID string, o ListOp
 	for i, e := range all {
 		out.Items[i], out.items[i] = e.cl, e.raw
 	}
-	raw, err := json.Marshal(out.items)
-	if err != nil {
-		return nil, err
-	}
-	out.Raw = raw
+	out.Raw = rawArray(out.items)
 	return out, nil
 }

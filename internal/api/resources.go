@@ -188,21 +188,27 @@ func list[T any](ctx context.Context, c *Client, k call, o ListOptions) (*List[T
 			last = p.resp
 		}
 	}
-	out := &List[T]{Items: make([]T, len(all)), items: all}
-	var raw bytes.Buffer
-	raw.WriteByte('[')
+	out := &List[T]{Items: make([]T, len(all)), items: all, Raw: rawArray(all)}
 	for i, item := range all {
 		if err := json.Unmarshal(item, &out.Items[i]); err != nil {
 			return nil, last.bad(fmt.Sprintf("list item %d is not the object expected: %v", i+1, err), item)
 		}
+	}
+	return out, nil
+}
+
+// rawArray is one JSON array of items, each as Atlas sent it.
+func rawArray(items []json.RawMessage) []byte {
+	var raw bytes.Buffer
+	raw.WriteByte('[')
+	for i, item := range items {
 		if i > 0 {
 			raw.WriteByte(',')
 		}
 		raw.Write(item)
 	}
 	raw.WriteByte(']')
-	out.Raw = raw.Bytes()
-	return out, nil
+	return raw.Bytes()
 }
 
 // Paging bounds: a server whose pages never end, or repeat, cannot keep a
@@ -321,13 +327,15 @@ func (c *Client) GetCluster(ctx context.Context, projectID, cluster string) (cl 
 		cl, raw, err = decodeOne[Cluster](c.do(ctx, call{method: http.MethodGet, path: "/groups/" + url.PathEscape(projectID) + "/clusters/" + url.PathEscape(cluster), version: VersionCluster, pretty: true}))
 		return err
 	}, func() error {
-		var fc *FlexCluster
-		fc, raw, err = decodeOne[FlexCluster](c.do(ctx, call{method: http.MethodGet, path: flexPath(projectID, cluster, ""), version: VersionFlex, pretty: true}))
-		if err == nil {
-			v := fc.cluster()
-			cl = &v
+		fc, known := c.flex.get(projectID, cluster) // read already, when the dedicated route said it is Flex
+		if fc == nil {
+			if fc, known, err = c.getFlexCluster(ctx, projectID, cluster); err != nil {
+				return err
+			}
 		}
-		return err
+		v := fc.cluster()
+		cl, raw = &v, known
+		return nil
 	})
 	return cl, raw, err
 }
