@@ -221,7 +221,9 @@ func exportCreateRun(ctx context.Context, o *ExportCreateOptions) error {
 	in := jobs.ExportInput{ProjectID: o.ProjectID, Clusters: o.Clusters, AllClusters: o.AllClusters,
 		SnapshotID: o.SnapshotID, Bucket: o.BucketID, CustomData: o.labels, Reuse: o.Reuse, DryRun: o.DryRun}
 	stop := func() {} // the live display, ended before stdout is written
-	newSnap := o.SnapshotID == api.NewSnapshot && !o.DryRun // (a dry run shows the snapshot request)
+
+	// A new snapshot is waited for (a dry run shows its request instead).
+	newSnap := o.SnapshotID == api.NewSnapshot && !o.DryRun
 	if o.SnapshotID == api.NewSnapshot {
 		in.New = o.snap.input(o.runEnv, o.watch, nil)
 	}
