@@ -101,6 +101,7 @@ func TestScript(t *testing.T) {
 // second loopback server, and exports the environment that points
 // atlas-backup at it ($SANDBOX_ARCHIVE_URL is the archive server's base URL).
 // Arguments: [--job-duration D] [--export-outcome O] [--restore-outcome O]
+// [--snapshot-outcome success|failed] (how on-demand snapshots end)
 // [--fault SPEC]... [--retry-after SECONDS] (Retry-After of injected 429, 5xx
 // and html faults; 0 lets a script rehearse retries without waiting)
 // [--archive-size BYTES] (each download archive's size; default 4 MiB)
@@ -129,6 +130,10 @@ func sandboxStart(t *testing.T, spec *spectest.Validator, ts *testscript.TestScr
 			} else {
 				opts = append(opts, sandbox.WithRestoreOutcome(o))
 			}
+		case "--snapshot-outcome":
+			o, err := sandbox.ParseSnapshotOutcome(val)
+			ts.Check(err)
+			opts = append(opts, sandbox.WithSnapshotOutcome(o))
 		case "--fault":
 			f, err := sandbox.ParseFault(val)
 			ts.Check(err)
