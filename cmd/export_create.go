@@ -217,6 +217,11 @@ func exportCreateRun(ctx context.Context, o *ExportCreateOptions) error {
 		return err
 	}
 	many := o.AllClusters || len(o.Clusters) > 1
+	if o.DryRun && !many {
+		if err := dryRunKind(ctx, client, o.ProjectID, o.Clusters[0], o.SnapshotID); err != nil {
+			return err
+		}
+	}
 	d := jobs.Deps{Client: client, Note: o.note}
 	in := jobs.ExportInput{ProjectID: o.ProjectID, Clusters: o.Clusters, AllClusters: o.AllClusters,
 		SnapshotID: o.SnapshotID, Bucket: o.BucketID, CustomData: o.labels, Reuse: o.Reuse, DryRun: o.DryRun}

@@ -455,6 +455,11 @@ func restoreCreateRun(ctx context.Context, o *RestoreCreateOptions) error {
 	if err != nil {
 		return err
 	}
+	if o.DryRun && pf == nil {
+		if err := dryRunKind(ctx, client, o.ProjectID, o.Cluster, o.request.SnapshotID); err != nil {
+			return err
+		}
+	}
 	download := o.set("download-dir") // then the download waits, not a watch
 	scope := scopeOf(o.ProjectID, o.Cluster)
 	scope.Printer = o.Printer

@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -75,4 +76,16 @@ func created[T any](kind jobKind[T], id string, err error) error {
 	}
 	id = text.Escape(id) // Atlas's, put in a message of several lines
 	return &CreatedJobError{Kind: kind.Name, ID: id, Get: kind.get(id), Err: err}
+}
+
+// dryRunKind reads, before a dry run whose snapshot is given by ID (so that
+// nothing was read yet), the cluster once: the request shown is then the
+// one a run would send to a Flex cluster (its own route, or what Flex does
+// not support). A run needs no such read: Atlas's answer tells.
+func dryRunKind(ctx context.Context, c *api.Client, projectID, cluster, snapshotID string) error {
+	if snapshotID == "" || snapshotID == api.Latest || snapshotID == api.NewSnapshot || c.IsFlex(projectID, cluster) {
+		return nil
+	}
+	_, _, err := c.GetCluster(ctx, projectID, cluster)
+	return err
 }

@@ -45,6 +45,25 @@ const (
 	FlexClosed = "CLOSED"
 )
 
+// flexJobStatuses are the statuses Atlas documents for a Flex restore job
+// (and CLOSED, which its description names).
+var flexJobStatuses = []string{FlexPending, FlexQueued, FlexRunning, FlexCompleted, FlexFailed, FlexClosed}
+
+// CheckState is nil for a dedicated cluster's restore job (Atlas gives it
+// flags, not a state) and for a Flex job's documented status, else an
+// *UnknownJobStateError.
+func (j *RestoreJob) CheckState() error {
+	if j.FlexStatus == "" {
+		return nil
+	}
+	for _, known := range flexJobStatuses {
+		if strings.EqualFold(j.FlexStatus, known) {
+			return nil
+		}
+	}
+	return &UnknownJobStateError{Kind: "Flex restore job", State: j.FlexStatus, Known: flexJobStatuses}
+}
+
 // ClusterTypeFlex is the TYPE a Flex cluster shows among the others.
 const ClusterTypeFlex = "FLEX"
 

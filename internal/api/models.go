@@ -194,6 +194,23 @@ func (s *Snapshot) Ended() (ended, ok bool) {
 
 func (s *Snapshot) jobID() string { return s.ID }
 
+// snapshotStatuses are the statuses Atlas documents for a snapshot, a
+// dedicated cluster's (queued, inProgress, completed, failed) and a Flex
+// cluster's (PENDING, QUEUED, RUNNING, COMPLETED, FAILED).
+var snapshotStatuses = []string{SnapshotQueued, SnapshotInProgress, SnapshotCompleted, SnapshotFailed, FlexPending, FlexRunning}
+
+// CheckStatus is nil for a status Atlas documents, else an
+// *UnknownJobStateError: a watch stops on it rather than wait for
+// something that may never come.
+func (s *Snapshot) CheckStatus() error {
+	for _, known := range snapshotStatuses {
+		if strings.EqualFold(s.Status, known) {
+			return nil
+		}
+	}
+	return &UnknownJobStateError{Kind: "snapshot", State: s.Status, Known: snapshotStatuses}
+}
+
 // Cluster is a cluster of a project (ClusterDescription20240805), or a
 // Flex cluster as one (Flex, ClusterType FLEX).
 type Cluster struct {

@@ -80,7 +80,7 @@ var Restore = Kind[api.RestoreJob]{
 	},
 	Judge: func(j *api.RestoreJob) (watch.State, error) {
 		ended, ok := j.Ended()
-		return watch.State{Label: j.Progress(), Done: ended, OK: ok}, nil
+		return watch.State{Label: j.Progress(), Done: ended, OK: ok}, j.CheckState()
 	},
 	Why: func(j *api.RestoreJob) string { return j.Status() },
 }
@@ -94,7 +94,7 @@ var Snapshot = Kind[api.Snapshot]{
 	},
 	Judge: func(sn *api.Snapshot) (watch.State, error) {
 		ended, ok := sn.Ended()
-		return watch.State{Label: sn.Status, Done: ended, OK: ok}, nil
+		return watch.State{Label: sn.Status, Done: ended, OK: ok}, sn.CheckStatus()
 	},
 	Why: func(sn *api.Snapshot) string { return sn.Status },
 }
