@@ -110,7 +110,10 @@ func flexNext(e *api.FlexClusterError) string {
 	default:
 		return e.Error()
 	}
-	return fmt.Sprintf("%s (nothing was created).\n%s", e.Error(), next)
+	if e.Create {
+		return fmt.Sprintf("%s (nothing was created).\n%s", e.Error(), next)
+	}
+	return e.Error() + ".\n" + next
 }
 
 // collectAPIErrors appends to found every error of err's tree that

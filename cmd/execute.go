@@ -105,7 +105,10 @@ func Main(args []string, streams output.Streams, build BuildInfo, opts ...Option
 	var apiErr *api.Error
 	// One JSON document on stdout, never two: not when the run printed
 	// one already, nor for a fleet, whose errors are in its array.
-	if errors.As(err, &apiErr) && errors.As(err, new(*jsonFormatError)) && len(apiErr.Raw) > 0 && out.n == 0 && !errors.As(err, new(*FleetError)) {
+	// Nor for what a Flex cluster does not support: Atlas's refusal of the
+	// dedicated route (when it was sent) is not the answer.
+	if errors.As(err, &apiErr) && errors.As(err, new(*jsonFormatError)) && len(apiErr.Raw) > 0 && out.n == 0 && !errors.As(err, new(*FleetError)) &&
+		!errors.As(err, new(*api.FlexClusterError)) {
 		if p, perr := output.New("json"); perr == nil {
 			p.Print(streams.Out, output.Value{Raw: apiErr.Raw})
 		}

@@ -88,7 +88,7 @@ the final jobs on stdout.`,
   atlas-backup --sandbox export create --cluster demo --snapshot-id latest --bucket-id demo-export-bucket`,
 		Args: exactArgs(0, "none"),
 	}
-	c.RunE = runCmd(opts, &opts.format, opts.prepare, exportCreateRun, runF)
+	c.RunE = runCmd(opts, &opts.format, opts.prepare, noneCreated(exportCreateRun), runF)
 	fl := c.Flags()
 	fl.Var(newNameList(&opts.Clusters), "cluster", "cluster(s) whose snapshot to export: repeat it or give a comma-separated list")
 	fl.BoolVar(&opts.AllClusters, "all-clusters", false, "every cluster of the project with backup on (--snapshot-id latest)")
@@ -309,7 +309,7 @@ func (o *ExportCreateOptions) printFleet(results []jobs.ExportResult) error {
 	for i, r := range results {
 		kind := exportJobKind(scopeOf(o.ProjectID, r.Cluster))
 		if r.Err != nil {
-			errs[i] = wordAPIError(outcomeUnknown(newSnapshotEnd(r.Err), kind.list()))
+			errs[i] = wordAPIError(outcomeUnknown(newSnapshotEnd(markNoneCreated(r.Err)), kind.list()))
 		} else {
 			errs[i] = kind.watchEnd(r.Watched)
 		}

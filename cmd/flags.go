@@ -186,7 +186,7 @@ func parseTime(flag, value string, now time.Time) (int64, error) {
 		}
 		secs = now.Add(-d).Unix()
 	case value != "" && strings.Trim(value, "0123456789") == "":
-		if len(value) >= 13 {
+		if len(value) == 13 {
 			return 0, usageErrorf("--%s %s: looks like milliseconds since the epoch; give seconds (%s) or an RFC 3339 time such as 2026-11-24T10:00:00Z",
 				flag, value, value[:len(value)-3])
 		}
@@ -208,8 +208,12 @@ func parseTime(flag, value string, now time.Time) (int64, error) {
 	return secs, checkEpoch("--"+flag, strconv.Quote(value), secs, now)
 }
 
+// maxDuration is the longest duration parseDuration reads: a century, far
+// past any restore window or snapshot age, and far from overflowing.
+const maxDuration = 100 * 365 * 24 * time.Hour
+
 // parseDuration reads a duration of s, m, h and d (24h) units, such as
-// 90m, 26h or 1d12h.
+// 90m, 26h or 1d12h, of at most a century.
 func parseDuration(s string) (time.Duration, error) {
 	units := map[byte]time.Duration{'s': time.Second, 'm': time.Minute, 'h': time.Hour, 'd': 24 * time.Hour}
 	if s == "" {
@@ -225,7 +229,10 @@ func parseDuration(s string) (time.Duration, error) {
 		if !ok {
 			return 0, fmt.Errorf("%q: unknown unit %q (s, m, h or d)", s, s[n])
 		}
-		v, _ := strconv.Atoi(s[:n])
+		v, _ := strconv.Atoi(s[:n]) // at most 9 digits
+		if time.Duration(v) > (maxDuration-total)/unit {
+			return 0, fmt.Errorf("more than a century")
+		}
 		total += time.Duration(v) * unit
 		s = s[n+1:]
 	}

@@ -318,15 +318,25 @@ func collectionRestoreRun(ctx context.Context, o *RestoreCreateOptions) error {
 	// point in time, the window too.
 	pit := req.PointInTimeUTCSeconds + req.OplogTs
 	var pf *jobs.Preflight
-	if (overwrites || pit != 0) && !o.NoPreflight {
+	switch {
+	case o.NoPreflight:
+	case overwrites:
 		if pf, err = o.preflight(ctx, client, req.SnapshotID, pit); err != nil {
 			return err
+		}
+		if client.IsFlex(o.ProjectID, o.Cluster) { // found out by the lookups, before any question
+			return &api.FlexClusterError{ProjectID: o.ProjectID, Cluster: o.Cluster, What: "collection-level restores"}
 		}
 		if pf.Snapshot != nil {
 			req.SnapshotID = pf.Snapshot.ID // latest, resolved once
 		}
 		if !ask {
 			o.showPreflight(pf)
+		}
+	case pit != 0:
+		// Nothing is overwritten: only the window is checked.
+		if err := o.checkWindow(ctx, client, pit); err != nil {
+			return err
 		}
 	}
 	// No terminal to ask on: refused after the lookups, before anything

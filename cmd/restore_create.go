@@ -131,7 +131,7 @@ the final job on stdout.`,
     --database sales --write-strategy overwrite-existing --yes`,
 		Args: exactArgs(0, "none"),
 	}
-	c.RunE = runCmd(opts, &opts.format, opts.prepare, restoreCreateRun, runF)
+	c.RunE = runCmd(opts, &opts.format, opts.prepare, noneCreated(restoreCreateRun), runF)
 	fl := c.Flags()
 	fl.StringVar(&opts.Cluster, "cluster", "", "cluster whose backup to restore from (required)")
 	fl.StringVar(&opts.DeliveryType, "delivery-type", "", "automated, download or pointInTime (required, except with --collection or --database)")
@@ -516,7 +516,7 @@ func (o *RestoreCreateOptions) notePointInTime() {
 		return
 	}
 	t := time.Unix(secs, 0).UTC()
-	o.notef("Point in time: %s (%s ago)", t.Format(time.RFC3339), jobs.Age(o.Now().Sub(t)))
+	o.notef("Point in time: %s (%s ago)", t.Format(time.RFC3339), text.Age(o.Now().Sub(t)))
 }
 
 // preflight looks up what an overwriting restore depends on, from a
@@ -533,9 +533,8 @@ func (o *RestoreCreateOptions) preflight(ctx context.Context, client *api.Client
 		in.PointInTime = time.Unix(pit, 0)
 	}
 	pf, err := jobs.RunPreflight(ctx, jobs.Deps{Client: client, Note: o.note}, in)
-	var refused *jobs.PreflightError
-	if errors.As(err, &refused) {
-		return nil, usageErrorf("%s (nothing was sent; --no-preflight skips this check)", refused.Msg)
+	if err := preflightRefused(err); err != nil {
+		return nil, err
 	}
 	var nf *api.NotFoundError
 	if errors.As(err, &nf) && nf.Kind == api.KindCluster && nf.Name == target && target != o.Cluster {
@@ -554,13 +553,37 @@ func (o *RestoreCreateOptions) preflightSource(pf *jobs.Preflight) string {
 	switch {
 	case pf.Snapshot != nil && pf.Snapshot.CreatedAt != nil:
 		return fmt.Sprintf("snapshot %s of %s, taken %s (%s ago)", pf.Snapshot.ID, o.Cluster,
-			output.FormatTime(pf.Snapshot.CreatedAt)+" UTC", jobs.Age(o.Now().Sub(*pf.Snapshot.CreatedAt)))
+			output.FormatTime(pf.Snapshot.CreatedAt)+" UTC", text.Age(o.Now().Sub(*pf.Snapshot.CreatedAt)))
 	case pf.Snapshot != nil:
 		return fmt.Sprintf("snapshot %s of %s", pf.Snapshot.ID, o.Cluster)
 	case o.SnapshotID == api.NewSnapshot:
 		return "a new on-demand snapshot of " + o.Cluster + ", taken before the restore starts"
 	}
 	return o.pointInTimeSource()
+}
+
+// preflightRefused words a pre-flight check's refusal: exit 2, nothing
+// created; nil for any other outcome.
+func preflightRefused(err error) error {
+	var refused *jobs.PreflightError
+	if errors.As(err, &refused) {
+		return usageErrorf("%s (nothing was created; --no-preflight skips this check)", refused.Msg)
+	}
+	return nil
+}
+
+// checkWindow checks a point in time (Unix seconds) against the source
+// cluster's restore window, before a restore that overwrites nothing.
+func (o *RestoreCreateOptions) checkWindow(ctx context.Context, client *api.Client, pit int64) error {
+	w, _, err := jobs.RestoreWindow(ctx, jobs.Deps{Client: client, Note: o.note}, o.ProjectID, o.Cluster, o.Now())
+	if err != nil {
+		return err
+	}
+	err = jobs.CheckPointInTime(w, time.Unix(pit, 0))
+	if refused := preflightRefused(err); refused != nil {
+		return refused
+	}
+	return err // nil, or a Flex cluster's refusal
 }
 
 // preflightLines are what the pre-flight found: the source and the
@@ -602,7 +625,7 @@ func (o *RestoreCreateOptions) pointInTimeSource() string {
 	switch {
 	case pit != 0:
 		t := time.Unix(pit, 0).UTC()
-		return fmt.Sprintf("cluster %s as it was at %s (%s ago)", o.Cluster, t.Format(time.RFC3339), jobs.Age(o.Now().Sub(t)))
+		return fmt.Sprintf("cluster %s as it was at %s (%s ago)", o.Cluster, t.Format(time.RFC3339), text.Age(o.Now().Sub(t)))
 	case ts != 0:
 		return fmt.Sprintf("cluster %s as it was at oplog timestamp %d:%d", o.Cluster, ts, inc)
 	}

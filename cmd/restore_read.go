@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -218,7 +219,11 @@ func restoreCancelRun(ctx context.Context, o *CancelOptions) error {
 	case errors.As(err, &noCancel):
 		return &RefusedError{Err: fmt.Errorf("%v. Follow it with: %s", noCancel, collectionRestoreJobKind(&o.clusterScope).resume(o.ID))}
 	case errors.As(err, &flex):
-		// Atlas's Flex API has no cancel: the job runs to its end.
+		// Atlas's Flex API has no cancel: the job, if there is one, runs
+		// to its end.
+		if _, _, gerr := client.GetRestore(ctx, o.ProjectID, o.Cluster, o.ID); gerr != nil {
+			return gerr
+		}
 		return &RefusedError{Err: fmt.Errorf("%v: restore job %s runs to its end (nothing was cancelled). Follow it with: %s",
 			flex, o.ID, restoreJobKind(&o.clusterScope).resume(o.ID))}
 	case err != nil:
@@ -399,8 +404,9 @@ func newClusterListCmd(f *Factory, runF func(context.Context, *ListOptions) erro
 	c, opts := listCommand(f, "List the project's clusters, dedicated and Flex: name, type, state, backup on or off, version", "")
 	c.RunE = runCmd(opts, &opts.format, opts.prepare, clusterListRun, runF)
 	c.Long = `List the project's clusters: the dedicated ones and the Flex ones (TYPE
-FLEX), every page of both lists unless --page or --limit says otherwise, in
-name order. -o json prints one array of the API's objects of both kinds.`
+FLEX), every page of both lists, in name order. --page and --limit page
+that merged list (100 a page unless --limit says). -o json prints one array
+of the API's objects of both kinds.`
 	c.Example = `  atlas-backup cluster list
   atlas-backup cluster list --all -o json`
 	return c
@@ -411,13 +417,14 @@ func clusterListRun(ctx context.Context, o *ListOptions) error {
 	if err != nil {
 		return err
 	}
-	opts := o.Options
-	if opts.Page == 0 && opts.Limit == 0 {
-		opts.All = true
-	}
-	clusters, err := client.ListAllClusters(ctx, o.ProjectID, opts)
+	// Both lists whole, merged in name order; --page and --limit cut the
+	// merged list.
+	clusters, err := client.ListAllClusters(ctx, o.ProjectID, api.ListOptions{All: true})
 	if err != nil {
 		return err
+	}
+	if o.Options.Limit > 0 || o.Options.Page > 0 {
+		clusters = clusters.Page(max(o.Options.Page, 1), cmp.Or(o.Options.Limit, 100))
 	}
 	return o.print(len(clusters.Items), "clusters", output.Value{Raw: clusters.Raw, Table: output.ClustersTable(clusters.Items)})
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/atlas-backup/atlas-backup/internal/jobs"
 	"github.com/atlas-backup/atlas-backup/internal/output"
+	"github.com/atlas-backup/atlas-backup/internal/text"
 )
 
 // RestoreWindowOptions are the options of restore window.
@@ -60,7 +61,7 @@ func restoreWindowRun(ctx context.Context, o *RestoreWindowOptions) error {
 		return err
 	}
 	now := o.Now()
-	w, _, err := jobs.RestoreWindow(ctx, jobs.Deps{Client: client, Note: o.note}, o.ProjectID, o.Cluster, now)
+	w, cl, err := jobs.RestoreWindow(ctx, jobs.Deps{Client: client, Note: o.note}, o.ProjectID, o.Cluster, now)
 	if err != nil {
 		return err
 	}
@@ -68,7 +69,13 @@ func restoreWindowRun(ctx context.Context, o *RestoreWindowOptions) error {
 	if err != nil {
 		return err
 	}
-	if o.format == "table" {
+	switch {
+	case o.format != "table":
+	case !cl.Flex && !cl.BackupEnabled:
+		o.notef("Cloud backup is off for cluster %s: there is nothing to restore it from.", w.Cluster)
+	case w.Earliest == nil:
+		o.notef("Cluster %s has no completed snapshot yet: there is nothing to restore it from.", w.Cluster)
+	default:
 		o.notef("EARLIEST is %s.", w.Derivation())
 	}
 	return o.Printer.Print(o.IO.Out, output.Value{Raw: raw, Table: windowTable(w, now)})
@@ -87,7 +94,7 @@ func windowTable(w *jobs.Window, now time.Time) *output.Table {
 	}
 	newest := ""
 	if s := w.NewestSnapshot; s != nil {
-		newest = fmt.Sprintf("%s (%s ago)", s.ID, jobs.Age(now.Sub(s.CreatedAt)))
+		newest = fmt.Sprintf("%s (%s ago)", s.ID, text.Age(now.Sub(s.CreatedAt)))
 	}
 	t.Add(w.Cluster, pit, window, output.FormatTime(w.Earliest), output.FormatTime(w.Latest), newest, output.FormatTime(w.NextSnapshot))
 	return t

@@ -89,3 +89,19 @@ func dryRunKind(ctx context.Context, c *api.Client, projectID, cluster, snapshot
 	_, _, err := c.GetCluster(ctx, projectID, cluster)
 	return err
 }
+
+// noneCreated is a create command's run whose Flex refusals say that
+// nothing was created (whichever request found out: a lookup, or the
+// create itself).
+func noneCreated[O any](run func(context.Context, O) error) func(context.Context, O) error {
+	return func(ctx context.Context, o O) error { return markNoneCreated(run(ctx, o)) }
+}
+
+// markNoneCreated marks a Flex cluster's refusal in err as a create's.
+func markNoneCreated(err error) error {
+	var flex *api.FlexClusterError
+	if errors.As(err, &flex) {
+		flex.Create = true
+	}
+	return err
+}

@@ -309,9 +309,9 @@ func TestRunPointInTimeWindowCheck(t *testing.T) {
 		return append([]string{"restore", "create", "--cluster", cluster, "--target-cluster", "demo", "--collection", "sales.orders", "--point-in-time", at}, more...)
 	}
 	const offMsg = `^Error: continuous cloud backup is off for cluster analytics, so it cannot be restored to a point in time \(2026-11-24T09:00:00Z\); ` +
-		`restore one of its snapshots instead \(see atlas-backup snapshot list --cluster analytics\) \(nothing was sent; --no-preflight skips this check\)$`
+		`restore one of its snapshots instead \(see atlas-backup snapshot list --cluster analytics\) \(nothing was created; --no-preflight skips this check\)$`
 	const outsideSharded = `^Error: 2026-11-23T06:00:00Z is outside cluster demo-sharded's restore window, 2026-11-23T08:00:00Z to 2026-11-24T12:00:00Z ` +
-		`\(derived: the later of now minus restoreWindowDays 2 and the oldest completed snapshot; Atlas is the final judge\) \(nothing was sent; --no-preflight skips this check\)$`
+		`\(derived: the later of now minus restoreWindowDays 2 and the oldest completed snapshot; Atlas is the final judge\) \(nothing was created; --no-preflight skips this check\)$`
 	const outsideDemo = `^Error: 2026-11-17T11:59:59Z is outside cluster demo's restore window, 2026-11-17T12:00:00Z to 2026-11-24T12:00:00Z \(derived: `
 	for _, tt := range []struct {
 		name string
@@ -411,7 +411,7 @@ func TestRunPreflightBeforePrompt(t *testing.T) {
 	}, {
 		name:   "automated, new snapshot",
 		args:   restoreArgs("automated", "--snapshot-id", "new", "--target-cluster", "demo"),
-		reads:  append(slices.Clone(demoWindowReads), "GET "+opGetCluster),
+		reads:  []string{"GET " + opGetCluster, "GET " + opGetCluster}, // the source (can it take a snapshot?), the target
 		prompt: []string{`^  from  a new on-demand snapshot of demo, taken before the restore starts$`, intoDemo},
 	}, {
 		name:   "pointInTime",
@@ -503,7 +503,7 @@ func TestRunPreflightLatestOnce(t *testing.T) {
 // naming its state. No question, nothing created.
 func TestRunPreflightTarget(t *testing.T) {
 	t.Parallel()
-	const refusedNote = ` \(nothing was sent; --no-preflight skips this check\)$`
+	const refusedNote = ` \(nothing was created; --no-preflight skips this check\)$`
 	paused := `^Error: target cluster warehouse \(project ` + sandbox.DemoStagingID + `\) is paused: resume it before restoring into it` + refusedNote
 	updating := `^Error: target cluster analytics \(project ` + harnessProjectID + `\) is UPDATING, not IDLE: wait until Atlas has finished with it` + refusedNote
 	creating := `^Error: target cluster onboarding \(project ` + sandbox.DemoStagingID + `\) is CREATING, not IDLE: wait until Atlas has finished with it` + refusedNote

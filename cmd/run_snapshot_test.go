@@ -204,7 +204,7 @@ func expandTake(ops []string) []string {
 // new; an overwriting one only after the question is answered (or --yes).
 func TestRunSnapshotNew(t *testing.T) {
 	t.Parallel()
-	reads := []string{"GET " + opGetCluster, "GET " + opSchedule, "GET " + opListSnaps, "GET " + opGetCluster} // the pre-flight
+	reads := []string{"GET " + opGetCluster, "GET " + opGetCluster} // the pre-flight: the source (can it take a snapshot?), the target
 	for _, tt := range []newCase{{
 		name:   "download",
 		args:   []string{"restore", "create", "--delivery-type", "download", "--cluster", "demo"},
@@ -369,7 +369,7 @@ func TestRunSnapshotNewTimeout(t *testing.T) {
 		// (On a loaded machine the wait may end before its first check
 		// comes back.)
 		r.check(t, exitTimeout, nil, []string{`^Error: stopped watching snapshot ` + m[1] + ` after 100ms, (while queued|before its first check); it keeps running. ` +
-			`Resume with: atlas-backup snapshot watch ` + m[1] + ` --cluster demo --project-id ` + harnessProjectID + `; no job was created$`})
+			`Resume with: atlas-backup snapshot watch ` + m[1] + ` --cluster demo --project-id ` + harnessProjectID + `; no job was created: once it is completed, run this command again with --snapshot-id ` + m[1] + `$`})
 		if r.stdout != "" {
 			t.Errorf("%q: stdout %q", args, r.stdout)
 		}

@@ -10,6 +10,7 @@ import (
 	"github.com/atlas-backup/atlas-backup/internal/api"
 	"github.com/atlas-backup/atlas-backup/internal/jobs"
 	"github.com/atlas-backup/atlas-backup/internal/output"
+	"github.com/atlas-backup/atlas-backup/internal/text"
 )
 
 // SnapshotCreateOptions are what `snapshot create` was given.
@@ -40,7 +41,7 @@ a restore in one command, give them --snapshot-id new.`,
   atlas-backup snapshot create --cluster demo --retention 7 --description "before the migration" --reuse -o json`,
 		Args: exactArgs(0, "none"),
 	}
-	c.RunE = runCmd(opts, &opts.format, opts.prepare, snapshotCreateRun, runF)
+	c.RunE = runCmd(opts, &opts.format, opts.prepare, noneCreated(snapshotCreateRun), runF)
 	opts.addFlags(c, "snapshot to take")
 	fl := c.Flags()
 	fl.IntVar(&opts.Retention, "retention", 1, "days to keep the snapshot (1 or more)")
@@ -150,11 +151,25 @@ func newSnapshotEnd(err error) error {
 	if !errors.As(err, &wait) {
 		return err
 	}
-	return &noJobError{snapshotKind(scopeOf(wait.ProjectID, wait.Cluster)).watchEnd(wait.Err)}
+	e := &noJobError{err: snapshotKind(scopeOf(wait.ProjectID, wait.Cluster)).watchEnd(wait.Err)}
+	if !errors.As(wait.Err, new(*jobs.EndedError)) {
+		// Still being taken: the command can use it once it is done.
+		e.next = "once it is completed, run this command again with --snapshot-id " + text.Escape(wait.ID)
+	}
+	return e
 }
 
-// noJobError is an error before a job was created, that says so.
-type noJobError struct{ err error }
+// noJobError is an error before a job was created, that says so, and what
+// to do next.
+type noJobError struct {
+	err  error
+	next string
+}
 
-func (e *noJobError) Error() string { return fmt.Sprintf("%v; no job was created", e.err) }
+func (e *noJobError) Error() string {
+	if e.next != "" {
+		return fmt.Sprintf("%v; no job was created: %s", e.err, e.next)
+	}
+	return fmt.Sprintf("%v; no job was created", e.err)
+}
 func (e *noJobError) Unwrap() error { return e.err }

@@ -299,7 +299,7 @@ func failureText(f *jobs.Failure, now time.Time) string {
 	s := fmt.Sprintf("%s %s %s", f.Kind, f.ID, f.Status)
 	switch utc := func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") }; {
 	case f.At != nil:
-		s += fmt.Sprintf(" %s ago", jobs.Age(now.Sub(*f.At)))
+		s += fmt.Sprintf(" %s ago", text.Age(now.Sub(*f.At)))
 	case !f.After.IsZero() && !f.Before.IsZero():
 		s += fmt.Sprintf(" between %s and %s", utc(f.After), utc(f.Before))
 	case !f.Before.IsZero():
@@ -339,7 +339,7 @@ func statusRow(c *jobs.ClusterStatus, now time.Time) output.StatusRow {
 		Read: c.Listed && c.BackupEnabled, RestoreWindowDays: c.RestoreWindowDays, NextSnapshot: c.NextSnapshot,
 		RunningExports: c.RunningExports, RunningRestores: c.RunningRestores, Problems: c.Problems}
 	if s := c.LastSnapshot; s != nil {
-		r.LastSnapshot, r.LastSnapshotAge = &s.CreatedAt, jobs.Age(now.Sub(s.CreatedAt))
+		r.LastSnapshot, r.LastSnapshotAge = &s.CreatedAt, text.Age(now.Sub(s.CreatedAt))
 	}
 	if c.Err != nil {
 		r.Error = api.Summary(c.Err)
@@ -420,8 +420,10 @@ func clusterJSON(c *jobs.ClusterStatus, now time.Time) statusJSON {
 		t := rfc3339(*c.NextSnapshot)
 		v.NextSnapshot = &t
 	}
-	running := c.Running()
-	v.RunningJobs, v.RunningExports, v.RunningRestores = &running, &c.RunningExports, &c.RunningRestores
+	if c.BackupEnabled { // (a cluster with backup off is not read: its jobs are not known)
+		running := c.Running()
+		v.RunningJobs, v.RunningExports, v.RunningRestores = &running, &c.RunningExports, &c.RunningRestores
+	}
 	if f := c.LastFailure; f != nil {
 		fj := &failureJSON{Kind: failureKinds[f.Kind], ID: f.ID, Status: f.Status, Reason: f.Reason}
 		if f.At != nil {

@@ -153,9 +153,10 @@ func (k jobKind[T]) watchEnd(err error) error {
 		return &RefusedError{Err: notDownload}
 	case errors.As(err, &stopped) && errors.As(err, new(*InterruptedError)):
 		return &watchError{fmt.Sprintf("stopped watching %s %s; it keeps running. Resume with: %s (%v)", stopped.Kind, stopped.ID, k.resume(stopped.ID), stopped.Err), stopped.Err}
-	case errors.As(err, &stopped) && isNotFound(stopped.Err):
+	case errors.As(err, &stopped) && (isNotFound(stopped.Err) || errors.As(stopped.Err, new(*api.FlexClusterError))):
 		// A job (or cluster) that is not there is not running: the
-		// not-found message alone (exit 4), never a resume command.
+		// not-found message alone (exit 4), never a resume command; nor
+		// for what a Flex cluster does not have (exit 2).
 		return stopped.Err
 	case errors.As(err, &stopped):
 		return &watchError{fmt.Sprintf("%v; it keeps running. Resume with: %s", stopped, k.resume(stopped.ID)), stopped.Err}

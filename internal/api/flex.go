@@ -79,7 +79,10 @@ type FlexClusterError struct {
 	// reads: "exports", "point-in-time restores", "cancelling a restore
 	// job"…
 	What string
-	Err  error // Atlas's answer on the dedicated route; nil when none was sent
+	// Create says a create command was refused (cmd sets it): nothing was
+	// created.
+	Create bool
+	Err    error // Atlas's answer on the dedicated route; nil when none was sent
 }
 
 func (e *FlexClusterError) Error() string {

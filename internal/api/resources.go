@@ -114,6 +114,14 @@ type List[T any] struct {
 	items []json.RawMessage
 }
 
+// Page is the list's page-th page (from 1) of limit items, cut on this
+// side (a list merged from several of Atlas's).
+func (l *List[T]) Page(page, limit int) *List[T] {
+	from := min(max(page-1, 0)*limit, len(l.Items))
+	to := min(from+limit, len(l.Items))
+	return &List[T]{Items: l.Items[from:to], items: l.items[from:to], Raw: rawArray(l.items[from:to])}
+}
+
 // RawAt is item i as Atlas sent it.
 func (l *List[T]) RawAt(i int) []byte { return l.items[i] }
 

@@ -43,19 +43,23 @@ func RunPreflight(ctx context.Context, d Deps, in PreflightInput) (*Preflight, e
 	p := &Preflight{}
 	var err error
 	switch {
-	case in.SnapshotID == api.NewSnapshot, in.SnapshotID == "":
-		// The source cluster: it must be there (with backup on, for a
-		// new snapshot), and for a point in time its window holds it.
+	case in.SnapshotID == "":
+		// A point in time: the source cluster's window must hold it.
 		if p.Window, p.Source, err = RestoreWindow(ctx, d, in.ProjectID, in.Cluster, in.Now); err != nil {
 			return nil, err
 		}
-		if in.SnapshotID == "" {
-			if err := CheckPointInTime(p.Window, in.PointInTime); err != nil {
-				return nil, err
-			}
-		} else if p.Source.Flex {
+		if err := CheckPointInTime(p.Window, in.PointInTime); err != nil {
+			return nil, err
+		}
+	case in.SnapshotID == api.NewSnapshot:
+		// The source cluster must be able to take one.
+		if p.Source, _, err = d.Client.GetCluster(ctx, in.ProjectID, in.Cluster); err != nil {
+			return nil, err
+		}
+		switch {
+		case p.Source.Flex:
 			return nil, &api.FlexClusterError{ProjectID: in.ProjectID, Cluster: in.Cluster, What: "on-demand snapshots"}
-		} else if !p.Source.BackupEnabled {
+		case !p.Source.BackupEnabled:
 			return nil, &PreflightError{fmt.Sprintf("cloud backup is off for cluster %s: it cannot take a snapshot", in.Cluster)}
 		}
 	case in.SnapshotID == api.Latest:

@@ -41,8 +41,9 @@ func TestPreflightReads(t *testing.T) {
 			[]string{"GET " + demoPath + "/snapshots/" + demo[1], "GET " + v1 + "/clusters/demo"}, demo[1], false},
 		{"latest", preflightOf("demo", api.Latest, time.Time{}, "demo"),
 			[]string{"GET " + demoPath + "/snapshots", "GET " + v1 + "/clusters/demo"}, demo[0], false},
+		// A new snapshot: the source cluster alone (can it take one?).
 		{"new", preflightOf("demo", api.NewSnapshot, time.Time{}, "demo"),
-			append(window, "GET "+v1+"/clusters/demo"), "", true},
+			[]string{"GET " + v1 + "/clusters/demo", "GET " + v1 + "/clusters/demo"}, "", false},
 		{"point in time", preflightOf("demo", "", t0.Add(-90*time.Minute), "demo"),
 			append(window, "GET "+v1+"/clusters/demo"), "", true},
 		{"into another project", jobs.PreflightInput{Scope: jobs.Scope{ProjectID: project, Cluster: "demo"}, SnapshotID: demo[0],
@@ -63,7 +64,10 @@ func TestPreflightReads(t *testing.T) {
 			case tt.snapshot != "" && (p.Snapshot == nil || p.Snapshot.ID != tt.snapshot || p.Snapshot.CreatedAt == nil):
 				t.Errorf("snapshot %+v, want %s with its createdAt", p.Snapshot, tt.snapshot)
 			}
-			if tt.window != (p.Window != nil && p.Source != nil) {
+			if tt.in.SnapshotID == api.NewSnapshot && (p.Source == nil || p.Source.Name != "demo" || p.Window != nil) {
+				t.Errorf("source %+v, window %+v: want the source alone", p.Source, p.Window)
+			}
+			if tt.in.SnapshotID != api.NewSnapshot && tt.window != (p.Window != nil && p.Source != nil) {
 				t.Errorf("window %+v, source %+v: want them read: %v", p.Window, p.Source, tt.window)
 			}
 			if tt.window && (p.Source.Name != "demo" || !p.Window.PitEnabled || p.Window.RestoreWindowDays == nil || *p.Window.RestoreWindowDays != 7) {

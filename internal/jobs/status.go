@@ -11,6 +11,7 @@ import (
 
 	"github.com/atlas-backup/atlas-backup/internal/api"
 	"github.com/atlas-backup/atlas-backup/internal/fleet"
+	"github.com/atlas-backup/atlas-backup/internal/text"
 )
 
 // The backup status of a project's clusters (or of every project's): what
@@ -421,7 +422,7 @@ func (c *ClusterStatus) check(k StatusChecks, now time.Time) {
 		switch {
 		case c.LastSnapshot != nil:
 			if age := now.Sub(c.LastSnapshot.CreatedAt); age > k.MaxSnapshotAge {
-				c.Problems = append(c.Problems, fmt.Sprintf("newest completed snapshot is %s old (more than %s)", Age(age), Age(k.MaxSnapshotAge)))
+				c.Problems = append(c.Problems, fmt.Sprintf("newest completed snapshot is %s old (more than %s)", text.Age(age), text.Age(k.MaxSnapshotAge)))
 			}
 		case !c.BackupEnabled:
 			c.Problems = append(c.Problems, "no completed snapshot (backup is off)")
@@ -429,32 +430,4 @@ func (c *ClusterStatus) check(k StatusChecks, now time.Time) {
 			c.Problems = append(c.Problems, "no completed snapshot")
 		}
 	}
-}
-
-// Age writes a duration as people read an age, in its two largest units:
-// 45s, 12m, 2h, 3h12m, 4d, 1d2h. Less than a second is 0s.
-func Age(d time.Duration) string {
-	if d < 0 {
-		d = 0
-	}
-	units := []struct {
-		d    time.Duration
-		name string
-	}{{24 * time.Hour, "d"}, {time.Hour, "h"}, {time.Minute, "m"}, {time.Second, "s"}}
-	var parts []string
-	for _, u := range units {
-		if n := d / u.d; n > 0 || len(parts) > 0 {
-			if n > 0 {
-				parts = append(parts, fmt.Sprintf("%d%s", n, u.name))
-			}
-			d -= n * u.d
-			if len(parts) == 2 || (len(parts) == 1 && n == 0) {
-				break
-			}
-		}
-	}
-	if len(parts) == 0 {
-		return "0s"
-	}
-	return strings.Join(parts, "")
 }

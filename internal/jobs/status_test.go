@@ -301,18 +301,6 @@ func TestStatusJudgesTheLists(t *testing.T) {
 	}
 }
 
-func TestAge(t *testing.T) {
-	for d, want := range map[time.Duration]string{
-		0: "0s", 500 * time.Millisecond: "0s", 45 * time.Second: "45s", 90 * time.Second: "1m30s", 12 * time.Minute: "12m",
-		2 * time.Hour: "2h", 3*time.Hour + 12*time.Minute + 5*time.Second: "3h12m", 26 * time.Hour: "1d2h",
-		4 * 24 * time.Hour: "4d", 24*time.Hour + 5*time.Minute: "1d", -time.Hour: "0s",
-	} {
-		if got := jobs.Age(d); got != want {
-			t.Errorf("Age(%v) = %q, want %q", d, got, want)
-		}
-	}
-}
-
 // BenchmarkStatusClusters: the status workflow over the demo project with
 // 10 and with 100 clusters more, its reads bounded to 4 in flight.
 func BenchmarkStatusClusters(b *testing.B) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/atlas-backup/atlas-backup/internal/text"
 	"io"
 	"net"
 	"net/http"
@@ -95,11 +96,11 @@ func (s *Server) WriteBanner(w io.Writer, baseURL string) {
 			for _, sn := range c.snapshots {
 				switch {
 				case sn.failed && sn.ended(now):
-					fmt.Fprintf(w, " %s (failed %s ago)", sn.id, Age(now.Sub(sn.requestedAt)))
+					fmt.Fprintf(w, " %s (failed %s ago)", sn.id, text.Age(now.Sub(sn.requestedAt)))
 				case !sn.completed(now):
 					fmt.Fprintf(w, " %s (%s)", sn.id, "inProgress")
 				default:
-					fmt.Fprintf(w, " %s (%s old)", sn.id, Age(now.Sub(sn.createdAt)))
+					fmt.Fprintf(w, " %s (%s old)", sn.id, text.Age(now.Sub(sn.createdAt)))
 				}
 			}
 			fmt.Fprintln(w)
@@ -125,7 +126,7 @@ func (s *Server) WriteBanner(w io.Writer, baseURL string) {
 					fmt.Fprintf(w, " %s (RUNNING)", sn.id)
 					continue
 				}
-				fmt.Fprintf(w, " %s (%s old)", sn.id, Age(now.Sub(sn.finished)))
+				fmt.Fprintf(w, " %s (%s old)", sn.id, text.Age(now.Sub(sn.finished)))
 			}
 			fmt.Fprintln(w)
 		}
@@ -162,24 +163,4 @@ or a fixed access token:
   export MONGODB_ATLAS_ACCESS_TOKEN=%s
 These are demo credentials that only this sandbox accepts. Press Ctrl-C to stop.
 `, baseURL, DemoProjectID, c.PublicKey, c.PrivateKey, c.ClientID, c.ClientSecret, c.AccessToken)
-}
-
-// Age writes how old something is in its two largest units, as a person
-// says it: 7d, 1d2h, 3h, 2h30m, 45m; under a minute, <1m.
-func Age(d time.Duration) string {
-	d = d.Round(time.Minute)
-	days, hours, mins := int64(d/(24*time.Hour)), int64(d/time.Hour)%24, int64(d/time.Minute)%60
-	switch {
-	case d < time.Minute:
-		return "<1m"
-	case days > 0 && hours > 0:
-		return fmt.Sprintf("%dd%dh", days, hours)
-	case days > 0:
-		return fmt.Sprintf("%dd", days)
-	case mins > 0 && hours > 0:
-		return fmt.Sprintf("%dh%dm", hours, mins)
-	case hours > 0:
-		return fmt.Sprintf("%dh", hours)
-	}
-	return fmt.Sprintf("%dm", mins)
 }
