@@ -232,7 +232,7 @@ func exportCreateRun(ctx context.Context, o *ExportCreateOptions) error {
 	if o.SnapshotID == api.NewSnapshot {
 		in.New = o.snap.input(o.runEnv, o.watch, nil)
 	}
-	if o.watch.watch || (newSnap && !many) { // a new snapshot's wait shows too
+	if o.watch.watch || newSnap { // a new snapshot's wait shows too
 		if many {
 			// The live block needs the clusters, which --all-clusters
 			// finds out first.
@@ -249,7 +249,10 @@ func exportCreateRun(ctx context.Context, o *ExportCreateOptions) error {
 			ctx = api.WithRetryNotes(ctx, o.notesTo(multi))
 			d.Note = o.notesTo(multi)
 			w := o.runEnv.watch(o.watch, nil)
-			in.Watch, in.Progress = &w, func(i int) jobs.Progress { return multi.For(i) }
+			in.Progress = func(i int) jobs.Progress { return multi.For(i) }
+			if o.watch.watch {
+				in.Watch = &w
+			}
 		} else {
 			display := o.display()
 			defer display.Stop()

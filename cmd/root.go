@@ -70,9 +70,9 @@ Exit codes:
 
 	export := group("export", "Export snapshots to an export bucket, and follow export jobs",
 		newExportCreateCmd(f, nil), newExportGetCmd(f, nil), newExportListCmd(f, nil), newExportWatchCmd(f, nil))
-	restore := group("restore", "Restore snapshots (into a cluster, as a download, to a point in time, or only some collections), and follow restore jobs",
+	restore := group("restore", "Restore snapshots (into a cluster, as a download, to a point in time, or only some collections), follow restore jobs, and see how far back a cluster can be restored",
 		newRestoreCreateCmd(f, nil), newRestoreGetCmd(f, nil), newRestoreListCmd(f, nil), newRestoreWatchCmd(f, nil), newRestoreCancelCmd(f, nil), newRestoreDownloadCmd(f, nil), newRestoreWindowCmd(f, nil))
-	snapshot := group("snapshot", "List a cluster's snapshots, and the databases and collections they hold",
+	snapshot := group("snapshot", "List, show, take and follow a cluster's snapshots, and see the databases and collections they hold",
 		newSnapshotListCmd(f, nil), newSnapshotGetCmd(f, nil), newSnapshotCreateCmd(f, nil), newSnapshotWatchCmd(f, nil), newSnapshotDatabasesCmd(f, nil), newSnapshotCollectionsCmd(f, nil))
 	bucket := group("bucket", "List the project's export buckets", newBucketListCmd(f, nil))
 	cluster := group("cluster", "List the project's clusters", newClusterListCmd(f, nil))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -99,6 +100,11 @@ func snapshotCreateRun(ctx context.Context, o *SnapshotCreateOptions) error {
 	case r.Job == nil && r.DryRun != nil:
 		return printDryRun(o.IO, r.DryRun)
 	case r.Job == nil:
+		var apiErr *api.Error
+		if errors.As(err, &apiErr) && strings.Contains(strings.ToUpper(apiErr.ErrorCode), "IN_PROGRESS") {
+			return fmt.Errorf("%w\nAtlas takes one on-demand snapshot of a cluster at a time: add --reuse to follow the one being taken, or see it with: %s",
+				err, kind.list())
+		}
 		return outcomeUnknown(err, kind.list())
 	case o.DryRun:
 		return nil // stderr said which snapshot it would reuse

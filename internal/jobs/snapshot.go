@@ -18,6 +18,8 @@ type SnapshotInput struct {
 	Watch  *Watch // follows the snapshot until completed or failed
 	// Prefix starts the notes ("demo: " in a fleet).
 	Prefix string
+	// ReusedWhy, when set, ends the note that a snapshot is reused.
+	ReusedWhy string
 }
 
 // SnapshotResult is what became of an on-demand snapshot.
@@ -41,7 +43,7 @@ func TakeSnapshot(ctx context.Context, d Deps, in SnapshotInput) (SnapshotResult
 			if dryRun {
 				verb = "would reuse"
 			}
-			d.note(fmtNote("%s%s snapshot %s (%s)", in.Prefix, verb, s.ID, s.Status))
+			d.note(fmtNote("%s%s snapshot %s (%s)", in.Prefix, verb, s.ID, s.Status) + in.ReusedWhy)
 		},
 	}
 	if in.Reuse {
@@ -85,7 +87,8 @@ func source(ctx context.Context, d Deps, s Scope, id string, n *NewSnapshot, dry
 		n = &NewSnapshot{}
 	}
 	in := SnapshotInput{Scope: s, Reuse: true, DryRun: dryRun, Prefix: prefix,
-		Request: api.SnapshotRequest{Description: NewSnapshotDescription, RetentionInDays: max(n.RetentionDays, 1)}}
+		Request:   api.SnapshotRequest{Description: NewSnapshotDescription, RetentionInDays: max(n.RetentionDays, 1)},
+		ReusedWhy: ": an on-demand snapshot of the cluster being taken already (Atlas takes one at a time), kept as long as it was asked to be"}
 	r, err := TakeSnapshot(ctx, d, in)
 	switch {
 	case r.DryRun != nil:

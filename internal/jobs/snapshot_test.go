@@ -225,7 +225,8 @@ func TestRestoreNewSnapshotReusesRunning(t *testing.T) {
 	if len(e.takes("demo")) != 1 {
 		t.Errorf("snapshots asked for: %q", e.takes("demo"))
 	}
-	equal(t, "notes", e.notes.get(), []string{"reusing snapshot " + running.Job.ID + " (queued)"})
+	equal(t, "notes", e.notes.get(), []string{"reusing snapshot " + running.Job.ID +
+		" (queued): an on-demand snapshot of the cluster being taken already (Atlas takes one at a time), kept as long as it was asked to be"})
 }
 
 // A dry run with new sends nothing that changes anything: the snapshot
