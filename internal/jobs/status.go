@@ -109,8 +109,6 @@ type ClusterStatus struct {
 	Err error
 }
 
-// SnapshotRef (window.go) is a snapshot, by ID and time.
-
 // Failure kinds.
 const (
 	FailedSnapshot = "snapshot"
