@@ -356,11 +356,7 @@ func (s *Server) listClusters(x *exchange) (int, any, *apiError) {
 		return 0, nil, err
 	}
 	names := p.clusterNames()
-	views := make([]any, len(names))
-	for i, name := range names {
-		views[i] = x.clusterAnswer(p.clusters[name])
-	}
-	return http.StatusOK, paginate(x, views), nil
+	return http.StatusOK, paginate(x, viewsOf(names, func(name string) any { return x.clusterAnswer(p.clusters[name]) })), nil
 }
 
 func (s *Server) getCluster(x *exchange) (int, any, *apiError) {

@@ -839,11 +839,7 @@ func (s *Server) listCollectionRestores(x *exchange) (int, any, *apiError) {
 		return 0, nil, err
 	}
 	now := s.now()
-	views := make([]collectionRestoreJobView, len(c.collectionRestores))
-	for i, j := range c.collectionRestores {
-		views[i] = j.view(now)
-	}
-	return http.StatusOK, paginate(x, views), nil
+	return http.StatusOK, paginate(x, viewsOf(c.collectionRestores, func(j *collectionRestoreJob) collectionRestoreJobView { return j.view(now) })), nil
 }
 
 func (s *Server) getCollectionRestore(x *exchange) (int, any, *apiError) {

@@ -336,11 +336,7 @@ func (s *Server) listFlexClusters(x *exchange) (int, any, *apiError) {
 		return 0, nil, err
 	}
 	names := sortedKeys(p.flex)
-	views := make([]flexClusterView, len(names))
-	for i, name := range names {
-		views[i] = x.flexClusterView(p.flex[name])
-	}
-	return http.StatusOK, paginate(x, views), nil
+	return http.StatusOK, paginate(x, viewsOf(names, func(name string) flexClusterView { return x.flexClusterView(p.flex[name]) })), nil
 }
 
 func (s *Server) getFlexCluster(x *exchange) (int, any, *apiError) {
@@ -356,11 +352,7 @@ func (s *Server) listFlexSnapshots(x *exchange) (int, any, *apiError) {
 	if err != nil {
 		return 0, nil, err
 	}
-	views := make([]flexSnapshotView, len(f.snapshots))
-	for i, sn := range f.snapshots {
-		views[i] = x.flexSnapshotView(f, sn)
-	}
-	return http.StatusOK, paginate(x, views), nil
+	return http.StatusOK, paginate(x, viewsOf(f.snapshots, func(sn *flexSnapshot) flexSnapshotView { return x.flexSnapshotView(f, sn) })), nil
 }
 
 func (s *Server) getFlexSnapshot(x *exchange) (int, any, *apiError) {
@@ -381,11 +373,7 @@ func (s *Server) listFlexRestores(x *exchange) (int, any, *apiError) {
 		return 0, nil, err
 	}
 	now := s.now()
-	views := make([]flexRestoreJobView, len(f.restores))
-	for i, j := range f.restores {
-		views[i] = s.flexRestoreView(x, j, now)
-	}
-	return http.StatusOK, paginate(x, views), nil
+	return http.StatusOK, paginate(x, viewsOf(f.restores, func(j *flexRestoreJob) flexRestoreJobView { return s.flexRestoreView(x, j, now) })), nil
 }
 
 func (s *Server) getFlexRestore(x *exchange) (int, any, *apiError) {

@@ -17,6 +17,15 @@ type listBody struct {
 	TotalCount *int   `json:"totalCount,omitempty"`
 }
 
+// viewsOf is each of items as the API shows it.
+func viewsOf[T, V any](items []T, view func(T) V) []V {
+	out := make([]V, len(items))
+	for i, it := range items {
+		out[i] = view(it)
+	}
+	return out
+}
+
 // paginate cuts one page out of items, with Atlas's self, previous and next links.
 func paginate[T any](x *exchange, items []T) listBody {
 	per, page := 100, 1
@@ -165,11 +174,7 @@ func (s *Server) listExports(x *exchange) (int, any, *apiError) {
 		return 0, nil, err
 	}
 	now := s.now()
-	views := make([]exportJobView, len(c.exports))
-	for i, j := range c.exports {
-		views[i] = j.view(now)
-	}
-	return http.StatusOK, paginate(x, views), nil
+	return http.StatusOK, paginate(x, viewsOf(c.exports, func(j *exportJob) exportJobView { return j.view(now) })), nil
 }
 
 func (s *Server) getExport(x *exchange) (int, any, *apiError) {
@@ -361,11 +366,7 @@ func (s *Server) listRestores(x *exchange) (int, any, *apiError) {
 		return 0, nil, err
 	}
 	now := s.now()
-	views := make([]restoreJobView, len(c.restores))
-	for i, j := range c.restores {
-		views[i] = s.restoreView(x, j, now)
-	}
-	return http.StatusOK, paginate(x, views), nil
+	return http.StatusOK, paginate(x, viewsOf(c.restores, func(j *restoreJob) restoreJobView { return s.restoreView(x, j, now) })), nil
 }
 
 func (s *Server) findRestore(x *exchange) (*restoreJob, *apiError) {

@@ -155,11 +155,7 @@ func (s *Server) listSnapshots(x *exchange) (int, any, *apiError) {
 			snaps = []*snapshot{sn}
 		}
 	}
-	views := make([]snapshotView, len(snaps))
-	for i, sn := range snaps {
-		views[i] = x.snapshotView(sn, now)
-	}
-	return http.StatusOK, paginate(x, views), nil
+	return http.StatusOK, paginate(x, viewsOf(snaps, func(sn *snapshot) snapshotView { return x.snapshotView(sn, now) })), nil
 }
 
 func (s *Server) getSnapshot(x *exchange) (int, any, *apiError) {
