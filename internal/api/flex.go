@@ -180,6 +180,7 @@ type flexRestoreJob struct {
 	SnapshotURL              string     `json:"snapshotUrl"`
 	ExpirationDate           *time.Time `json:"expirationDate,omitempty"`
 	RestoreFinishedDate      *time.Time `json:"restoreFinishedDate,omitempty"`
+	RestoreScheduledDate     *time.Time `json:"restoreScheduledDate,omitempty"`
 }
 
 func (j *flexRestoreJob) jobID() string { return j.ID }
@@ -192,7 +193,7 @@ func (j *flexRestoreJob) jobID() string { return j.ID }
 func (j flexRestoreJob) restoreJob() RestoreJob {
 	r := RestoreJob{ID: j.ID, RestoreRequest: RestoreRequest{DeliveryType: DeliveryAutomated, SnapshotID: j.SnapshotID,
 		TargetClusterName: j.TargetDeploymentItemName, TargetGroupID: j.TargetProjectID},
-		ExpiresAt: j.ExpirationDate, FlexStatus: j.Status}
+		ExpiresAt: j.ExpirationDate, FlexStatus: j.Status, ScheduledAt: j.RestoreScheduledDate}
 	if strings.EqualFold(j.DeliveryType, "DOWNLOAD") {
 		r.DeliveryType = DeliveryDownload
 	}

@@ -84,6 +84,9 @@ type RestoreJob struct {
 	// FlexStatus is a Flex cluster's job's own status (PENDING, QUEUED,
 	// RUNNING, COMPLETED, FAILED); "" for a dedicated cluster's.
 	FlexStatus string `json:"-"`
+	// ScheduledAt is a Flex job's restoreScheduledDate; nil for a
+	// dedicated cluster's (Atlas records no creation time for those).
+	ScheduledAt *time.Time `json:"-"`
 }
 
 // PrivateURL is a download link through a private endpoint.

@@ -2,7 +2,6 @@ package jobs
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -351,13 +350,6 @@ func exportJobs(items []api.ExportJob, now time.Time) (running int, failed *Fail
 	return running, failed
 }
 
-// restoreTimes are the times of a restore job that api.RestoreJob leaves
-// out: a Flex job's restoreFinishedDate and restoreScheduledDate.
-type restoreTimes struct {
-	RestoreFinishedDate  *time.Time `json:"restoreFinishedDate"`
-	RestoreScheduledDate *time.Time `json:"restoreScheduledDate"`
-}
-
 // restoreJobs counts the restore jobs that have not ended, and finds the
 // newest that failed within FailureWindow. Atlas gives a failed restore
 // job no time of its own (a Flex job may have its restoreFinishedDate):
@@ -381,14 +373,10 @@ func restoreJobs(l *api.List[api.RestoreJob], now time.Time) (running int, faile
 		} else if j.PointInTimeUTCSeconds > 0 {
 			f.After = time.Unix(j.PointInTimeUTCSeconds, 0).UTC()
 		}
-		if j.FlexStatus != "" {
+		if j.FlexStatus != "" { // its FinishedAt is its restoreFinishedDate
 			status = j.FlexStatus
-			var t restoreTimes
-			if json.Unmarshal(l.RawAt(i), &t) == nil {
-				f.At = t.RestoreFinishedDate
-				if t.RestoreScheduledDate != nil {
-					f.After = *t.RestoreScheduledDate
-				}
+			if j.ScheduledAt != nil {
+				f.After = *j.ScheduledAt
 			}
 		}
 		f.Status = status
