@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/atlas-backup/atlas-backup/internal/api"
 	"github.com/atlas-backup/atlas-backup/internal/jobs"
@@ -490,13 +489,11 @@ func (o *RestoreCreateOptions) overwriteConfirmation(r api.CollectionRestoreRequ
 	case pf != nil:
 		from = o.preflightSource(pf)
 	case o.SnapshotID == api.NewSnapshot:
-		from = "a new on-demand snapshot of " + o.Cluster + ", taken before the restore starts"
+		from = o.newSnapshotSource()
 	case o.SnapshotID == api.Latest:
 		from = "the latest completed snapshot of " + o.Cluster + " (" + r.SnapshotID + ")"
-	case r.PointInTimeUTCSeconds != 0:
-		from = "cluster " + o.Cluster + " as it was at " + time.Unix(r.PointInTimeUTCSeconds, 0).UTC().Format(time.RFC3339)
-	case r.OplogTs != 0:
-		from = fmt.Sprintf("cluster %s as it was at oplog timestamp %d:%d", o.Cluster, r.OplogTs, r.OplogInc)
+	case r.PointInTimeUTCSeconds != 0 || r.OplogTs != 0:
+		from = o.pointInTimeSource()
 	}
 	targets := overwriteTargets(r)
 	if len(targets) > maxListed {

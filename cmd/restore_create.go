@@ -557,7 +557,7 @@ func (o *RestoreCreateOptions) preflightSource(pf *jobs.Preflight) string {
 	case pf.Snapshot != nil:
 		return fmt.Sprintf("snapshot %s of %s", pf.Snapshot.ID, o.Cluster)
 	case o.SnapshotID == api.NewSnapshot:
-		return "a new on-demand snapshot of " + o.Cluster + ", taken before the restore starts"
+		return o.newSnapshotSource()
 	}
 	return o.pointInTimeSource()
 }
@@ -615,6 +615,12 @@ func (o *RestoreCreateOptions) targetProject() string {
 	return o.TargetProjectID
 }
 
+// newSnapshotSource is the source of a restore from --snapshot-id new, as
+// the prompt names it.
+func (o *RestoreCreateOptions) newSnapshotSource() string {
+	return "a new on-demand snapshot of " + o.Cluster + ", taken before the restore starts"
+}
+
 // pointInTimeSource is the source of a point-in-time restore, as the
 // prompt names it.
 func (o *RestoreCreateOptions) pointInTimeSource() string {
@@ -650,7 +656,7 @@ func (o *RestoreCreateOptions) confirmation(pf *jobs.Preflight) confirmation {
 		from := "snapshot " + o.SnapshotID
 		switch {
 		case o.SnapshotID == api.NewSnapshot:
-			from = "a new on-demand snapshot of " + o.Cluster + ", taken before the restore starts"
+			from = o.newSnapshotSource()
 		case o.SnapshotID == "" || o.SnapshotID == api.Latest:
 			from = o.pointInTimeSource()
 		}
